@@ -1,0 +1,40 @@
+"""Here2Help Line: the Flask application (webhooks, console, JSON API) and its domain.
+
+`create_app` is the only entry point; importing this package does no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.runtime import Runtime
+from app.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+#: Twilio's bodies are small; anything bigger than this is refused with 413 before parsing.
+MAX_CONTENT_LENGTH = 256 * 1024
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    settings = settings or (runtime.settings if runtime else load_settings())
+    runtime = runtime or Runtime.build(settings)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        TESTING=settings.testing,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if settings.secret_key_is_generated and not settings.testing:
+        log.warning("SECRET_KEY is not set: sessions will not survive a restart")
+    app.extensions["here2help"] = runtime
+
+    from app.web import register
+
+    register(app)
+    return app

@@ -1,0 +1,106 @@
+"""Every phone number that arrives goes through `parse_phone` before it is stored or compared.
+
+Policy (see the README, "Phone numbers"): a number that libphonenumber finds *possible* for its
+region is accepted and stored as E.164; whether it is also *valid* is recorded as a flag, because
+libphonenumber marks Ofcom's drama ranges (07700 900xxx, 01632 960xxx) and new allocations as not
+valid, and a resident must never be refused for that. Withheld caller IDs are recognised as such
+and never stored as a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+
+#: What Twilio and carriers send when the caller ID is withheld (compared without "+" and case).
+WITHHELD_CALLER_IDS = frozenset(
+    {"", "anonymous", "restricted", "unknown", "private", "unavailable", "266696687", "7378742833"}
+)
+_MAX_INPUT = 64
+
+
+class PhoneKind(StrEnum):
+    NUMBER = "number"
+    WITHHELD = "withheld"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class ParsedPhone:
+    kind: PhoneKind
+    e164: str | None = None
+    valid: bool = False  # libphonenumber's full validity; informative only
+    mobile: bool = False  # can take an SMS (mobile, or "fixed line or mobile")
+    region: str | None = None
+    reason: str = ""
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind is PhoneKind.NUMBER
+
+
+def parse_phone(raw: str | None, default_region: str = "GB") -> ParsedPhone:
+    """Turn whatever arrived (`07700 900123`, `anonymous`...) into a `ParsedPhone`."""
+    text = (raw or "").strip()
+    bare = text.lstrip("+").lower()
+    if bare in WITHHELD_CALLER_IDS or text.lower().startswith(("client:", "sip:")):
+        return ParsedPhone(PhoneKind.WITHHELD, reason="caller ID withheld")
+    if len(text) > _MAX_INPUT:
+        return ParsedPhone(PhoneKind.INVALID, reason="too long to be a phone number")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    text = text.replace("(0)", "")
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return ParsedPhone(PhoneKind.INVALID, reason="not a phone number")
+    if not phonenumbers.is_possible_number(number):
+        return ParsedPhone(PhoneKind.INVALID, reason="not a possible phone number")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    number_type = phonenumbers.number_type(number)
+    region = phonenumbers.region_code_for_number(number)
+    mobile = number_type in {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    } or _looks_like_gb_mobile(e164)
+    return ParsedPhone(
+        PhoneKind.NUMBER,
+        e164=e164,
+        valid=phonenumbers.is_valid_number(number),
+        mobile=mobile,
+        region=region or ("GB" if e164.startswith("+44") else None),
+    )
+
+
+def _looks_like_gb_mobile(e164: str) -> bool:
+    """UK mobiles are +447xxx xxxxxx (bar 070 personal and 076 pagers); drama 07700 included."""
+    return e164.startswith("+447") and len(e164) == 13 and not e164.startswith(("+4470", "+4476"))
+
+
+def mask_phone(e164: str | None) -> str:
+    """For lists and logs: `+447700900123` -> `+44 7••• ••0123`."""
+    if not e164:
+        return "withheld"
+    if len(e164) < 7:
+        return "•" * len(e164)
+    if e164.startswith("+44"):
+        return f"+44 {e164[3]}••• ••{e164[-4:]}"
+    return e164[:3] + "•" * (len(e164) - 7) + e164[-4:]
+
+
+def format_for_display(e164: str | None) -> str:
+    """`+447700900123` -> `07700 900123` for UK numbers, international format otherwise."""
+    if not e164:
+        return "withheld"
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 44
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)

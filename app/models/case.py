@@ -1,0 +1,82 @@
+"""Cases (one request for help) and their timeline of events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.enums import CaseStatus, Channel, Urgency
+from app.models.base import Base, TimestampMixin, utcnow
+
+
+class Case(TimestampMixin, Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_urgency", "status", "urgency"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_phone_status", "phone", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.NEW)
+    category: Mapped[str | None] = mapped_column(String(20))
+    need: Mapped[str | None] = mapped_column(String(40))
+    # The resident's own words ("other requirements"), kept verbatim.
+    details: Mapped[str | None] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(20), default=Urgency.ROUTINE)
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.SMS)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    district: Mapped[str | None] = mapped_column(String(80))
+    district_code: Mapped[str | None] = mapped_column(String(12))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    consent_to_share: Mapped[bool] = mapped_column(default=False)
+    assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"))
+    directory_service_id: Mapped[int | None] = mapped_column(ForeignKey("directory_services.id"))
+    referred_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    referrer_organisation: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    callback_due_at: Mapped[datetime | None]
+    offer_attempts: Mapped[int] = mapped_column(default=0)
+    # Set when the case needs the matching job; the sweeper re-enqueues flagged, stale cases.
+    needs_matching: Mapped[bool] = mapped_column(default=False)
+    matching_enqueued_at: Mapped[datetime | None]
+    first_offer_at: Mapped[datetime | None]
+    assigned_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline; append-only (the audit trail of what happened to a case)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")

@@ -1,0 +1,59 @@
+"""Staff accounts, API tokens (stored hashed) and the access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, TimestampMixin, utcnow
+
+
+class StaffUser(TimestampMixin, Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    phone: Mapped[str | None] = mapped_column(String(20))  # for <Dial> hand-over and alerts
+    on_duty: Mapped[bool] = mapped_column(default=False)
+    organisation: Mapped[str | None] = mapped_column(String(200))  # a partner's organisation
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # Bumped on logout or password change: invalidates every existing session of the user.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex
+    prefix: Mapped[str] = mapped_column(String(12))  # shown to staff to tell tokens apart
+    name: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AccessLogEntry(Base):
+    """Append-only: who did what to which case or record, when (UK GDPR Art 5(2), 32)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_case_created", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    target: Mapped[str | None] = mapped_column(String(120))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

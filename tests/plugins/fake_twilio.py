@@ -1,0 +1,1 @@
+"""Fixtures: fake_twilio (filled in by its area)."""

@@ -1,0 +1,1 @@
+"""Fixtures: redis_server (filled in by its area)."""

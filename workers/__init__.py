@@ -1,0 +1,1 @@
+"""rq jobs: matching, offers, outbound SMS, sweeping. Each takes ids and is idempotent."""
