@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -30,7 +31,18 @@ class SendError(Exception):
 
 
 class SmsSender(Protocol):
-    def send(self, to_e164: str, body: str, *, idempotency_key: str) -> SentMessage: ...
+    """Sends one SMS. Implementations: Twilio (REST) and a recorder that sends nothing."""
+
+    def send(self, to_e164: str, body: str, *, idempotency_key: str,
+             message_id: int | None = None) -> SentMessage:
+        """Send now; raise `SendError` saying whether a retry is safe. `message_id` lets the
+        provider's status callbacks name our row even if the answer to this call is lost."""
+        ...
+
+    def lookup(self, to_e164: str, body: str, *, sent_after: datetime) -> list[SentMessage]:
+        """The messages the provider holds to `to_e164` with this body since `sent_after`: how
+        a "maybe sent" row is reconciled without sending it twice."""
+        ...
 
 
 class JobQueue(Protocol):

@@ -49,9 +49,15 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     opening_hours: str = "Mon-Fri 09:00-17:00"
+    bank_holiday_region: str = "ENG"  # ENG, WLS, SCT or NIR (the `holidays` subdivision)
+    council_phone_number: str | None = None  # read to residents by /twilio/fallback
     dbs_required_needs: tuple[str, ...] = ("food", "prescriptions", "befriending", "transport")
+    signpost_needs: tuple[str, ...] = ("money",)  # needs a directory service answers first
     secure_cookies: bool = True
+    directory_review_months: int = 12  # directory entries older than this are flagged
+    safeguarding_phrases_file: Path | None = None  # None: app/data/safeguarding_phrases.txt
     testing: bool = False
+    sms_daily_cap: int = 2000  # outbound SMS per UTC day; beyond it sends are suppressed
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +102,34 @@ def _url(env: Mapping[str, str], name: str, schemes: set[str]) -> str | None:
         allowed = ", ".join(sorted(schemes))
         raise ConfigError(f"{name} must be a URL starting with one of {allowed}, not {raw!r}")
     return raw.rstrip("/")
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if raw and not Path(raw).is_file():
+        raise ConfigError(f"{name} must name an existing file, not {raw!r}")
+    return Path(raw).resolve() if raw else None
+
+
+def _opening_hours(env: Mapping[str, str]) -> str:
+    """OPENING_HOURS, checked with the same parser the IVR uses (BANK_HOLIDAY_REGION too)."""
+    from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
+
+    spec = env.get("OPENING_HOURS", "").strip() or "Mon-Fri 09:00-17:00"
+    try:
+        parse_opening_hours(spec, env.get("BANK_HOLIDAY_REGION", "").strip() or "ENG")
+    except OpeningHoursError as exc:
+        raise ConfigError(f"OPENING_HOURS / BANK_HOLIDAY_REGION: {exc}") from None
+    return spec
+
+
+def _help_phone(env: Mapping[str, str], name: str) -> str | None:
+    """A number as residents should hear it ("01905 768053"): digits, spaces, + ( ) - only."""
+    raw = env.get(name, "").strip()
+    digits = sum(ch.isdigit() for ch in raw)
+    if raw and (not 3 <= digits <= 15 or any(not (ch.isdigit() or ch in " +()-") for ch in raw)):
+        raise ConfigError(f"{name} must be a phone number such as '01632 960123', not {raw!r}")
+    return raw or None
 
 
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
@@ -174,11 +208,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         callback_due_minutes=_int(env, "CALLBACK_DUE_MINUTES", 120, minimum=1),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 10, minimum=1),
-        opening_hours=env.get("OPENING_HOURS", "").strip() or "Mon-Fri 09:00-17:00",
+        opening_hours=_opening_hours(env),
+        bank_holiday_region=env.get("BANK_HOLIDAY_REGION", "").strip().upper() or "ENG",
+        council_phone_number=_help_phone(env, "COUNCIL_PHONE_NUMBER"),
         dbs_required_needs=tuple(n.strip() for n in dbs_needs.split(",") if n.strip())
         if dbs_needs is not None
         else ("food", "prescriptions", "befriending", "transport"),
+        signpost_needs=tuple(n.strip() for n in env.get("SIGNPOST_NEEDS", "money").split(",")
+                             if n.strip()),
         secure_cookies=_bool(env, "SECURE_COOKIES", True),
+        directory_review_months=_int(env, "DIRECTORY_REVIEW_MONTHS", 12, minimum=1),
+        safeguarding_phrases_file=_existing_file(env, "SAFEGUARDING_PHRASES_FILE"),
         testing=_bool(env, "HERE2HELP_TESTING", False),
+        sms_daily_cap=_int(env, "SMS_DAILY_CAP", 2000, minimum=1),
         extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
     )

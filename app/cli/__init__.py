@@ -28,13 +28,14 @@ def _register() -> None:
         directory,
         fallback,
         flows,
+        reports,
         serve,
         simulate,
         users,
         volunteers,
     )
 
-    for module in (serve, db, users, simulate, flows, volunteers, directory, fallback):
+    for module in (serve, db, users, simulate, flows, volunteers, directory, fallback, reports):
         module.register(cli)
 
 

@@ -1,10 +1,16 @@
-"""here2help directory import | pdf."""
+"""here2help directory import | export | pdf."""
 
 from __future__ import annotations
 
-import click
+import json
+from pathlib import Path
 
-from app.cli.common import not_built_yet
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from app.cli.common import CliError, runtime_or_exit
+from app.models.base import utcnow
+from app.services.directory import lookup_point
 
 
 @click.group("directory")
@@ -12,18 +18,69 @@ def directory() -> None:
     """The Community Services Directory."""
 
 
+def _progress(n: int, total: int) -> None:
+    if n == total or n % 50 == 0:
+        click.echo(f"\rchecked {n}/{total} records", err=True, nl=n == total)
+
+
 @directory.command("import")
-@click.argument("file")
-def import_file(file: str) -> None:
-    """Import Open Referral (HSDS / UK profile) JSON or CSV."""
-    not_built_yet("directory import", "issue 6")
+@click.argument("file", type=click.Path(path_type=Path))
+def import_file(file: Path) -> None:
+    """Import Open Referral (HSDS 3.0 / UK profile) JSON, or CSV (a tabular package directory
+    or .zip, or a single services CSV). Re-importing updates entries by their HSDS id."""
+    from app.services.directory_hsds import FeedError
+    from app.services.directory_import import import_file as run_import
+
+    runtime = runtime_or_exit()
+    try:
+        with runtime.session_factory() as session:
+            result = run_import(session, file, progress=_progress,
+                                district_of=lambda pc: lookup_point(pc)[0])
+    except FeedError as exc:
+        raise CliError(str(exc)) from None
+    except (OperationalError, ProgrammingError):
+        raise CliError("the database is not ready: run `here2help db upgrade` first") from None
+    for n, record_id, reason in result.errors:
+        click.echo(f"record {n} (id {record_id or 'missing'}): {reason}", err=True)
+    click.echo(result.summary())
+    if result.imported == 0:
+        raise CliError("nothing was imported")
+
+
+@directory.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+def export(out: Path) -> None:
+    """Write the directory as Open Referral HSDS 3.0 JSON (validated against the schemas)."""
+    from app.services.directory_export import export_document, validate_services
+
+    runtime = runtime_or_exit()
+    with runtime.session_factory() as session:
+        document = export_document(session)
+    errors = validate_services(document)
+    if errors:
+        raise CliError(f"the export does not validate: {errors[0]}")
+    try:
+        out.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"{document['total_items']} services written to {out}")
 
 
 @directory.command("pdf")
-@click.argument("out")
-def pdf(out: str) -> None:
-    """Write the whole directory as a PDF."""
-    not_built_yet("directory pdf", "issue 6")
+@click.argument("out", type=click.Path(path_type=Path))
+def pdf(out: Path) -> None:
+    """Write the whole directory as a large-type PDF grouped by need and district."""
+    from app.services.directory_pdf import build_directory_pdf
+
+    runtime = runtime_or_exit()
+    with runtime.session_factory() as session:
+        data = build_directory_pdf(session, today=utcnow().date(),
+                                   review_months=runtime.settings.directory_review_months)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"directory written to {out}")
 
 
 def register(cli: click.Group) -> None:

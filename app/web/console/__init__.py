@@ -1,9 +1,150 @@
-"""The staff console: server-rendered pages for call handlers, coordinators, admins, partners."""
+"""The staff console: server-rendered pages for call handlers, coordinators, admins, partners.
+
+`init_console` wires the security that every console page relies on, once, for the whole app:
+- Flask-Login with a loader that re-checks the account on every request (active, session
+  version), so deactivating an account or signing out ends every session at once;
+- CSRF on every state-changing request except Twilio's signed webhooks and the bearer-token
+  API, which are exempted explicitly (a browser cannot forge either: they carry no cookie);
+- Flask-Limiter (per-process memory) for per-IP limits on sign-in and the public sign-up page;
+- security headers (CSP without inline scripts or styles, no framing, no caching of pages that
+  show personal data) and session cookie settings.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import importlib
+import logging
+from datetime import timedelta
+
+from flask import Flask, Response, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from app.models.base import utcnow
+from app.web.console.blueprint import bp
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+login_manager = LoginManager()
+
+#: Paths whose requests never carry the console's cookie and are authenticated otherwise.
+CSRF_EXEMPT_PREFIXES = ("/twilio/", "/api/v1/")
+PAGE_MODULES = ("auth", "queue", "cases", "new_case", "volunteers", "signup")
+#: Built by the "directory" helper; imported when present so the app runs without them.
+OPTIONAL_MODULES = ("directory", "reports")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' https:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
 
 
 def init_console(app: Flask) -> None:
-    """Registered by the console modules (see app/web/console/)."""
+    from app.web.session import runtime
+
+    settings = app.extensions["here2help"].settings if "here2help" in app.extensions else None
+    _session_config(app, settings)
+    for name in PAGE_MODULES:
+        importlib.import_module(f"app.web.console.{name}")
+    for name in OPTIONAL_MODULES:
+        try:
+            importlib.import_module(f"app.web.console.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"app.web.console.{name}":
+                raise
+            log.debug("console module %s not present yet", name)
+    from app.web.console import auth
+
+    auth.init_login(login_manager)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    _exempt_machine_endpoints(app)
+    limiter.init_app(app)
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["console_settings"] = lambda: runtime().settings
+    app.jinja_env.globals["now_utc"] = utcnow
+    _error_pages(app)
+
+
+ERROR_TEXT = {
+    400: ("The form could not be sent", "The page had expired or something in it was not right. "
+          "Go back, reload the page and try again."),
+    403: ("You cannot open this page", "Your account does not have access to this page. Ask a "
+          "coordinator if you think it should."),
+    404: ("Page not found", "Check the address, or find the case from the queue."),
+    429: ("Too many attempts", "Wait a few minutes, then try again."),
+}
+
+
+def _error_pages(app: Flask) -> None:
+    """Friendly pages for console paths; webhooks and the API keep their own answers."""
+
+    def handler(exc: HTTPException):
+        if request.path.startswith(CSRF_EXEMPT_PREFIXES):
+            return exc
+        code = exc.code or 500
+        title, message = ERROR_TEXT.get(code, ("Something went wrong", str(exc.description)))
+        return render_template("console/error.html", title=title, message=message), code
+
+    for code in ERROR_TEXT:
+        app.register_error_handler(code, handler)
+    app.register_error_handler(CSRFError, handler)
+
+
+def _session_config(app: Flask, settings) -> None:
+    absolute = settings.session_absolute_hours if settings else 10
+    app.config.update(
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=absolute),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_COOKIE_NAME="h2h_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies if settings else True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies if settings else True,
+        # The token lives as long as the session; the session itself is bounded.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+
+
+def _exempt_machine_endpoints(app: Flask) -> None:
+    """CSRF-check every request except the signed webhooks and the bearer-token API.
+
+    The check is ours (WTF_CSRF_CHECK_DEFAULT is off) so that the exemption is by path and
+    also covers API blueprints registered by other modules, whatever their names.
+    """
+    from app.web.webhooks import bp as twilio_bp
+
+    csrf.exempt(twilio_bp)
+
+    @app.before_request
+    def _csrf_protect() -> None:
+        if request.method not in app.config.get("WTF_CSRF_METHODS", {"POST", "PUT", "PATCH",
+                                                                     "DELETE"}):
+            return
+        if request.path.startswith(CSRF_EXEMPT_PREFIXES):
+            return
+        csrf.protect()
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if response.mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

@@ -1,1 +1,59 @@
-"""POST /twilio/sms."""
+"""POST /twilio/sms: an SMS arrives. Thin: parse, one service call, commit, then enqueue.
+
+The signature was checked by the blueprint. Idempotency: the MessageSid is claimed in the same
+transaction as everything the message changes, together with the TwiML answered, so a repeat
+(in sequence or in parallel) changes nothing and gets the same answer. Sends and matching are
+enqueued only after the commit; if Redis is down the answer still goes back and the rows stay
+flagged for the sweeper.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from sqlalchemy.exc import IntegrityError
+
+from app.adapters.twilio import twiml
+from app.models.base import utcnow
+from app.services import conversations as conv
+from app.services.sms_conversations import handle_sms
+from app.web.session import db_session, runtime
+from app.web.webhooks import bp
+from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response
+
+KIND = "sms"
+
+
+@bp.post("/sms")
+def inbound_sms() -> Response:
+    form = request.form
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64]
+    session = db_session()
+    # No read first: the claim (an INSERT) is the first statement, so a repeat fails on the
+    # unique constraint (PostgreSQL makes a parallel one wait for the first to commit) and
+    # SQLite never has to upgrade a read lock (which fails at once instead of waiting).
+    for _attempt in range(2):
+        try:
+            return _process(sid, form)
+        except IntegrityError:
+            session.rollback()
+            stored = conv.stored_answer(session, KIND, sid) if sid else None
+            if stored is not None:
+                return twiml_response(stored)
+    return twiml_response(twiml.sms([]))
+
+
+def _process(sid: str, form) -> Response:
+    session = db_session()
+    settings = runtime().settings
+    claimed = conv.claim(session, KIND, sid) if sid else None
+    outcome = handle_sms(
+        session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
+        from_raw=form.get("From", ""), to_raw=form.get("To", ""), body=form.get("Body", ""),
+        now=utcnow(),
+    )
+    body = twiml.sms(outcome.messages)
+    if claimed is not None:
+        claimed.response_body = body
+    session.commit()
+    enqueue_follow_ups(session, outcome)
+    return twiml_response(body)

@@ -1,1 +1,136 @@
-"""POST /twilio/voice."""
+"""POST /twilio/voice and its action URLs: the IVR. Thin: parse, one service call, render TwiML.
+
+- /twilio/voice                      a call starts
+- /twilio/voice/step?s=N             the answer to step N (Digits or SpeechResult);
+                                     `&silence=1` is the fall-through after a silent Gather
+- /twilio/voice/dial-done            after ringing staff (DialCallStatus)
+- /twilio/voice/recording            after a voicemail (<Record action>)
+- /twilio/voice/recording-status     recordingStatusCallback (may come before or after)
+
+Idempotency: each delivery is keyed by CallSid + step + input (RELIABILITY 1.5) and answered
+from the stored TwiML when repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response, request
+from sqlalchemy.exc import IntegrityError
+
+from app.adapters.twilio import twiml
+from app.models.base import utcnow
+from app.services import conversations as conv
+from app.services.calls import record_voicemail
+from app.services.voice_conversations import (
+    VoiceReply,
+    after_voicemail,
+    dial_ended,
+    start_call,
+    step_call,
+)
+from app.web.session import db_session, runtime
+from app.web.webhooks import bp
+from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response
+
+KIND = "voice"
+STEP_URL = "/twilio/voice/step"
+
+
+def render(reply: VoiceReply) -> str:
+    if reply.kind == "gather" and reply.prompt is not None:
+        action = f"{STEP_URL}?s={reply.step}"
+        return twiml.gather(reply.prompt, action=action, on_silence=f"{action}&silence=1",
+                            tts_voice=reply.tts)
+    if reply.kind == "dial":
+        return twiml.dial(reply.messages, reply.numbers, action="/twilio/voice/dial-done",
+                          language=reply.language, tts_voice=reply.tts,
+                          caller_id=runtime().settings.twilio_phone_number)
+    if reply.kind == "record":
+        return twiml.record(reply.messages, action="/twilio/voice/recording",
+                            status_callback="/twilio/voice/recording-status",
+                            language=reply.language, goodbye=reply.goodbye, tts_voice=reply.tts)
+    return twiml.say_and_hang_up(reply.messages, language=reply.language, tts_voice=reply.tts,
+                                 pause_between=1)
+
+
+def _once(key: str, work: Callable[[], VoiceReply]) -> Response:
+    """Run `work` once per delivery key: commit with the answer, enqueue after, or replay."""
+    session = db_session()
+    for _attempt in range(2):  # the claim comes first: see app/web/webhooks/sms.py
+
+        try:
+            claimed = conv.claim(session, KIND, key)
+            reply = work()
+            body = render(reply)
+            claimed.response_body = body
+            session.commit()
+            enqueue_follow_ups(session, reply.outcome)
+            return twiml_response(body)
+        except IntegrityError:
+            session.rollback()
+            stored = conv.stored_answer(session, KIND, key)
+            if stored is not None:
+                return twiml_response(stored)
+    return twiml_response(twiml.say_and_hang_up([], language="en-GB"))
+
+
+def _call_sid() -> str:
+    return (request.form.get("CallSid") or "").strip()[:64] or "unknown"
+
+
+@bp.post("/voice")
+def voice_start() -> Response:
+    settings, form, sid = runtime().settings, request.form, _call_sid()
+    return _once(f"{sid}:start", lambda: start_call(
+        db_session(), flow=conv.default_flow(settings), settings=settings, call_sid=sid,
+        from_raw=form.get("From", ""), to_raw=form.get("To", ""), now=utcnow()))
+
+
+@bp.post("/voice/step")
+def voice_step() -> Response:
+    settings, form, sid = runtime().settings, request.form, _call_sid()
+    raw_step = request.args.get("s", "")
+    step = int(raw_step) if raw_step.isdigit() and len(raw_step) < 7 else None
+    digits = None if request.args.get("silence") else (form.get("Digits") or None)
+    speech = None if request.args.get("silence") else (form.get("SpeechResult") or None)
+    given = f"d:{digits}" if digits else f"s:{speech}" if speech else "silence"
+    return _once(f"{sid}:{raw_step[:8]}:{given}"[:255], lambda: step_call(
+        db_session(), flow=conv.default_flow(settings), settings=settings, call_sid=sid,
+        from_raw=form.get("From", ""), step=step, digits=digits, speech=speech, now=utcnow()))
+
+
+@bp.post("/voice/dial-done")
+def voice_dial_done() -> Response:
+    settings, sid = runtime().settings, _call_sid()
+    status = (request.form.get("DialCallStatus") or "").strip().lower()[:20]
+    return _once(f"{sid}:dial:{status}", lambda: dial_ended(
+        db_session(), flow=conv.default_flow(settings), call_sid=sid, dial_status=status))
+
+
+@bp.post("/voice/recording")
+def voice_recording() -> Response:
+    """The <Record> action: keep the recording, thank the caller, hang up."""
+    settings, sid = runtime().settings, _call_sid()
+    _save_recording(sid)
+    reply = after_voicemail(db_session(), flow=conv.default_flow(settings), call_sid=sid)
+    db_session().commit()
+    return twiml_response(render(reply))
+
+
+@bp.post("/voice/recording-status")
+def voice_recording_status() -> Response:
+    _save_recording(_call_sid())
+    db_session().commit()
+    return twiml_response(twiml.sms([]))
+
+
+def _save_recording(call_sid: str) -> None:
+    form = request.form
+    duration = (form.get("RecordingDuration") or "").strip()
+    record_voicemail(
+        db_session(), call_sid=call_sid, recording_sid=form.get("RecordingSid") or None,
+        recording_url=form.get("RecordingUrl") or None,
+        duration=int(duration) if duration.isdigit() and len(duration) < 7 else None,
+        now=utcnow(),
+    )

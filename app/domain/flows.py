@@ -1,0 +1,287 @@
+"""Conversation flows as data: load a YAML flow file, check it, and freeze it into dataclasses.
+
+Why a loader of our own: staff edit these files by hand, so every mistake must come back as one
+readable line naming the node (`file:node: reason`), and PyYAML silently keeps the last of two
+duplicate keys, which would hide a half-edited menu. We compose the YAML tree first to find
+duplicates, validate the shape against `flows/schema.json` (JSON Schema), then run the semantic
+checks a schema cannot express: unknown targets, unreachable nodes, nodes with no way out and
+missing translations. The format is documented in flows/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as _field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from app.domain.enums import Category
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "flows" / "schema.json"
+
+#: The case fields a flow may fill in (`field:` of an ask, keys of `set:`).
+CASE_FIELDS = frozenset(
+    {"category", "need", "details", "postcode", "name", "address", "consent_to_share", "language"}
+)
+TERMINAL_TYPES = frozenset({"handover", "finish"})
+ASK_KINDS = frozenset({"postcode", "yes_no", "text", "number"})
+#: Phrases the engine needs in every language (see flows/README.md, "phrases").
+REQUIRED_PHRASES = (
+    "invalid",
+    "no_input",
+    "menu_option_voice",
+    "menu_option_sms",
+    "yes_no_voice",
+    "yes_no_sms",
+    "confirm_postcode",
+    "skip_voice",
+    "skip_sms",
+    "failure",
+    "invalid_value",
+    "connecting",
+    "voicemail",
+    "voicemail_thanks",
+    "handover_sms",
+    "safeguarding",
+    "closing_sms",
+    "resume_sms",
+    "help",
+    "opted_in",
+    "status_none",
+    "status_open",
+    "cancelled",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    node: str
+    reason: str
+
+    def line(self, source: str) -> str:
+        return f"{source}:{self.node}: {self.reason}"
+
+
+class FlowError(ValueError):
+    """A flow file that cannot be used; `problems` lists every reason found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("; ".join(p.line(source) for p in problems))
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    next: str
+    label: Mapping[str, str]
+    words: Mapping[str, tuple[str, ...]]
+    set: Mapping[str, Any] = _field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    type: str
+    text: Mapping[str, str] = _field(default_factory=dict)
+    next: str | None = None
+    options: tuple[Option, ...] = ()
+    field: str | None = None
+    kind: str | None = None
+    confirm: str = "never"  # "never", "voice" or "always": read the value back for a yes/no
+    optional: bool = False
+    set: Mapping[str, Any] = _field(default_factory=dict)
+    cases: Mapping[str, str] = _field(default_factory=dict)
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    voice: str  # BCP-47 code for <Say>/<Gather language=...>, e.g. "en-GB"
+    tts: str | None = None  # Twilio <Say voice=...>, e.g. "Polly.Amy"; None: Twilio's default
+
+
+@dataclass(frozen=True)
+class Operator:
+    key: str
+    words: Mapping[str, tuple[str, ...]]
+    target: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    version: str
+    start: str
+    languages: tuple[Language, ...]
+    nodes: Mapping[str, Node]
+    phrases: Mapping[str, Mapping[str, str]]
+    operator: Operator
+    on_failure: str
+    yes_words: Mapping[str, tuple[str, ...]]
+    no_words: Mapping[str, tuple[str, ...]]
+    skip_words: Mapping[str, tuple[str, ...]]
+    max_attempts: int = 3
+    max_silences: int = 2
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0].code
+
+    def language(self, code: str) -> Language:
+        for lang in self.languages:
+            if lang.code == code:
+                return lang
+        return self.languages[0]
+
+    def phrase(self, name: str, language: str) -> str:
+        texts = self.phrases[name]
+        return texts.get(language) or texts[self.default_language]
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _duplicates(node: yaml.Node, path: tuple[str, ...], out: list[Problem]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                where = path[1] if len(path) > 1 and path[0] == "nodes" else "flow"
+                if path == ("nodes",):
+                    where = key
+                line = key_node.start_mark.line + 1
+                out.append(Problem(where, f"duplicate key {key!r} (line {line})"))
+            seen.add(key)
+            _duplicates(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _duplicates(item, (*path, str(index)), out)
+
+
+def parse_yaml(text: str) -> tuple[Any, list[Problem]]:
+    """The YAML document and the duplicate-key problems PyYAML would otherwise hide."""
+    try:
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        return None, [Problem("flow", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]
+    problems: list[Problem] = []
+    if tree is not None:
+        _duplicates(tree, (), problems)
+    return data, problems
+
+
+def schema_problems(data: Any) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(_schema())
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        path = [str(p) for p in error.path]
+        node = path[1] if len(path) > 1 and path[0] == "nodes" else "flow"
+        where = "/".join(path[2:] if node != "flow" else path) or "(top)"
+        problems.append(Problem(node, f"{where}: {error.message}"))
+    return problems
+
+
+def check_flow_text(text: str) -> tuple[Flow | None, list[Problem]]:
+    """Every problem in a flow file's text, and the frozen flow when there are none."""
+    data, problems = parse_yaml(text)
+    if data is None and not problems:
+        problems = [Problem("flow", "the file is empty")]
+    if data is None:
+        return None, problems
+    shape = schema_problems(data)
+    if shape:
+        return None, problems + shape
+    flow = build_flow(data)
+    from app.domain.flow_checks import semantic_problems
+
+    problems += semantic_problems(flow)
+    return (None if problems else flow), problems
+
+
+def load_flow(path: str | Path) -> Flow:
+    """The flow in `path`, or FlowError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError(str(path), [Problem("flow", f"cannot read the file: {exc}")]) from None
+    flow, problems = check_flow_text(text)
+    if flow is None:
+        raise FlowError(str(path), problems)
+    return flow
+
+
+def _words(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    return {lang: tuple(str(w) for w in words) for lang, words in (raw or {}).items()}
+
+
+def _option(raw: Mapping[str, Any]) -> Option:
+    return Option(
+        key=str(raw["key"]),
+        next=raw["next"],
+        label=dict(raw.get("label") or {}),
+        words=_words(raw.get("words")),
+        set=dict(raw.get("set") or {}),
+    )
+
+
+def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
+    return Node(
+        id=node_id,
+        type=raw["type"],
+        text=dict(raw.get("text") or {}),
+        next=raw.get("next"),
+        options=tuple(_option(o) for o in raw.get("options") or ()),
+        field=raw.get("field"),
+        kind=raw.get("kind"),
+        confirm=raw.get("confirm", "never"),
+        optional=bool(raw.get("optional", False)),
+        set=dict(raw.get("set") or {}),
+        cases={str(k): v for k, v in (raw.get("cases") or {}).items()},
+        default=raw.get("default"),
+    )
+
+
+def build_flow(data: Mapping[str, Any]) -> Flow:
+    """Freeze schema-valid data into a Flow (semantic checks are separate)."""
+    operator = data["operator"]
+    return Flow(
+        id=data["id"],
+        version=str(data.get("version", "")),
+        start=data["start"],
+        languages=tuple(
+            Language(code=code, name=lang["name"], voice=lang["voice"], tts=lang.get("tts"))
+            for code, lang in data["languages"].items()
+        ),
+        nodes={nid: _node(nid, raw) for nid, raw in data["nodes"].items()},
+        phrases={name: dict(texts) for name, texts in data["phrases"].items()},
+        operator=Operator(
+            key=str(operator["key"]), words=_words(operator.get("words")), target=operator["target"]
+        ),
+        on_failure=data["on_failure"],
+        yes_words=_words(data["vocabulary"]["yes"]),
+        no_words=_words(data["vocabulary"]["no"]),
+        skip_words=_words(data["vocabulary"]["skip"]),
+        max_attempts=int(data.get("max_attempts", 3)),
+        max_silences=int(data.get("max_silences", 2)),
+    )
+
+
+def is_valid_category(value: Any) -> bool:
+    return value in {c.value for c in Category}

@@ -1,0 +1,92 @@
+"""Spot safeguarding phrases ("can't breathe", "no food for days", ...) in a resident's words.
+
+Pure text matching against a list kept as data (app/data/safeguarding_phrases.txt, or the file
+named by SAFEGUARDING_PHRASES_FILE), so a safeguarding lead can change the list without touching
+Python. It is a safety net, not a classifier: a match only routes the case to a human at once;
+it never refuses or closes anything, so a false positive costs a coordinator a minute and a
+false negative is still seen by call handlers in the queue.
+
+Matching: both the text and the phrases are lower-cased, apostrophes dropped ("can't" ==
+"cant"), and every other run of punctuation or whitespace becomes one space; a phrase matches on
+whole words only ("fallen" is not found in "befallen"); a trailing `*` matches any word ending.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_PHRASES_FILE = Path(__file__).resolve().parent.parent / "data" / "safeguarding_phrases.txt"
+#: Only the start of a very long text is scanned, so a pasted novel cannot slow a webhook down.
+MAX_SCAN_CHARS = 20_000
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_text(text: str) -> str:
+    """`I CAN'T  breathe!!` -> `i cant breathe`."""
+    without_apostrophes = _APOSTROPHES.sub("", text.casefold())
+    return _NOT_WORD.sub(" ", without_apostrophes).strip()
+
+
+@dataclass(frozen=True)
+class PhraseList:
+    """The compiled phrases; `find` returns the phrases (as written in the list) that match."""
+
+    phrases: tuple[str, ...]
+    _patterns: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> PhraseList:
+        phrases: list[str] = []
+        patterns: list[re.Pattern[str]] = []
+        for line in lines:
+            phrase = line.strip()
+            if not phrase or phrase.startswith("#"):
+                continue
+            pattern = _compile(phrase)
+            if pattern is not None:
+                phrases.append(phrase)
+                patterns.append(pattern)
+        return cls(tuple(phrases), tuple(patterns))
+
+    def find(self, text: str | None) -> list[str]:
+        if not text:
+            return []
+        normalised = normalise_text(text[:MAX_SCAN_CHARS])
+        pairs = zip(self.phrases, self._patterns, strict=True)
+        return [phrase for phrase, pattern in pairs if pattern.search(normalised)]
+
+    def matches(self, text: str | None) -> bool:
+        return bool(self.find(text))
+
+
+def _compile(phrase: str) -> re.Pattern[str] | None:
+    wildcard = phrase.endswith("*")
+    words = normalise_text(phrase.rstrip("*")).split()
+    if not words:
+        return None
+    body = r"\s".join(re.escape(w) for w in words)
+    tail = r"\w*" if wildcard else ""
+    return re.compile(rf"(?<!\w){body}{tail}(?!\w)")
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, _mtime_ns: int) -> PhraseList:
+    with open(path, encoding="utf-8") as handle:
+        return PhraseList.from_lines(handle)
+
+
+def load_phrases(path: Path | None = None) -> PhraseList:
+    """The list in `path` (default: the shipped list), cached until the file changes."""
+    target = Path(path) if path else DEFAULT_PHRASES_FILE
+    return _load(str(target), target.stat().st_mtime_ns)
+
+
+def find_safeguarding_phrases(text: str | None, path: Path | None = None) -> list[str]:
+    """The safeguarding phrases found in `text` (empty when none)."""
+    return load_phrases(path).find(text)

@@ -1,0 +1,62 @@
+"""Handing a caller to a person: who is on duty, whether the line is open, and the case for it.
+
+Within opening hours (settings.opening_hours, closed on England and Wales bank holidays) the call
+rings every on-duty call handler and coordinator who has a phone at once; otherwise, or when
+nobody answers, the caller leaves a voicemail. Either way a `needs_staff` case exists from the
+moment of hand-over (with the answers given so far and a callback due time), so a caller who
+hangs up while it rings is still called back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.enums import Role
+from app.domain.phone import parse_phone
+from app.models.staff import StaffUser
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Twilio rings at most 10 <Number>s in one <Dial>.
+MAX_DIAL_NUMBERS = 10
+
+
+def line_is_open(settings: Settings, now: datetime) -> bool:
+    """Whether a person can be rung now; an unreadable OPENING_HOURS means voicemail."""
+    try:
+        from app.domain.opening_hours import parse_opening_hours
+
+        return parse_opening_hours(settings.opening_hours).is_open(now)
+    except (ImportError, ValueError) as exc:
+        log.warning("opening hours unusable (%s): sending callers to voicemail",
+                    type(exc).__name__)
+        return False
+
+
+def on_duty_numbers(session: Session, region: str = "GB") -> list[str]:
+    """E.164 numbers of active, on-duty call handlers and coordinators (deduplicated)."""
+    phones = session.scalars(
+        select(StaffUser.phone).where(
+            StaffUser.active.is_(True), StaffUser.on_duty.is_(True),
+            StaffUser.role.in_([Role.CALL_HANDLER, Role.COORDINATOR]),
+            StaffUser.phone.is_not(None),
+        ).order_by(StaffUser.id)
+    ).all()
+    numbers: list[str] = []
+    for raw in phones:
+        parsed = parse_phone(raw, region)
+        if parsed.is_number and parsed.e164 not in numbers:
+            numbers.append(parsed.e164)
+    return numbers[:MAX_DIAL_NUMBERS]
+
+
+def numbers_to_dial(session: Session, settings: Settings, now: datetime) -> list[str]:
+    """Whom to ring for a hand-over now; empty means "take a voicemail"."""
+    if not line_is_open(settings, now):
+        return []
+    return on_duty_numbers(session, settings.default_region)

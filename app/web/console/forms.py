@@ -1,0 +1,182 @@
+"""WTForms for the console. Each form carries Flask-WTF's CSRF token.
+
+The new-case and volunteer forms mirror the API's rules (required fields, lengths, enums) so a
+person sees the same refusal a partner's system would get; the services re-check what matters
+(phone parsing, postcode lookup) and their errors are shown against the field.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.domain.enums import CaseOutcome, Category, DbsStatus, Need, Urgency
+from app.domain.phone import parse_phone
+
+CATEGORY_CHOICES = [
+    (Category.SHIELDING.value, "Shielding"),
+    (Category.SELF_ISOLATION.value, "Self-isolating"),
+    (Category.OTHER.value, "Other additional needs"),
+]
+NEED_CHOICES = [
+    (Need.FOOD.value, "Food and shopping"),
+    (Need.PRESCRIPTIONS.value, "Prescriptions"),
+    (Need.BEFRIENDING.value, "Befriending"),
+    (Need.TRANSPORT.value, "Transport"),
+    (Need.MONEY.value, "Money worries"),
+    (Need.WELLBEING.value, "Wellbeing"),
+    (Need.OTHER.value, "Other"),
+]
+URGENCY_CHOICES = [
+    (Urgency.ROUTINE.value, "Routine"),
+    (Urgency.URGENT.value, "Urgent"),
+    (Urgency.SAFEGUARDING.value, "Safeguarding concern"),
+]
+OUTCOME_CHOICES = [
+    (CaseOutcome.MATCHED.value, "Matched with a volunteer"),
+    (CaseOutcome.SIGNPOSTED.value, "Signposted to a service"),
+    (CaseOutcome.HANDLED_BY_STAFF.value, "Handled by staff"),
+    (CaseOutcome.UNMET.value, "Need not met"),
+]
+DBS_CHOICES = [
+    (DbsStatus.NONE.value, "None"),
+    (DbsStatus.PENDING.value, "Pending"),
+    (DbsStatus.CLEAR.value, "Clear"),
+    (DbsStatus.EXPIRED.value, "Expired"),
+]
+REQUIRED = "Enter {}"
+
+
+def _phone_check(_form: FlaskForm, field: StringField) -> None:
+    if field.data and not parse_phone(field.data).is_number:
+        raise ValidationError("Enter a UK phone number, like 07700 900123")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(REQUIRED.format(
+        "your email address")), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(REQUIRED.format(
+        "your password")), Length(max=1024)])
+
+
+class EmptyForm(FlaskForm):
+    """A button-only form (show number, approve, pause...): CSRF is its only field."""
+
+
+class CaseEditForm(FlaskForm):
+    category = SelectField("Category", choices=CATEGORY_CHOICES)
+    need = SelectField("Need", choices=NEED_CHOICES)
+    urgency = SelectField("Urgency", choices=URGENCY_CHOICES)
+    details = TextAreaField("Details in the resident's words", validators=[Length(max=4000)])
+
+
+class AssignForm(FlaskForm):
+    volunteer_id = IntegerField("Volunteer", validators=[
+        InputRequired("Choose a volunteer"),
+        NumberRange(min=1, max=2**31 - 1, message="Choose a volunteer")])
+
+
+class SignpostForm(FlaskForm):
+    service_id = SelectField("Directory service", coerce=int,
+                             validators=[InputRequired("Choose a service")])
+
+
+class CallbackForm(FlaskForm):
+    due_at = DateTimeLocalField("Call back by", format="%Y-%m-%dT%H:%M",
+                                validators=[InputRequired("Enter when to call back")])
+    note = StringField("Reason (optional)", validators=[Length(max=500)])
+
+
+class RecodeForm(FlaskForm):
+    need = SelectField("The need this request really is", choices=NEED_CHOICES[:-1])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField("Note", validators=[DataRequired(REQUIRED.format("a note")),
+                                             Length(max=4000)])
+
+
+class CloseForm(FlaskForm):
+    outcome = SelectField("Outcome", choices=OUTCOME_CHOICES)
+    reason = TextAreaField("Reason (needed when the need was not met)",
+                           validators=[Length(max=2000)])
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if self.outcome.data == CaseOutcome.UNMET and not (field.data or "").strip():
+            raise ValidationError("Enter why the need was not met")
+
+
+class NewCaseForm(FlaskForm):
+    name = StringField("Resident's name", validators=[Optional(), Length(max=200)])
+    phone = StringField("Phone number", validators=[Optional(), Length(max=40), _phone_check])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=12)])
+    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
+    category = SelectField("Category", choices=CATEGORY_CHOICES)
+    need = SelectField("Need", choices=NEED_CHOICES)
+    urgency = SelectField("Urgency", choices=URGENCY_CHOICES)
+    details = TextAreaField("What help is needed, in their words",
+                            validators=[Optional(), Length(max=4000)])
+    consent_to_share = BooleanField("They agree we share their details with a volunteer or "
+                                    "service to arrange help")
+    referrer_organisation = StringField("Referring organisation",
+                                        validators=[Optional(), Length(max=200)])
+
+
+class VolunteerSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField("Name, postcode or district", validators=[Optional(), Length(max=100)])
+    approval = SelectField("Approval", choices=[("", "Any"), ("pending", "Waiting for approval"),
+                                                ("approved", "Approved"),
+                                                ("rejected", "Rejected")])
+
+
+class DbsForm(FlaskForm):
+    dbs_status = SelectField("DBS status", choices=DBS_CHOICES)
+    dbs_expires_on = DateField("Expiry date", validators=[Optional()])
+    dbs_cost = DecimalField("Cost of the check, in pounds", places=2,
+                            validators=[Optional(), NumberRange(min=0, max=1000)])
+
+
+class SignupForm(FlaskForm):
+    name = StringField("Your full name", validators=[DataRequired(REQUIRED.format(
+        "your full name")), Length(max=200)])
+    phone = StringField("Mobile phone number", validators=[DataRequired(REQUIRED.format(
+        "your mobile phone number")), Length(max=32), _phone_check])
+    email = EmailField("Email address (optional)",
+                       validators=[Optional(), Email("Enter an email address like "
+                                                     "name@example.com"), Length(max=254)])
+    postcode = StringField("Postcode", validators=[DataRequired(REQUIRED.format(
+        "your postcode")), Length(max=10)])
+    needs = SelectMultipleField("What could you help with?", choices=NEED_CHOICES[:-1],
+                                validators=[DataRequired("Choose at least one way to help")])
+    max_distance_km = IntegerField("How far could you travel, in kilometres?", default=5,
+                                   validators=[InputRequired("Enter a distance"),
+                                               NumberRange(min=1, max=50,
+                                                           message="Enter a number from 1 to 50")])
+    agree = BooleanField("I agree to Here2Help keeping these details to contact me about "
+                         "volunteering", validators=[DataRequired("Tick the box to agree")])
+    website = HiddenField()  # honeypot: people never fill it in

@@ -1,0 +1,88 @@
+"""/cases/new: a call handler entering a call by hand (channel staff) or a partner referring
+someone (channel web, with their organisation).
+
+Same rules as POST /api/v1/cases: a phone number or an address (a phone number must be a
+possible one), a known category and need, a full or outward postcode when given, details at
+most 4,000 characters. One rule more than the API: a partner's referral made in the console
+needs the person's consent to share, because the form is where the partner is asked for it.
+The case goes through `app.services.cases.create_case`,
+so a second contact from the same number joins the open case and safeguarding words raise it.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.domain.enums import Channel
+from app.domain.postcode import normalise_postcode, outcode_of
+from app.models.base import utcnow
+from app.web.console.access import STAFF_ROLES, log_access, roles_required
+from app.web.console.blueprint import bp
+from app.web.console.cases import _enqueue
+from app.web.console.forms import NewCaseForm
+from app.web.session import db_session, runtime
+
+
+def _validate_extra(form: NewCaseForm, is_partner: bool) -> bool:
+    ok = True
+    postcode = (form.postcode.data or "").strip()
+    if postcode and not (normalise_postcode(postcode) or outcode_of(postcode)):
+        form.postcode.errors.append("Enter a postcode like WR1 2NN")
+        ok = False
+    if not (form.phone.data or "").strip() and not (form.address.data or "").strip():
+        form.phone.errors.append("Enter a phone number or an address so we can reach them")
+        ok = False
+    if is_partner and not form.consent_to_share.data:
+        form.consent_to_share.errors.append(
+            "Referrals need the person's agreement to share their details: ask them first")
+        ok = False
+    return ok
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES, "partner")
+def new_case():
+    from app.services.cases import CaseDraft, create_case
+
+    is_partner = current_user.role == "partner"
+    form = NewCaseForm()
+    if is_partner and not form.is_submitted():
+        form.referrer_organisation.data = current_user.organisation
+    if form.validate_on_submit() and _validate_extra(form, is_partner):
+        session = db_session()
+        draft = CaseDraft(
+            channel=Channel.WEB if is_partner else Channel.STAFF,
+            category=form.category.data, need=form.need.data,
+            details=(form.details.data or "").strip() or None, phone=form.phone.data,
+            name=(form.name.data or "").strip() or None,
+            address=(form.address.data or "").strip() or None,
+            postcode=(form.postcode.data or "").strip() or None, urgency=form.urgency.data,
+            consent_to_share=bool(form.consent_to_share.data),
+            referrer_organisation=((form.referrer_organisation.data or "").strip()
+                                   or current_user.organisation) if is_partner else
+            ((form.referrer_organisation.data or "").strip() or None),
+            referred_by_user_id=current_user.id if is_partner else None,
+            staff_user_id=current_user.id,
+        )
+        result = create_case(session, draft, settings=runtime().settings, now=utcnow())
+        log_access("create_case", case_id=result.case.id, target=result.case.reference)
+        session.commit()
+        _enqueue(result.message_ids)
+        _enqueue_matching(result.case)
+        flash(f"{'Added to the open case' if result.joined else 'Case created'}: "
+              f"{result.case.reference}.", "success")
+        return redirect(url_for("console.case_page", reference=result.case.reference))
+    status = 400 if form.errors else 200
+    return render_template("console/new_case.html", form=form, is_partner=is_partner), status
+
+
+def _enqueue_matching(case) -> None:
+    """After commit; the sweeper re-enqueues a case still flagged if this fails."""
+    try:
+        from app.adapters.rq_queue import job_queue_for
+        from app.services.cases import enqueue_matching
+
+        enqueue_matching(db_session(), job_queue_for(runtime()), case)
+    except Exception:  # Redis down: the case is committed and flagged needs_matching
+        db_session().rollback()

@@ -1,0 +1,48 @@
+"""/volunteer-signup: the public, accessible page for recruitment drives (no sign-in).
+
+It feeds the coordinators' approval queue (approval_status pending, source signup_page). It is
+rate limited per IP, CSRF-protected like every form, has a honeypot field for bots, and answers
+the same thank-you whether or not the number was already registered (no enumeration).
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+
+from app.models.base import utcnow
+from app.services.volunteer_admin import SignupInput, VolunteerAdminError, create_signup
+from app.web.console import limiter
+from app.web.console.access import log_access
+from app.web.console.blueprint import bp
+from app.web.console.forms import SignupForm
+from app.web.session import db_session
+
+
+@bp.route("/volunteer-signup", methods=["GET", "POST"])
+@limiter.limit("10 per hour;3 per minute", methods=["POST"])
+def volunteer_signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        if form.website.data:  # a bot filled the hidden field: pretend all is well
+            return redirect(url_for("console.volunteer_signup_done"))
+        session = db_session()
+        try:
+            volunteer = create_signup(session, SignupInput(
+                name=form.name.data or "", phone=form.phone.data or "", email=form.email.data,
+                postcode=form.postcode.data or "", needs=list(form.needs.data or []),
+                max_distance_km=form.max_distance_km.data or 5), utcnow())
+        except VolunteerAdminError as exc:
+            field = form.postcode if "postcode" in str(exc) else form.phone
+            field.errors = [*field.errors, str(exc)]
+        else:
+            if volunteer is not None:
+                log_access("volunteer_signup", target=f"volunteer:{volunteer.id}")
+            session.commit()
+            return redirect(url_for("console.volunteer_signup_done"))
+    status = 400 if form.errors else 200
+    return render_template("console/signup.html", form=form), status
+
+
+@bp.get("/volunteer-signup/thank-you")
+def volunteer_signup_done() -> str:
+    return render_template("console/signup_done.html")

@@ -1,0 +1,117 @@
+"""/volunteers: search, approve sign-ups, pause and resume, DBS details, assignments.
+
+Coordinators and admins only: DBS status decides who may be sent to a shielding resident's door.
+Every change is a POST with CSRF, logged in the access log, then post/redirect/get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.domain.phone import mask_phone
+from app.models.base import utcnow
+from app.models.volunteer import Volunteer
+from app.services import volunteer_admin as admin
+from app.web.console.access import log_access, roles_required
+from app.web.console.blueprint import bp
+from app.web.console.forms import DbsForm, EmptyForm, VolunteerSearchForm
+from app.web.session import db_session
+
+COORDINATORS = ("coordinator", "admin")
+
+
+def _volunteer_or_404(volunteer_id: int) -> Volunteer:
+    # Flask's int converter takes any size; the database does not (SQLite: 64 bits).
+    volunteer = db_session().get(Volunteer, volunteer_id) if volunteer_id < 2**31 else None
+    if volunteer is None:
+        abort(404)
+    return volunteer
+
+
+@bp.get("/volunteers")
+@roles_required(*COORDINATORS)
+def volunteers() -> str:
+    form = VolunteerSearchForm(meta={"csrf": False})
+    from flask import request
+
+    form.process(request.args)
+    found = admin.search_volunteers(db_session(), form.q.data or "", form.approval.data or "")
+    return render_template("console/volunteers.html", form=form, volunteers=found,
+                           mask_phone=mask_phone, pounds=admin.pounds)
+
+
+def _page(volunteer: Volunteer, dbs_form: DbsForm | None = None, status: int = 200):
+    if dbs_form is None:
+        dbs_form = DbsForm(prefix="dbs", obj=volunteer)
+        if volunteer.dbs_cost_pence is not None and not dbs_form.is_submitted():
+            from decimal import Decimal
+
+            dbs_form.dbs_cost.data = Decimal(volunteer.dbs_cost_pence) / 100
+    return render_template(
+        "console/volunteer.html", volunteer=volunteer, dbs_form=dbs_form,
+        assignments=admin.assignments(db_session(), volunteer), mask_phone=mask_phone,
+        pounds=admin.pounds, button_form=EmptyForm(),
+    ), status
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+@roles_required(*COORDINATORS)
+def volunteer(volunteer_id: int):
+    found = _volunteer_or_404(volunteer_id)
+    log_access("view_volunteer", target=f"volunteer:{found.id}")
+    db_session().commit()
+    return _page(found)
+
+
+def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) -> Response:
+    found = _volunteer_or_404(volunteer_id)
+    try:
+        summary = change(found)
+    except admin.VolunteerAdminError as exc:
+        db_session().rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.volunteer", volunteer_id=volunteer_id))
+    log_access(action, target=f"volunteer:{found.id}")
+    db_session().commit()
+    flash(summary, "success")
+    return redirect(url_for("console.volunteer", volunteer_id=volunteer_id))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/approve")
+@roles_required(*COORDINATORS)
+def approve(volunteer_id: int) -> Response:
+    return _change(volunteer_id, "volunteer_approve",
+                   lambda v: admin.set_approval(v, "approved", utcnow()))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/reject")
+@roles_required(*COORDINATORS)
+def reject(volunteer_id: int) -> Response:
+    return _change(volunteer_id, "volunteer_reject",
+                   lambda v: admin.set_approval(v, "rejected", utcnow()))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/pause")
+@roles_required(*COORDINATORS)
+def pause(volunteer_id: int) -> Response:
+    return _change(volunteer_id, "volunteer_pause", lambda v: admin.set_active(v, False, utcnow()))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/resume")
+@roles_required(*COORDINATORS)
+def resume(volunteer_id: int) -> Response:
+    return _change(volunteer_id, "volunteer_resume", lambda v: admin.set_active(v, True, utcnow()))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/dbs")
+@roles_required(*COORDINATORS)
+def dbs(volunteer_id: int):
+    found = _volunteer_or_404(volunteer_id)
+    form = DbsForm(prefix="dbs")
+    if not form.validate_on_submit():
+        return _page(found, form, 400)
+    return _change(volunteer_id, "volunteer_dbs", lambda v: admin.update_dbs(
+        v, form.dbs_status.data, form.dbs_expires_on.data, form.dbs_cost.data, utcnow()))

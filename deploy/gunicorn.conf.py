@@ -1,0 +1,40 @@
+"""gunicorn settings for Here2Help Line (`here2help web`, `here2help serve`, systemd, Docker).
+
+Every value can be overridden from the environment, so one file serves every deployment.
+Twilio gives a webhook 15 s; a request still running after `timeout` is killed and the worker
+restarted, so a stuck request can never hold a webhook past Twilio's limit for long.
+"""
+
+import os
+from pathlib import Path
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
+# Processes x threads = concurrent requests; webhooks are short and mostly wait on the database.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "12"))  # < Twilio's 15 s webhook limit
+graceful_timeout = 10  # on SIGTERM, requests in flight get this long to finish
+keepalive = 5  # a little longer than nothing, shorter than a proxy's idle timeout
+max_requests = 2000  # recycle workers now and then (bounded memory growth)
+max_requests_jitter = 200
+limit_request_line = 8190
+limit_request_fields = 100
+# Never load the app in the master: each worker builds its own engine and Redis pool (R1).
+preload_app = False
+# Heartbeat files in memory, not on a slow or full disk (gunicorn FAQ, "Blocking os.fchmod").
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's own recommendation; files are its private temp files
+if Path(_SHM).is_dir():
+    worker_tmp_dir = _SHM
+
+# Behind a reverse proxy: trust X-Forwarded-* only from the proxy's address. Also set
+# PUBLIC_BASE_URL to the URL Twilio is given, so signature checks use exactly that URL.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+
+# Access log without query strings: GET /api/v1/messages?to=+44... must not log a phone number.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "here2help-web"

@@ -1,0 +1,119 @@
+"""Duplicates in parallel, and Redis going away while residents text: nothing lost, no twins."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from app.models.case import Case
+from app.models.conversation import ProcessedWebhook
+from app.models.message import Message
+from tests.conversations.conftest import new_sid, sms_texts
+from tests.plugins.twilio_webhooks import BASE_URL, sign
+
+WALK = ["hi", "1", "1", "1", "skip", "WR1 2NN", "skip", "yes"]
+
+
+def _bare_or_full_app(runtime):
+    from tests.conversations.conftest import app as app_fixture
+
+    return app_fixture.__wrapped__(runtime)
+
+
+def _post_sms(client, token: str, params: dict[str, str]):
+    url = BASE_URL + "/twilio/sms"
+    return client.post("/twilio/sms", data=params,
+                       headers={"X-Twilio-Signature": sign(token, url, params)})
+
+
+def test_the_same_sid_in_parallel_threads_changes_the_database_once(committed_runtime):
+    app = _bare_or_full_app(committed_runtime)
+    token = committed_runtime.settings.twilio_auth_token
+    phone = "07700900777"
+    for text in WALK[:-1]:
+        _post_sms(app.test_client(), token, {"MessageSid": new_sid(), "From": phone,
+                                             "Body": text})
+    last = {"MessageSid": new_sid(), "From": phone, "Body": "yes"}
+    answers: list[bytes] = []
+    barrier = threading.Barrier(6)
+
+    def deliver() -> None:
+        barrier.wait()
+        response = _post_sms(app.test_client(), token, last)
+        assert response.status_code == 200
+        answers.append(response.data)
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(answers) == 6 and len(set(answers)) == 1
+    with committed_runtime.session_factory() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.reference in sms_texts(answers[0])[0]
+        assert session.scalar(select(func.count(Message.id)).where(
+            Message.twilio_sid == last["MessageSid"])) == 1
+        assert session.scalar(select(func.count(ProcessedWebhook.id)).where(
+            ProcessedWebhook.key == last["MessageSid"])) == 1
+
+
+def test_redis_stopped_while_texts_arrive_loses_nothing(send_sms, runtime, redis_process,
+                                                        db_session):
+    runtime.use_redis(redis_process.client())
+    redis_process.stop()
+    phones = [f"077009008{i:02d}" for i in range(5)]
+    for phone in phones:
+        for text in WALK:
+            reply = send_sms(phone, text)
+        assert "Your reference is H2H-" in reply[0]
+    cases = db_session.scalars(select(Case)).all()
+    assert len(cases) == 5
+    assert all(c.needs_matching and c.matching_enqueued_at is None for c in cases)
+
+
+def test_matching_is_enqueued_after_commit_when_redis_is_up(send_sms, runtime, redis_conn,
+                                                            db_session):
+    runtime.use_redis(redis_conn)
+    for text in WALK:
+        send_sms("07700900555", text)
+    case = db_session.scalars(select(Case)).one()
+    assert case.matching_enqueued_at is not None
+    keys = [k.decode() for k in redis_conn.keys("rq:job:*")]
+    assert f"rq:job:match-case-{case.id}" in keys
+    job_args = redis_conn.hget(f"rq:job:match-case-{case.id}", "data")
+    assert b"07700900555" not in job_args and b"447700900555" not in job_args
+
+
+def test_the_same_voice_step_in_parallel_advances_the_call_once(committed_runtime):
+    from app.models.conversation import Conversation
+
+    app = _bare_or_full_app(committed_runtime)
+    token = committed_runtime.settings.twilio_auth_token
+    call = {"CallSid": "CA" + "e" * 32, "From": "07700900778", "To": "+441632960000"}
+
+    def post(path: str, params: dict[str, str]):
+        signature = sign(token, BASE_URL + path, params)
+        return app.test_client().post(path, data=params,
+                                      headers={"X-Twilio-Signature": signature})
+
+    assert post("/twilio/voice", call).status_code == 200
+    answers: list[bytes] = []
+    barrier = threading.Barrier(6)
+
+    def deliver() -> None:
+        barrier.wait()
+        response = post("/twilio/voice/step?s=0", {**call, "Digits": "1"})
+        assert response.status_code == 200
+        answers.append(response.data)
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(answers) == 6 and len(set(answers)) == 1
+    assert b"/twilio/voice/step?s=1" in answers[0]
+    with committed_runtime.session_factory() as session:
+        assert session.scalars(select(Conversation)).one().state["step"] == 1

@@ -1,0 +1,92 @@
+"""`here2help directory import|export|pdf` end to end on a scratch SQLite database, and the PDF."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from app import migrate
+from app.cli import _register, cli
+from app.services.directory_pdf import build_directory_pdf, correct_on
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hsds"
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    migrate.upgrade(url)
+    env = {"DATABASE_URL": url, "HERE2HELP_INSTANCE": str(tmp_path), "SECRET_KEY": "x",
+           "TWILIO_AUTH_TOKEN": "", "TWILIO_ACCOUNT_SID": "", "SMS_BACKEND": "record"}
+    _register()
+
+    def invoke(*args: str):
+        return CliRunner(env=env).invoke(cli, list(args))
+
+    return invoke
+
+
+def test_import_reports_progress_bad_records_and_summary(run):
+    result = run("directory", "import", str(FIXTURES / "council_feed.json"))
+    assert result.exit_code == 0, result.output
+    assert "checked 8/8 records" in result.stderr
+    assert "record 5 (id bad-1): the service has no name" in result.stderr
+    assert "record 6 (id missing): not a JSON object" in result.stderr
+    assert result.stdout.strip() == "4 imported (4 new, 0 updated), 4 rejected"
+    again = run("directory", "import", str(FIXTURES / "council_feed.json"))
+    assert again.stdout.strip() == "4 imported (0 new, 4 updated), 4 rejected"
+
+
+def test_import_nothing_good_exits_1(run, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "1"}, 7]))
+    result = run("directory", "import", str(bad))
+    assert result.exit_code == 1
+    assert "error: nothing was imported" in result.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    result = run("directory", "import", str(broken))
+    assert result.exit_code == 1 and "is not JSON" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_export_and_pdf_commands(run, tmp_path):
+    run("directory", "import", str(FIXTURES / "council_feed.json"))
+    out = tmp_path / "export.json"
+    result = run("directory", "export", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["total_items"] == 4
+    pdf = tmp_path / "dir.pdf"
+    result = run("directory", "pdf", str(pdf))
+    assert result.exit_code == 0, result.output
+    assert "Community Services Directory" in pypdf.PdfReader(pdf).pages[0].extract_text()
+
+
+def test_pdf_has_contents_page_footer_everywhere_and_flags(db_session, directory):
+    today = date(2026, 11, 23)
+    reader = pypdf.PdfReader(io.BytesIO(build_directory_pdf(db_session, today=today,
+                                                            review_months=12)))
+    texts = [page.extract_text() for page in reader.pages]
+    assert len(texts) >= 4
+    assert "Contents" in texts[0]
+    for heading in ("Food", "Befriending", "Wellbeing", "Food: Worcester", "Food: Redditch"):
+        assert heading in texts[0]
+    for text in texts:
+        assert "Correct on 23 November 2026" in text
+    body = "\n".join(texts[1:])
+    assert "Worcester Foodbank" in body and "Phone: 01632 960001" in body
+    assert "NEEDS REVIEW: last checked 1 March 2024" in body
+    assert body.count("NEEDS REVIEW") == 1
+    assert correct_on(date(2026, 1, 5)) == "Correct on 5 January 2026"
+
+
+def test_pdf_of_empty_directory(db_session):
+    reader = pypdf.PdfReader(io.BytesIO(build_directory_pdf(db_session, today=date(2026, 1, 1),
+                                                            review_months=12)))
+    assert "The directory is empty." in "".join(p.extract_text() for p in reader.pages)

@@ -1,0 +1,58 @@
+"""What a job needs, built once per worker process from the environment, without Flask.
+
+Jobs are top-level functions that take ids; each calls `get_runtime()` for the database and
+Redis, and `job_logger(__name__)` for a logger that stamps every line with the rq job id (R9).
+Tests that run jobs in-process install their own Runtime with `use_runtime()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from app.runtime import Runtime
+
+_lock = threading.Lock()
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The process's Runtime: settings from the environment, one engine, lazy Redis."""
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            from app.settings import load_settings
+
+            _runtime = Runtime.build(load_settings())
+        return _runtime
+
+
+def use_runtime(runtime: Runtime | None) -> None:
+    """Install (or with None, forget) the Runtime jobs of this process use."""
+    global _runtime
+    with _lock:
+        _runtime = runtime
+
+
+def reset_after_fork() -> None:
+    """A forked work-horse must not share the parent's pooled DB connections (SQLAlchemy docs:
+    "Using Connection Pools with Multiprocessing"): drop them without closing the parent's."""
+    if _runtime is not None:
+        _runtime.engine.dispose(close=False)
+
+
+class _JobIdAdapter(logging.LoggerAdapter):
+    def process(self, msg, kwargs):
+        from rq import get_current_job
+
+        job = get_current_job()
+        job_id = job.id if job is not None else "-"
+        extra = dict(kwargs.get("extra") or {})
+        extra.setdefault("job_id", job_id)
+        kwargs["extra"] = extra
+        return f"[job {job_id}] {msg}", kwargs
+
+
+def job_logger(name: str) -> logging.LoggerAdapter:
+    """A logger whose lines carry the current rq job id (ids only: never log PII)."""
+    return _JobIdAdapter(logging.getLogger(name), {})

@@ -1,0 +1,63 @@
+"""Periodic jobs (scheduled by workers/schedule.py): the sweeper and the DBS expiry reminders.
+
+Both take no arguments and are idempotent: running them twice, or on two workers at once,
+enqueues at most some no-op jobs (every job they trigger re-checks the database first).
+"""
+
+from __future__ import annotations
+
+from app.adapters.rq_queue import job_queue_for
+from app.models.base import utcnow
+from app.services import sweeper
+from app.services.dbs_reminders import send_dbs_reminders
+from app.services.matching import policy_from_settings
+from app.services.outbox import SEND_JOB, SEND_QUEUE, enqueue_send, mark_enqueued
+from workers.bootstrap import get_runtime, job_logger
+from workers.matching import arm_expiry
+
+log = job_logger(__name__)
+MATCH_JOB = "workers.matching.match_case"
+
+
+def sweep() -> dict[str, int]:
+    """Re-enqueue lost matching and send jobs; expire offers whose timer was lost."""
+    runtime = get_runtime()
+    queue = job_queue_for(runtime)
+    now = utcnow()
+    stamp = f"{now:%Y%m%d%H%M%S}"
+    with runtime.session_factory() as session:
+        expired = sweeper.expire_overdue_offers(session, now,
+                                                policy_from_settings(runtime.settings))
+        cases = sweeper.stale_matching_cases(session, now)
+        queued_cases = [case_id for case_id in cases if queue.enqueue(
+            MATCH_JOB, case_id, job_id=f"match-case:{case_id}:sweep:{stamp}", queue="matching")]
+        sweeper.mark_cases_enqueued(session, queued_cases, now)
+        session.commit()
+        messages = sweeper.lost_messages(session, now)
+        queued_messages = [message_id for message_id in messages if queue.enqueue(
+            SEND_JOB, message_id, job_id=f"send-message-{message_id}-sweep-{stamp}",
+            queue=SEND_QUEUE)]
+        enqueue_send(queue, [i for i in expired.message_ids_from_expiry if i not in messages])
+        mark_enqueued(session, queued_messages + expired.message_ids_from_expiry, now)
+        session.commit()
+    for offer_id in expired.new_offer_ids:
+        arm_expiry(runtime, offer_id, runtime.settings.offer_timeout_seconds)
+    counts = {"offers_expired": expired.expired_offers, "cases_requeued": len(queued_cases),
+              "messages_requeued": len(queued_messages)}
+    if any(counts.values()):
+        log.info("sweep: %s", counts)
+    return counts
+
+
+def dbs_expiry_reminders() -> int:
+    """Text on-duty coordinators the volunteers whose DBS expires within 30 days (once each)."""
+    runtime = get_runtime()
+    with runtime.session_factory() as session:
+        result = send_dbs_reminders(session, utcnow())
+        session.commit()
+        if result.message_ids:
+            enqueue_send(job_queue_for(runtime), result.message_ids)
+            mark_enqueued(session, result.message_ids, utcnow())
+            session.commit()
+    log.info("DBS reminders: %d volunteers", len(result.volunteer_ids))
+    return len(result.volunteer_ids)

@@ -1,0 +1,50 @@
+"""Periodic jobs, as data (R11): what runs, on which queue, how often.
+
+How they run: every `here2help worker` runs a small ticker thread (workers/runner.py) that, for
+each entry, computes the current period number `floor(now / interval)` and enqueues the job once
+per period. Two guards make "once" hold across any number of workers: an atomic Redis
+`SET key NX EX` claim per (job, period), then rq's `unique=True` job id.
+
+Why not the alternatives:
+- a job that re-schedules itself with `enqueue_in` forms a chain that breaks for good when one
+  link is lost (Redis restarted without persistence, a worker SIGKILLed; RELIABILITY C8/C9); the
+  ticker derives the schedule from the clock, so it heals itself on the next tick;
+- rq's `CronScheduler` is a separate, single process (no failover) and uses rq's default pickle
+  serializer, while our workers speak JSON only.
+With several workers every one ticks, so the schedule survives any worker dying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workers.queues import QueueName
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str  # stable: part of the job id and of the claim key
+    func: str  # dotted path of a top-level function that takes no arguments
+    interval_seconds: int
+    queue: QueueName = QueueName.MAINTENANCE
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    # Re-enqueue work whose job was lost (Redis down, worker killed): DB is the source of truth.
+    PeriodicJob("sweep", "workers.maintenance.sweep", 60),
+    # Remind volunteers whose DBS check is about to expire; once per UTC day.
+    PeriodicJob("dbs-expiry-reminders", "workers.maintenance.dbs_expiry_reminders", 24 * 3600),
+)
+
+
+def validate(jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> None:
+    """Raise ValueError for a malformed declaration (checked by the tests and at worker start)."""
+    names = [job.name for job in jobs]
+    if len(names) != len(set(names)):
+        raise ValueError("periodic job names must be unique")
+    for job in jobs:
+        if job.interval_seconds < 10:
+            raise ValueError(f"periodic job {job.name}: interval must be at least 10 s")
+        if "." not in job.func:
+            raise ValueError(f"periodic job {job.name}: func must be a dotted path")
+        QueueName(job.queue)
