@@ -16,7 +16,7 @@ def _api_rules(app):
     """Every (method, concrete path) of the API blueprints, whoever wrote them."""
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0] != "api-docs":
-            path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+            path = re.sub(r"<int(\([^)]*\))?:[^>]+>", "1", rule.rule)
             path = re.sub(r"<[^>]+>", "H2H-7K3Q", path)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, path

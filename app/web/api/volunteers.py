@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.models.volunteer import Volunteer
 from app.services.volunteers import VolunteerInvalid, create_volunteer, update_volunteer
 from app.web.api.auth import staff_only
-from app.web.api.schemas import NEED_PATTERN, Text
+from app.web.api.schemas import MAX_DB_ID, NEED_PATTERN, Text
 from app.web.session import db_session
 
 blp = Blueprint("api_volunteers", __name__, url_prefix="/api/v1",
@@ -92,7 +92,7 @@ class VolunteerCreateSchema(VolunteerInputSchema):
 
 
 class VolunteerListArgs(Schema):
-    cursor = fields.Integer(validate=validate.Range(min=0))
+    cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_DB_ID))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PAGE_MAX))
     approval_status = fields.String(validate=validate.OneOf(_values(ApprovalStatus)))
     active = fields.Boolean()
@@ -151,7 +151,7 @@ def list_view(limit: int = 50, cursor: int | None = None, approval_status: str |
     return {"items": items, "next": str(items[-1].id) if more and items else None}
 
 
-@blp.route("/volunteers/<int:volunteer_id>", methods=["GET"])
+@blp.route("/volunteers/<int(max=2147483647):volunteer_id>", methods=["GET"])
 @blp.response(200, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
 @blp.alt_response(404, response="DEFAULT_ERROR")
@@ -163,7 +163,7 @@ def get_view(volunteer_id: int) -> Volunteer:
     return volunteer
 
 
-@blp.route("/volunteers/<int:volunteer_id>", methods=["PATCH"])
+@blp.route("/volunteers/<int(max=2147483647):volunteer_id>", methods=["PATCH"])
 @blp.arguments(VolunteerInputSchema)
 @blp.response(200, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
