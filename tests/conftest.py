@@ -83,7 +83,12 @@ def test_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dic
     }
     redis_url = os.environ.get("TEST_REDIS_URL", "").strip()
     if redis_url:
-        env["REDIS_URL"] = redis_url
+        from tests.plugins.redis_server import make_url_db
+
+        # Each xdist worker gets its own Redis db, so parallel tests never share queues.
+        worker = _worker_id()
+        offset = int(worker[2:]) if worker.startswith("gw") else 0
+        env["REDIS_URL"] = make_url_db(redis_url, offset)
     return env
 
 
