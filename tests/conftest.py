@@ -12,13 +12,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import create_app, migrate
@@ -45,25 +43,10 @@ def _worker_id() -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SQLite under the run's temp dir, or a fresh PostgreSQL database on TEST_DATABASE_URL."""
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
-        yield f"sqlite:///{path}"
-        return
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"h2h_test_{_worker_id()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from tests.plugins.databases import scratch_database
 
+    with scratch_database(f"h2h_test_{_worker_id()}", tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 @pytest.fixture(scope="session")
 def test_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:

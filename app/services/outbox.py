@@ -16,7 +16,7 @@ caller commits, then calls
 which enqueues workers.messaging.send_message for each (a lost enqueue is re-done by the sweeper).
 
 The job calls `deliver(session_factory, sender, message_id, now)` (in app.services.sending,
-re-exported here): claim, send outside any transaction, record; see that module for the
+not this module): claim, send outside any transaction, record; see that module for the
 exactly-once and "maybe sent" policies.
 
 Why an outbox: the DB is the source of truth (RELIABILITY §6.1-2). The unique idempotency_key
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.domain.enums import MessageDirection, MessageStatus
 from app.domain.phone import PhoneKind, parse_phone
@@ -42,10 +42,10 @@ from app.models.base import utcnow
 from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
-from app.ports import JobQueue, SmsSender
+from app.ports import JobQueue
 
 if TYPE_CHECKING:
-    from app.services.sending import Delivery
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -172,19 +172,6 @@ def mark_enqueued(session: Session, message_ids: Iterable[int], now: datetime) -
     for message in session.scalars(select(Message).where(Message.id.in_(list(message_ids)))):
         message.send_enqueued_at = now
 
-
-def deliver(
-    session_factory: sessionmaker[Session],
-    sender: SmsSender,
-    message_id: int,
-    now: datetime,
-    *,
-    daily_cap: int = 2000,
-) -> Delivery:
-    """See `app.services.sending.deliver` (kept there: this module stays the writer side)."""
-    from app.services.sending import deliver as _deliver
-
-    return _deliver(session_factory, sender, message_id, now, daily_cap=daily_cap)
 
 
 def _by_key(session: Session, key: str) -> Message | None:

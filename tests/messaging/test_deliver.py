@@ -14,7 +14,8 @@ from app.domain.enums import MessageStatus
 from app.models.base import utcnow
 from app.models.message import Message
 from app.services import sending
-from app.services.outbox import deliver, queue_sms
+from app.services.outbox import queue_sms
+from app.services.sending import deliver
 from tests.messaging.conftest import VOLUNTEER_PHONE
 
 

@@ -14,7 +14,8 @@ from app.models.base import utcnow
 from app.models.message import Message
 from app.models.volunteer import Volunteer
 from app.services import delivery_status
-from app.services.outbox import deliver, queue_sms
+from app.services.outbox import queue_sms
+from app.services.sending import deliver
 
 PUBLIC = "https://help.example.org"
 

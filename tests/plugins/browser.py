@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,24 +52,10 @@ def chromium_executable() -> str:
 
 @pytest.fixture(scope="session")
 def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('live-db') / 'live.sqlite3'}"
-        return
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"h2h_live_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from tests.plugins.databases import scratch_database
 
+    with scratch_database("h2h_live", tmp_path_factory.mktemp("live-db")) as url:
+        yield url
 
 @pytest.fixture(scope="session")
 def live_server(test_env: dict[str, str], live_database_url: str, redis_url: str,

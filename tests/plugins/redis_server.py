@@ -27,14 +27,11 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from redis import Redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from app import migrate
 from app.redis_conn import shutdown_server, stop_all_embedded_redis
@@ -220,27 +217,11 @@ def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
 @pytest.fixture
 def committed_database_url(tmp_path: Path) -> Iterator[str]:
     """A fresh database for this test only: SQLite in tmp, or a new PostgreSQL database."""
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        url = f"sqlite:///{tmp_path / 'committed.sqlite3'}"
+    from tests.plugins.databases import scratch_database
+
+    with scratch_database("h2h_committed", tmp_path) as url:
         migrate.upgrade(url)
         yield url
-        return
-    admin_url = make_url(base)
-    if admin_url.drivername == "postgresql":
-        admin_url = admin_url.set(drivername="postgresql+psycopg")
-    name = f"h2h_committed_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
