@@ -1,7 +1,7 @@
 """Benchmark: matching among 100,000 volunteers on PostgreSQL, each figure against a baseline
 measured in the same run.
 
-1. Ranking one case (p50/p95 ms): `app.services.matching.rank_case` (the candidate SELECT
+1. Ranking one case (p50/p95 ms): `app.services.matching.matcher.rank_case` (the candidate SELECT
    of approved, active volunteers near enough and offering the need, their open-assignment
    counts, the "already asked" set, and the pure ranking with explanations) against the bare
    candidate SELECT alone (`candidate_query`, rows fetched).
@@ -41,7 +41,7 @@ from app.domain.matching import MatchingPolicy
 from app.models.case import Case
 from app.models.volunteer import Volunteer
 from app.runtime import Runtime
-from app.services.matching import (
+from app.services.matching.matcher import (
     candidate_query,
     load_candidates,
     rank_case,

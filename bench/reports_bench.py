@@ -1,7 +1,8 @@
 """Benchmark: the category-by-month report over 1,000,000 cases on PostgreSQL.
 
 Compares, in the same run on the same data, the report as the console and API run it
-(`app.services.reports`: SQLAlchemy, dialect-aware month bucket, the period filter, then the
+(`app.services.reports.catalogue`: SQLAlchemy, dialect-aware month bucket, the period filter, then
+the
 Python pivot into the headline table) against a bare `GROUP BY` written by hand.
 
     .venv/bin/python -m bench.reports_bench            # or: .venv/bin/python -m bench
@@ -24,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.services.reports import Period, category_need_counts, requests_by_category
+from app.services.reports.catalogue import Period, category_need_counts, requests_by_category
 
 RUNS = 7
 GENERATE = """

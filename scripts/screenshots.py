@@ -24,7 +24,7 @@ from app.models.message import Call, Message
 from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer
 from app.runtime import Runtime
-from app.services.passwords import hash_password
+from app.services.staff.passwords import hash_password
 from app.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

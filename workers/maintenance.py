@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
-from app.services import sweeper
-from app.services.dbs_reminders import send_dbs_reminders
-from app.services.matching import policy_from_settings
-from app.services.outbox import SEND_JOB, SEND_QUEUE, enqueue_send, mark_enqueued
+from app.services.matching.matcher import policy_from_settings
+from app.services.messaging.outbox import SEND_JOB, SEND_QUEUE, enqueue_send, mark_enqueued
+from app.services.recovery import sweeper
+from app.services.volunteers.dbs_reminders import send_dbs_reminders
 from workers.bootstrap import get_runtime, job_logger
 from workers.matching import arm_expiry
 

@@ -20,9 +20,9 @@ from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
 from app.models.volunteer import Offer
 from app.runtime import Runtime
-from app.services import offers
-from app.services.matching import MatchStep, lock_case, offer_next, policy_from_settings
-from app.services.outbox import enqueue_send, mark_enqueued
+from app.services.matching import offers
+from app.services.matching.matcher import MatchStep, lock_case, offer_next, policy_from_settings
+from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from workers.bootstrap import get_runtime, job_logger
 from workers.queues import QueueName
 

@@ -1,6 +1,7 @@
 """Outbound SMS jobs. Arguments are message ids only (no number or text ever reaches Redis).
 
-- `send_message(message_id)`: `app.services.sending.deliver` claims the outbox row and sends it
+- `send_message(message_id)`: `app.services.messaging.sending.deliver` claims the outbox row and
+sends it
   at most once; this job only schedules what `deliver` asks for next (a 429 retry with backoff,
   a reconcile after a "maybe sent", and outbox rows a failure hook queued, e.g. the next offer).
 - `reconcile_message(message_id)`: resolves an `unknown` row against Twilio's message list.
@@ -18,7 +19,7 @@ from app.adapters.sms import build_sms_sender
 from app.models.base import utcnow
 from app.ports import SmsSender
 from app.runtime import Runtime
-from app.services import outbox, sending
+from app.services.messaging import outbox, sending
 from app.settings import Settings
 from workers.bootstrap import get_runtime, job_logger
 

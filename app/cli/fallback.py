@@ -22,7 +22,7 @@ def replay() -> None:
     from sqlalchemy.exc import OperationalError
 
     from app.adapters.rq_queue import job_queue_for
-    from app.services.fallback_replay import replay_journal
+    from app.services.fallback.replay import replay_journal
 
     runtime = runtime_or_exit()
     directory = runtime.settings.fallback_journal_dir

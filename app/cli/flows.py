@@ -13,7 +13,7 @@ import click
 from app.cli.common import CliError, settings_or_exit
 from app.domain.flow_graph import to_mermaid
 from app.domain.flows import Flow, Problem, check_flow_text
-from app.services.conversations import DEFAULT_FLOW_FILE
+from app.services.conversations.state import DEFAULT_FLOW_FILE
 
 
 def _read(path: Path) -> str:

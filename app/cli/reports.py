@@ -19,7 +19,7 @@ def reports() -> None:
 
 
 def _period(first: str, last: str):
-    from app.services.reports import Period
+    from app.services.reports.catalogue import Period
 
     try:
         return Period.from_months(first, last)
@@ -39,7 +39,7 @@ def _write(out: Path, data: bytes) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def briefing(month: str, out: Path) -> None:
     """Write the one-page members' briefing for MONTH as a PDF."""
-    from app.services.briefing_pdf import build_briefing_pdf
+    from app.services.reports.briefing_pdf import build_briefing_pdf
 
     period = _period(month, month)
     runtime = runtime_or_exit()
@@ -56,8 +56,8 @@ def briefing(month: str, out: Path) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def csv_report(key: str, first: str, last: str, out: Path) -> None:
     """Write one report (KEY, e.g. requests-by-category) as CSV."""
-    from app.services.report_files import table_csv
-    from app.services.reports import build_report, report_keys
+    from app.services.reports.catalogue import build_report, report_keys
+    from app.services.reports.files import table_csv
 
     if key not in report_keys():
         raise CliError(f"unknown report {key!r}; one of: {', '.join(report_keys())}")

@@ -176,8 +176,8 @@ def seed_demo() -> None:
 
     Safe to run again: what is already there is left alone.
     """
-    from app.services.demo import DEMO_PASSWORD
-    from app.services.demo import seed_demo as load
+    from app.services.demo.seed import DEMO_PASSWORD
+    from app.services.demo.seed import seed_demo as load
 
     runtime = runtime_or_exit()
     _migrate(runtime.settings)

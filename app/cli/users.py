@@ -13,7 +13,7 @@ import click
 
 from app.cli.common import CliError, runtime_or_exit
 from app.domain.enums import Role
-from app.services import staff
+from app.services.staff import accounts as staff
 
 ROLES = tuple(r.value for r in Role)
 

@@ -1,4 +1,4 @@
-"""here2help volunteers import FILE.csv (columns: see app/services/volunteers_import.py).
+"""here2help volunteers import FILE.csv (columns: see app/services/volunteers/csv_import.py).
 
 Each bad row is printed to stderr as `line N: reason` as it is found; progress every 1,000
 rows on stderr; the summary on stdout. Exit 0 when any row was imported, else 1.
@@ -29,7 +29,7 @@ def import_csv(file: Path) -> None:
     max_distance_km, dbs_status, dbs_expires_on, kind, contact_name, capacity, email, active,
     availability, max_open_assignments, notes. A known phone number updates that volunteer.
     """
-    from app.services.volunteers_import import ImportRefused, import_volunteers_csv
+    from app.services.volunteers.csv_import import ImportRefused, import_volunteers_csv
 
     if not file.is_file():
         raise CliError(f"{file}: no such file")

@@ -12,7 +12,7 @@ is what Twilio will have done on its side anyway. Deployments that want CANCEL t
 "withdraw" should remove it from the opt-out list in Twilio's Advanced Opt-Out settings.
 
 YES / NO / DONE / JOIN are volunteers' words and are not here: the SMS service asks the
-volunteer handler first (app.services.volunteer_replies).
+volunteer handler first (app.services.volunteers.sms_replies).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ that people confuse on paper, and speech-to-text and readers-aloud get them righ
 Length: 4 random characters give 24**4 = 331,776 references. A large help-line (Worcestershire's
 Here2Help took some tens of thousands of requests in 2020-21) stays far below that, so a clash
 is rare and the service simply draws again (a unique constraint plus a retry, see
-`app.services.cases`). If draws keep clashing (the space filling up after years), the service
+`app.services.cases.intake`). If draws keep clashing (the space filling up after years), the service
 falls back to 5 characters (7,962,624), so references stay short for residents and never run
 out. The parser accepts both lengths.
 

@@ -16,7 +16,7 @@ class Volunteer(TimestampMixin, Base):
     __tablename__ = "volunteers"
     __table_args__ = (
         Index("ix_volunteers_active_approval", "active", "approval_status"),
-        # Matching's bounding-box pre-filter (app.services.matching.load_candidates).
+        # Matching's bounding-box pre-filter (app.services.matching.matcher.load_candidates).
         Index("ix_volunteers_latitude_longitude", "latitude", "longitude"),
         # max(max_distance_km) sizes that box from the index alone.
         Index("ix_volunteers_max_distance_km", "max_distance_km"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.models.staff import StaffUser
-from app.services import staff
+from app.services.staff import accounts as staff
 
 _counter = itertools.count()
 

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 
 from app.models.base import utcnow
 from app.models.staff import ApiToken
-from app.services import staff
+from app.services.staff import accounts as staff
 
 
 def _api_rules(app):

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from app.models.staff import ApiToken, StaffUser
-from app.services import staff
-from app.services.passwords import verify_password
+from app.services.staff import accounts as staff
+from app.services.staff.passwords import verify_password
 
 PASSWORD = "correct horse battery staple"
 

@@ -16,7 +16,7 @@ from app.models.base import utcnow
 from app.models.case import Case
 from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
-from app.services.passwords import hash_password
+from app.services.staff.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="(?:[\w-]*csrf_token)"[^>]*value="([^"]+)"')

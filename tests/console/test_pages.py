@@ -11,7 +11,7 @@ from app.models.case import Case, CaseEvent
 from app.models.message import Message
 from app.models.staff import AccessLogEntry
 from app.models.volunteer import Offer, Volunteer
-from app.services.queue import QueueFilters, load_queue
+from app.services.casework.worklist import QueueFilters, load_queue
 from tests.console.conftest import csrf_from, login, minutes_ago, post_form
 
 

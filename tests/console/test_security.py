@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import create_app
 from app.models.staff import AccessLogEntry, StaffUser
 from app.runtime import Runtime
-from app.services.signin import MAX_FAILURES
+from app.services.staff.signin import MAX_FAILURES
 from app.web.console.auth import GENERIC_FAILURE
 from tests.console.conftest import PASSWORD, csrf_from, login
 
@@ -79,7 +79,7 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(client, make_user):
 
 def _fast_hash_check(monkeypatch) -> None:
     """These tests are about counting attempts, not argon2: skip its deliberate slowness."""
-    monkeypatch.setattr("app.services.signin.verify_password",
+    monkeypatch.setattr("app.services.staff.signin.verify_password",
                         lambda stored, given: stored is not None and given == PASSWORD)
 
 

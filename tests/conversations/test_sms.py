@@ -98,7 +98,7 @@ def test_stop_then_no_outbound_message_is_sent(send_sms, db_session):
     resident = db_session.scalars(select(Resident)).one()
     assert resident.opted_out and resident.opted_out_at is not None
     assert db_session.scalars(select(Conversation)).one().status == "abandoned"
-    from app.services.outbox import queue_sms
+    from app.services.messaging.outbox import queue_sms
 
     message = queue_sms(db_session, to_phone=E164, body="An offer", purpose="test",
                         idempotency_key="after-stop")

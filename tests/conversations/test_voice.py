@@ -11,7 +11,7 @@ from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.message import Call, Message
 from app.models.staff import StaffUser
-from app.services import handover
+from app.services.conversations import handover
 
 MOBILE = "07700900456"
 LANDLINE = "01632960123"

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.services.directory import ServiceInput, create_service
+from app.services.directory.entries import ServiceInput, create_service
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.models.staff import StaffUser
-from app.services.passwords import hash_password
+from app.services.staff.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from app import migrate
 from app.cli import _register, cli
-from app.services.directory_pdf import build_directory_pdf, correct_on
+from app.services.directory.pdf import build_directory_pdf, correct_on
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hsds"
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.services.directory import (
+from app.services.directory.demo import seed_demo_directory
+from app.services.directory.entries import (
     DirectoryError,
     ServiceInput,
     haversine_km,
@@ -16,7 +17,6 @@ from app.services.directory import (
     search_services,
     update_service,
 )
-from app.services.directory_demo import seed_demo_directory
 
 TODAY = date(2026, 11, 23)
 

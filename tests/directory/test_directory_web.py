@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models.directory import DirectoryService
-from app.services.directory_export import validate_services
+from app.services.directory.hsds_export import validate_services
 from tests.directory.console_login import csrf_token, login
 
 FORM = {"name": "Evesham Lunch Club", "organisation_name": "Evesham Friends",
@@ -41,7 +41,7 @@ def test_signed_out_goes_to_login(client, db_session):
 
 
 def test_unknown_postcode_is_explained(client, db_session, directory, monkeypatch):
-    from app.services import directory as svc
+    from app.services.directory import entries as svc
 
     monkeypatch.setattr(svc, "lookup_point", lambda _pc: (None, None))
     login(client, db_session, "call_handler")
@@ -50,7 +50,7 @@ def test_unknown_postcode_is_explained(client, db_session, directory, monkeypatc
 
 
 def test_search_near_a_postcode_lists_nearest_first(client, db_session, directory, monkeypatch):
-    from app.services import directory as svc
+    from app.services.directory import entries as svc
 
     monkeypatch.setattr(svc, "lookup_point", lambda _pc: ("Redditch", (52.30, -1.94)))
     login(client, db_session, "call_handler")

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models.directory import DirectoryOrganisation, DirectoryService
-from app.services.directory_export import export_document, validate_services
-from app.services.directory_hsds import FeedError, clean_text, read_feed
-from app.services.directory_import import import_file, import_records
+from app.services.directory.hsds_export import export_document, validate_services
+from app.services.directory.hsds_feeds import FeedError, clean_text, read_feed
+from app.services.directory.hsds_import import import_file, import_records
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hsds"
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from app.models.message import Call, Message
-from app.services.fallback_journal import pending_files, read_entry
-from app.services.fallback_replay import replay_journal
+from app.services.fallback.journal import pending_files, read_entry
+from app.services.fallback.replay import replay_journal
 from tests.fallback.payloads import call_params, sms_params
 
 

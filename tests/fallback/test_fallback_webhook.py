@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from app.services.fallback_journal import pending_files, read_entry
+from app.services.fallback.journal import pending_files, read_entry
 from tests.fallback.payloads import call_params, sms_params
 
 

@@ -11,8 +11,9 @@ from app.domain.enums import CaseStatus, MessageDirection
 from app.models.case import Case
 from app.models.conversation import ProcessedWebhook
 from app.models.message import Call, Message
-from app.services import fallback_journal, fallback_replay
-from app.services.fallback_replay import replay_journal
+from app.services.fallback import journal as fallback_journal
+from app.services.fallback import replay as fallback_replay
+from app.services.fallback.replay import replay_journal
 from tests.fallback.payloads import call_params, sms_params
 
 

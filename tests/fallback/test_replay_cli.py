@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.models.base import utcnow
 from app.models.message import Message
-from app.services.fallback_journal import make_entry, write_entry
+from app.services.fallback.journal import make_entry, write_entry
 from tests.fallback.conftest import closed_port
 from tests.fallback.payloads import call_params, sms_params
 from tests.simulate.helpers import invoke

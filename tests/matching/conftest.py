@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.domain.enums import CaseStatus
 from app.models.case import Case
 from app.models.volunteer import Volunteer
-from app.services.postcodes import lookup_postcode
+from app.services.geo.postcodes import lookup_postcode
 
 #: A fixed Tuesday morning (UK summer time) so availability rules are deterministic.
 NOW = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)

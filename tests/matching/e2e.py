@@ -1,7 +1,7 @@
 """Helpers for the end-to-end matching tests: a committed database, a real `here2help worker`
 process on real Redis, and the real twilio client talking to the fake Twilio server.
 
-Volunteer replies are fed in the way the SMS webhook does it (app.services.sms_conversations):
+Volunteer replies are fed in the way the SMS webhook does it (app.services.conversations.sms):
 log the inbound row, call `handle_volunteer_sms`, commit, THEN enqueue the sends.
 """
 
@@ -21,10 +21,10 @@ from app.models.base import utcnow
 from app.models.case import Case
 from app.models.message import Message
 from app.runtime import Runtime
-from app.services.cases import CaseDraft, create_case, enqueue_matching
-from app.services.outbox import enqueue_send
-from app.services.volunteer_replies import VolunteerReply, handle_volunteer_sms
-from app.services.volunteers import create_volunteer
+from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
+from app.services.messaging.outbox import enqueue_send
+from app.services.volunteers.register import create_volunteer
+from app.services.volunteers.sms_replies import VolunteerReply, handle_volunteer_sms
 
 _sids = itertools.count(1)
 

@@ -12,14 +12,14 @@ from app.domain.matching import MatchingPolicy
 from app.models.case import Case, CaseEvent
 from app.models.message import Message
 from app.models.volunteer import Offer
-from app.services import offers
-from app.services.matching import (
+from app.services.matching import offers
+from app.services.matching.matcher import (
     handle_offer_undelivered,
     offer_case_to,
     offer_next,
     suggest_volunteers,
 )
-from app.services.volunteer_replies import handle_volunteer_sms
+from app.services.volunteers.sms_replies import handle_volunteer_sms
 from tests.matching.conftest import NOW
 
 POLICY = MatchingPolicy(offer_timeout_seconds=600, max_offer_attempts=3)

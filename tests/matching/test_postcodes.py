@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.geo import distance_km, osgb36_to_wgs84
-from app.services.postcodes import PostcodeDirectory, lookup_postcode
+from app.services.geo.postcodes import PostcodeDirectory, lookup_postcode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "postcodes"
 

@@ -11,10 +11,10 @@ from app.models.directory import DirectoryOrganisation, DirectoryService
 from app.models.message import Message
 from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
-from app.services import sweeper
-from app.services.dbs_reminders import send_dbs_reminders
-from app.services.matching import offer_next
-from app.services.volunteers_demo import seed_demo_volunteers
+from app.services.matching.matcher import offer_next
+from app.services.recovery import sweeper
+from app.services.volunteers.dbs_reminders import send_dbs_reminders
+from app.services.volunteers.demo import seed_demo_volunteers
 from tests.matching.conftest import NOW
 
 POLICY = MatchingPolicy(offer_timeout_seconds=600)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
-from app.services import staff
-from app.services.volunteers import VolunteerInvalid, validate
-from app.services.volunteers_import import import_volunteers_csv
+from app.services.staff import accounts as staff
+from app.services.volunteers.csv_import import import_volunteers_csv
+from app.services.volunteers.register import VolunteerInvalid, validate
 from tests.matching.conftest import NOW
 
 GOOD = {"name": "Sam Patel", "phone": "07700 900123", "postcode": "wr1 2nn",

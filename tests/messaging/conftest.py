@@ -73,7 +73,8 @@ def twilio_sender(twilio_settings, fake_twilio) -> TwilioSmsSender:
 
 @pytest.fixture
 def matching_spy(monkeypatch):
-    """Stands in for app.services.matching.handle_offer_undelivered (owned by "matching")."""
+    """Stands in for app.services.matching.matcher.handle_offer_undelivered (owned by
+    "matching")."""
     calls = []
 
     def handle_offer_undelivered(session, offer_id, now):
@@ -81,10 +82,10 @@ def matching_spy(monkeypatch):
         return [987]
 
     try:
-        import app.services.matching as module
+        import app.services.matching.matcher as module
     except ImportError:
-        module = types.ModuleType("app.services.matching")
-        monkeypatch.setitem(sys.modules, "app.services.matching", module)
+        module = types.ModuleType("app.services.matching.matcher")
+        monkeypatch.setitem(sys.modules, "app.services.matching.matcher", module)
     monkeypatch.setattr(module, "handle_offer_undelivered", handle_offer_undelivered, raising=False)
     return calls
 

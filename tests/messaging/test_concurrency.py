@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.adapters.record_sms import RecordingSmsSender
 from app.models.base import utcnow
 from app.models.message import Message
-from app.services import sending
-from app.services.outbox import queue_sms
+from app.services.messaging import sending
+from app.services.messaging.outbox import queue_sms
 from tests.messaging.conftest import VOLUNTEER_PHONE
 
 THREADS = 8

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.domain.enums import MessageStatus
 from app.models.message import Message
-from app.services.outbox import MessageRefused, enqueue_send, queue_sms
+from app.services.messaging.outbox import MessageRefused, enqueue_send, queue_sms
 from tests.messaging.conftest import RESIDENT_PHONE, VOLUNTEER_PHONE
 
 
@@ -47,7 +47,7 @@ def test_a_concurrent_insert_of_the_same_key_returns_the_winner(db_session, monk
     # Another transaction inserted the key between our SELECT and our INSERT: the SAVEPOINT
     # absorbs the IntegrityError and the winner's row is returned (no error, no second row).
     # (tests/messaging/test_concurrency.py runs the real race on PostgreSQL.)
-    from app.services import outbox
+    from app.services.messaging import outbox
 
     winner = Message(
         direction="outbound",

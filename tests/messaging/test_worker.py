@@ -10,7 +10,7 @@ from rq.serializers import JSONSerializer
 
 from app.adapters.rq_queue import RqJobQueue
 from app.models.message import Message
-from app.services.outbox import enqueue_send, queue_sms
+from app.services.messaging.outbox import enqueue_send, queue_sms
 from tests.messaging.conftest import RESIDENT_PHONE, VOLUNTEER_PHONE
 
 

@@ -9,7 +9,7 @@ import click
 import pytest
 
 from app.cli import _register, cli, main
-from app.services.demo import DEMO_EMAIL_DOMAIN, DemoReport, seed_demo
+from app.services.demo.seed import DEMO_EMAIL_DOMAIN, DemoReport, seed_demo
 from app.settings import PROJECT_ROOT
 
 _register()

@@ -113,7 +113,7 @@ def page(browser, live_server: LiveServer):
 @pytest.fixture
 def live_user(live_server: LiveServer) -> Callable[..., object]:
     from app.models.staff import StaffUser
-    from app.services.passwords import hash_password
+    from app.services.staff.passwords import hash_password
 
     password_hash = hash_password(BROWSER_PASSWORD)
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 def demo_data(live_server):
     """The demo directory and demo cases, committed once on the shared live server."""
     from app.models.case import Case
-    from app.services.directory_demo import seed_demo_directory
+    from app.services.directory.demo import seed_demo_directory
     from tests.reports.demo_cases import seed_demo_cases
 
     with live_server.session() as session:

@@ -8,9 +8,9 @@ import io
 import pypdf
 import pytest
 
-from app.services.report_files import csv_cell, table_csv
-from app.services.reports import Table
-from app.services.staff import create_api_token
+from app.services.reports.catalogue import Table
+from app.services.reports.files import csv_cell, table_csv
+from app.services.staff.accounts import create_api_token
 from tests.directory.console_login import login
 
 QUERY = "from=2026-01-01&to=2026-02-28"

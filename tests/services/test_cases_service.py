@@ -1,4 +1,4 @@
-"""app.services.cases on the real database (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
+"""app.services.cases.intake on the real database (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from app.domain.enums import CaseStatus, Urgency
 from app.models import Case, CaseEvent, Message, Resident, StaffUser
 from app.models.base import utcnow
 from app.repositories.cases import BadCursor, CaseFilters, list_cases
-from app.services import cases as cases_service
-from app.services.cases import CaseDraft, create_case, enqueue_matching
+from app.services.cases import intake as cases_service
+from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
 
 PHONE = "07700 900123"
 E164 = "+447700900123"
@@ -159,7 +159,7 @@ class _Info:
 
 
 def test_postcode_lookup_fills_district_and_coordinates(db_session, settings, monkeypatch):
-    import app.services.postcodes as postcodes
+    import app.services.geo.postcodes as postcodes
 
     monkeypatch.setattr(postcodes, "lookup_postcode",
                         lambda text: _Info(text, "E07000237", "Worcester", 52.19, -2.22),
@@ -170,7 +170,7 @@ def test_postcode_lookup_fills_district_and_coordinates(db_session, settings, mo
 
 
 def test_a_failing_postcode_lookup_does_not_lose_the_case(db_session, settings, monkeypatch):
-    import app.services.postcodes as postcodes
+    import app.services.geo.postcodes as postcodes
 
     def boom(text):
         raise OSError("directory unavailable")
@@ -199,7 +199,7 @@ def test_list_cases_pages_with_a_stable_cursor(db_session, settings):
 
 
 def test_list_cases_filters(db_session, settings, monkeypatch):
-    import app.services.postcodes as postcodes
+    import app.services.geo.postcodes as postcodes
 
     monkeypatch.setattr(postcodes, "lookup_postcode",
                         lambda text: _Info(text, None, "Wyre Forest", None, None), raising=False)

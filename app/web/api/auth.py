@@ -22,7 +22,7 @@ from flask_smorest import Blueprint, abort
 
 from app.domain.enums import Role
 from app.models.staff import StaffUser
-from app.services.staff import authenticate_token
+from app.services.staff.accounts import authenticate_token
 from app.web.session import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])

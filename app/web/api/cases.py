@@ -25,9 +25,9 @@ from app.repositories.cases import (
     list_case_messages,
     list_cases,
 )
-from app.services.cases import CaseDraft, CaseResult, create_case, enqueue_matching
-from app.services.outbox import enqueue_send
-from app.services.staff import record_access
+from app.services.cases.intake import CaseDraft, CaseResult, create_case, enqueue_matching
+from app.services.messaging.outbox import enqueue_send
+from app.services.staff.accounts import record_access
 from app.web.api.auth import api_user, is_staff
 from app.web.api.schemas import (
     CaseCreateSchema,

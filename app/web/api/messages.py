@@ -8,7 +8,7 @@ from flask import request
 from flask_smorest import Blueprint, abort
 
 from app.repositories.cases import BadCursor, list_messages
-from app.services.staff import record_access
+from app.services.staff.accounts import record_access
 from app.web.api.auth import api_user, staff_only
 from app.web.api.schemas import MessageListArgs, MessagePageSchema
 from app.web.session import db_session

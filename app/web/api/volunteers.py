@@ -2,7 +2,8 @@
 
 Shapes are checked by the schemas below (422 for a wrong type); the register's rules (phone,
 postcode, needs, DBS status, distance, organisation contact and capacity) live in
-app.services.volunteers and come back as the same 422 body: {"errors": {"json": {field: [..]}}}.
+app.services.volunteers.register and come back as the same 422 body: {"errors": {"json": {field:
+[..]}}}.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
-from app.services.volunteers import VolunteerInvalid, create_volunteer, update_volunteer
+from app.services.volunteers.register import VolunteerInvalid, create_volunteer, update_volunteer
 from app.web.api.auth import staff_only
 from app.web.api.schemas import MAX_DB_ID, NEED_PATTERN, Text
 from app.web.session import db_session

@@ -1,7 +1,7 @@
 """/cases/<reference>: the case page (details, timeline, suggestions) and its actions.
 
 Each action is its own small POST form with a CSRF token; the view validates, calls one
-function in app.services.case_actions (which writes the CaseEvent), logs the access, commits,
+function in app.services.casework.actions (which writes the CaseEvent), logs the access, commits,
 then enqueues any SMS (outbox: commit before enqueue) and redirects back (post/redirect/get).
 Viewing the page and revealing the phone number write access-log rows.
 """
@@ -24,9 +24,9 @@ from app.models.base import utcnow
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.volunteer import Volunteer
-from app.services import case_actions
-from app.services.case_actions import ActionError, ActionResult
-from app.services.case_view import (
+from app.services.casework import actions as case_actions
+from app.services.casework.actions import ActionError, ActionResult
+from app.services.casework.case_page import (
     assignable_volunteers,
     build_timeline,
     signpost_options,
@@ -136,7 +136,7 @@ def _enqueue(message_ids: list[int]) -> None:
     """After commit; a failure only delays the SMS (the sweeper re-enqueues pending rows)."""
     try:
         from app.adapters.rq_queue import job_queue_for
-        from app.services.outbox import enqueue_send
+        from app.services.messaging.outbox import enqueue_send
 
         enqueue_send(job_queue_for(runtime()), message_ids)
     except Exception:

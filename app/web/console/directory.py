@@ -16,9 +16,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.domain.postcode import normalise_postcode
 from app.models.base import utcnow
 from app.models.directory import DirectoryService
-from app.services import directory as svc
-from app.services.directory_export import export_document, validate_services
-from app.services.directory_pdf import build_directory_pdf
+from app.services.directory import entries as svc
+from app.services.directory.hsds_export import export_document, validate_services
+from app.services.directory.pdf import build_directory_pdf
 from app.web.console.access import log_access, roles_required
 from app.web.console.blueprint import bp
 from app.web.console.directory_forms import DirectorySearchForm, ServiceForm

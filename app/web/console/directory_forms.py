@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from app.services.directory import STATUSES
+from app.services.directory.entries import STATUSES
 from app.web.console.forms import NEED_CHOICES
 
 

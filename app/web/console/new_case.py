@@ -5,7 +5,7 @@ Same rules as POST /api/v1/cases: a phone number or an address (a phone number m
 possible one), a known category and need, a full or outward postcode when given, details at
 most 4,000 characters. One rule more than the API: a partner's referral made in the console
 needs the person's consent to share, because the form is where the partner is asked for it.
-The case goes through `app.services.cases.create_case`,
+The case goes through `app.services.cases.intake.create_case`,
 so a second contact from the same number joins the open case and safeguarding words raise it.
 """
 
@@ -43,7 +43,7 @@ def _validate_extra(form: NewCaseForm, is_partner: bool) -> bool:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES, "partner")
 def new_case():
-    from app.services.cases import CaseDraft, create_case
+    from app.services.cases.intake import CaseDraft, create_case
 
     is_partner = current_user.role == "partner"
     form = NewCaseForm()
@@ -81,7 +81,7 @@ def _enqueue_matching(case) -> None:
     """After commit; the sweeper re-enqueues a case still flagged if this fails."""
     try:
         from app.adapters.rq_queue import job_queue_for
-        from app.services.cases import enqueue_matching
+        from app.services.cases.intake import enqueue_matching
 
         enqueue_matching(db_session(), job_queue_for(runtime()), case)
     except Exception:  # Redis down: the case is committed and flagged needs_matching

@@ -12,7 +12,7 @@ from flask import render_template, request
 from app.domain.enums import CaseStatus
 from app.domain.phone import mask_phone
 from app.models.base import utcnow
-from app.services.queue import AGE_FILTERS, QueueFilters, format_age, load_queue
+from app.services.casework.worklist import AGE_FILTERS, QueueFilters, format_age, load_queue
 from app.web.console.access import STAFF_ROLES, roles_required
 from app.web.console.blueprint import bp
 from app.web.console.forms import CATEGORY_CHOICES, NEED_CHOICES, URGENCY_CHOICES

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 
 from app.models.base import utcnow
-from app.services.volunteer_admin import SignupInput, VolunteerAdminError, create_signup
+from app.services.volunteers.admin import SignupInput, VolunteerAdminError, create_signup
 from app.web.console import limiter
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp

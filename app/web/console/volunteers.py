@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from app.domain.phone import mask_phone
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
-from app.services import volunteer_admin as admin
+from app.services.volunteers import admin
 from app.web.console.access import log_access, roles_required
 from app.web.console.blueprint import bp
 from app.web.console.forms import DbsForm, EmptyForm, VolunteerSearchForm

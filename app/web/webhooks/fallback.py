@@ -29,7 +29,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from app.adapters.twilio.signature import signed_url
 from app.models.base import utcnow
-from app.services.fallback_journal import (
+from app.services.fallback.journal import (
     KIND_CALL,
     KIND_RECORDING,
     make_entry,

@@ -12,9 +12,9 @@ from flask import Response
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
-from app.services.cases import enqueue_matching
-from app.services.conversations import Outcome
-from app.services.outbox import enqueue_send
+from app.services.cases.intake import enqueue_matching
+from app.services.conversations.state import Outcome
+from app.services.messaging.outbox import enqueue_send
 from app.web.session import runtime
 
 log = logging.getLogger(__name__)

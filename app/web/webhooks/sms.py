@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.adapters.twilio import twiml
 from app.models.base import utcnow
-from app.services import conversations as conv
-from app.services.sms_conversations import handle_sms
+from app.services.conversations import state as conv
+from app.services.conversations.sms import handle_sms
 from app.web.session import db_session, runtime
 from app.web.webhooks import bp
 from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response

@@ -14,8 +14,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
-from app.services import delivery_status
-from app.services.outbox import enqueue_send
+from app.services.messaging import delivery_status
+from app.services.messaging.outbox import enqueue_send
 from app.web.session import db_session, runtime
 from app.web.webhooks import bp
 
@@ -51,7 +51,7 @@ def _call_status() -> Response:
     if not call_status:
         return Response("Bad request: CallStatus is missing\n", status=400, mimetype="text/plain")
     try:
-        from app.services.calls import record_call_status
+        from app.services.conversations.calls import record_call_status
     except ImportError:
         log.warning("call status callback received before the calls service exists")
         return _empty_twiml()

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.adapters.twilio import twiml
 from app.models.base import utcnow
-from app.services import conversations as conv
-from app.services.calls import record_voicemail
-from app.services.voice_conversations import (
+from app.services.conversations import state as conv
+from app.services.conversations.calls import record_voicemail
+from app.services.conversations.voice import (
     VoiceReply,
     after_voicemail,
     dial_ended,

@@ -1,0 +1,1 @@
+"""Cases: creating them from any channel, and their timeline."""

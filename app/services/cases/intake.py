@@ -1,0 +1,287 @@
+"""Creating cases and writing their timeline. No Flask here: callers pass a Session.
+
+Transactions: `create_case` and `add_case_event` only flush; the caller (a webhook service, an
+API handler's service call, a job) commits once for the whole use case, THEN enqueues the
+outbox message ids in `CaseResult.message_ids` (`app.services.messaging.outbox.enqueue_send`) and,
+when
+`case.needs_matching`, calls `enqueue_matching`. A lost enqueue is harmless: the rows stay
+flagged (`needs_matching`, outbox `pending`) and the sweeper re-enqueues them.
+
+Rules that live here (so every channel follows them):
+- phone numbers go through `parse_phone`; a withheld number is stored as no number;
+- a second contact from a number that has an open case is added to that case (an event with
+  the caller's own words) instead of opening a duplicate;
+- safeguarding phrases in the caller's words make the case `safeguarding`, put it in front of
+  staff (`needs_staff`) and text the duty coordinators, without any health detail in the SMS;
+- only a `new` case goes to matching (`needs_matching=True`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.domain.enums import CaseStatus, Channel, Role, Urgency
+from app.domain.phone import ParsedPhone, parse_phone
+from app.domain.postcode import normalise_postcode, outcode_of
+from app.domain.references import LONG_LENGTH, SHORT_LENGTH, new_reference
+from app.domain.safeguarding import find_safeguarding_phrases
+from app.models.base import utcnow
+from app.models.case import Case, CaseEvent
+from app.models.resident import Resident
+from app.models.staff import StaffUser
+from app.ports import JobQueue
+from app.repositories.cases import (
+    find_open_case_for_phone,
+    get_case_by_reference,
+    list_cases,
+    reference_exists,
+)
+from app.settings import Settings
+
+__all__ = [
+    "CaseDraft", "CaseResult", "add_case_event", "create_case", "enqueue_matching",
+    "find_open_case_for_phone", "get_case_by_reference", "list_cases",
+]
+
+log = logging.getLogger(__name__)
+
+MATCH_JOB = "workers.matching.match_case"
+MATCH_QUEUE = "matching"
+#: Draws of a 4-character reference before falling back to 5 characters (see references.py).
+SHORT_REFERENCE_ATTEMPTS = 8
+REFERENCE_ATTEMPTS = 16
+SAFEGUARDING_ALERT = "Safeguarding case {reference} needs a coordinator now."
+_URGENCY_RANK: dict[str, int] = {Urgency.ROUTINE: 0, Urgency.URGENT: 1, Urgency.SAFEGUARDING: 2}
+
+
+@dataclass
+class CaseDraft:
+    """What a channel knows about a request for help, before it becomes a case."""
+
+    channel: str = Channel.SMS
+    category: str | None = None
+    need: str | None = None
+    details: str | None = None  # the resident's own words, kept verbatim
+    phone: str | None = None  # raw or E.164; withheld/invalid -> no number
+    name: str | None = None
+    address: str | None = None
+    postcode: str | None = None  # full or outward code, any spacing/case
+    urgency: str = Urgency.ROUTINE
+    language: str = "en"
+    consent_to_share: bool = False
+    referrer_organisation: str | None = None
+    referred_by_user_id: int | None = None
+    is_demo: bool = False
+    needs_staff: bool = False  # the resident asked for a person / the flow could not classify
+    message_id: int | None = None  # the inbound SMS that raised it (for the timeline)
+    call_id: int | None = None  # the call that raised it
+    staff_user_id: int | None = None  # staff who entered it
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    joined: bool  # True: added to the caller's open case instead of opening a new one
+    safeguarding: bool  # safeguarding phrases were found in this contact
+    message_ids: list[int] = field(default_factory=list)  # outbox rows to enqueue after commit
+
+
+def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
+                now: datetime | None = None) -> CaseResult:
+    """Open a case (or add this contact to the caller's open case). Flushes; the caller commits."""
+    now = now or utcnow()
+    phone = parse_phone(draft.phone, settings.default_region)
+    e164 = phone.e164 if phone.is_number else None
+    phrases = find_safeguarding_phrases(draft.details, settings.safeguarding_phrases_file)
+    existing = find_open_case_for_phone(session, e164)
+    if existing is not None:
+        return _join_open_case(session, existing, draft, phrases, now)
+    resident = _upsert_resident(session, phone, draft) if e164 else None
+    case = _build_case(draft, e164, resident, now)
+    _insert_with_reference(session, case)
+    add_case_event(
+        session, case, "created", f"Case opened ({case.channel})", now=now,
+        data={"channel": case.channel, "need": case.need, "category": case.category,
+              "phone_withheld": e164 is None and not draft.phone,
+              "phone_unusable": e164 is None and bool(draft.phone and draft.phone.strip())},
+        message_id=draft.message_id, call_id=draft.call_id, staff_user_id=draft.staff_user_id,
+    )
+    message_ids = _raise_safeguarding(session, case, phrases, now) if phrases else []
+    log.info("case %s opened (channel %s, status %s)", case.reference, case.channel, case.status)
+    return CaseResult(case, joined=False, safeguarding=bool(phrases), message_ids=message_ids)
+
+
+def add_case_event(session: Session, case: Case, kind: str, summary: str = "", *,
+                   now: datetime | None = None, data: dict[str, Any] | None = None,
+                   **links: int | None) -> CaseEvent:
+    """Append one line to the case's timeline (links: staff_user_id, volunteer_id, message_id,
+    call_id, offer_id). Append-only: the timeline is the audit trail."""
+    event = CaseEvent(case_id=case.id, kind=kind, summary=summary, data=data or {},
+                      created_at=now or utcnow(), **links)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
+                     now: datetime | None = None) -> bool:
+    """After the case is committed: enqueue the matching job; stamp and commit when queued.
+
+    `needs_matching` stays True until the matching job has dealt with the case, so the
+    sweeper re-enqueues a case whose job was lost (Redis down, worker killed).
+    """
+    if not case.needs_matching:
+        return False
+    ok = job_queue.enqueue(MATCH_JOB, case.id, job_id=f"match-case:{case.id}", queue=MATCH_QUEUE)
+    if ok:
+        case.matching_enqueued_at = now or utcnow()
+        session.commit()
+    else:
+        log.warning("matching of case %s not enqueued; the sweeper will retry", case.reference)
+    return ok
+
+
+def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
+                now: datetime) -> Case:
+    postcode = normalise_postcode(draft.postcode) or outcode_of(draft.postcode)
+    case = Case(
+        channel=draft.channel, category=draft.category, need=draft.need,
+        details=draft.details or None, urgency=draft.urgency or Urgency.ROUTINE,
+        language=draft.language or "en", resident_id=resident.id if resident else None,
+        name=draft.name or None, phone=e164, address=draft.address or None, postcode=postcode,
+        consent_to_share=draft.consent_to_share, referred_by_user_id=draft.referred_by_user_id,
+        referrer_organisation=draft.referrer_organisation or None, is_demo=draft.is_demo,
+        created_at=now, updated_at=now,
+    )
+    _locate(case, postcode)
+    if draft.needs_staff:
+        case.status = CaseStatus.NEEDS_STAFF
+    else:
+        case.status = CaseStatus.NEW
+        case.needs_matching = True
+    return case
+
+
+def _locate(case: Case, postcode: str | None) -> None:
+    """District and coordinates from the postcode directory; never lose a case for lack of them."""
+    if not postcode:
+        return
+    try:
+        from app.services.geo.postcodes import lookup_postcode
+    except ImportError:
+        return
+    try:
+        info = lookup_postcode(postcode)
+    except Exception:  # a lookup failure must not lose the resident's request
+        log.exception("postcode lookup failed for case %s", case.reference)
+        return
+    if info is None:
+        return
+    case.district = info.district_name
+    case.district_code = info.district_code
+    case.latitude = info.latitude
+    case.longitude = info.longitude
+
+
+def _insert_with_reference(session: Session, case: Case) -> None:
+    """Insert with a fresh random reference, drawing again (in a SAVEPOINT) on a clash."""
+    for attempt in range(REFERENCE_ATTEMPTS):
+        length = SHORT_LENGTH if attempt < SHORT_REFERENCE_ATTEMPTS else LONG_LENGTH
+        case.reference = new_reference(length)
+        try:
+            with session.begin_nested():
+                session.add(case)
+                session.flush()
+            return
+        except IntegrityError:
+            if not reference_exists(session, case.reference):
+                raise  # some other constraint: a real error
+            log.info("case reference clash (attempt %d); drawing again", attempt + 1)
+    raise RuntimeError("could not draw a free case reference")
+
+
+def _upsert_resident(session: Session, phone: ParsedPhone, draft: CaseDraft) -> Resident:
+    """The resident with this number (created once even under concurrent first contacts)."""
+    resident = session.scalar(select(Resident).where(Resident.phone == phone.e164))
+    if resident is None:
+        resident = Resident(phone=phone.e164, phone_valid=phone.valid,
+                            language=draft.language or "en")
+        try:
+            with session.begin_nested():
+                session.add(resident)
+                session.flush()
+        except IntegrityError:
+            resident = session.scalar(select(Resident).where(Resident.phone == phone.e164))
+            if resident is None:
+                raise
+    resident.name = draft.name or resident.name
+    resident.address = draft.address or resident.address
+    resident.postcode = normalise_postcode(draft.postcode) or resident.postcode
+    return resident
+
+
+def _join_open_case(session: Session, case: Case, draft: CaseDraft, phrases: list[str],
+                    now: datetime) -> CaseResult:
+    """Add a second contact to the open case: keep the new words, raise urgency if needed."""
+    add_case_event(
+        session, case, "contact_added", draft.details or "", now=now,
+        data={"channel": draft.channel, "need": draft.need, "category": draft.category},
+        message_id=draft.message_id, call_id=draft.call_id, staff_user_id=draft.staff_user_id,
+    )
+    if not case.details and draft.details:
+        case.details = draft.details
+    if _URGENCY_RANK.get(draft.urgency, 0) > _URGENCY_RANK.get(case.urgency, 0):
+        case.urgency = draft.urgency
+    if draft.needs_staff and case.status in (CaseStatus.NEW, CaseStatus.MATCHING):
+        case.status = CaseStatus.NEEDS_STAFF
+        case.needs_matching = False
+    case.updated_at = now
+    message_ids = _raise_safeguarding(session, case, phrases, now) if phrases else []
+    log.info("contact added to open case %s", case.reference)
+    return CaseResult(case, joined=True, safeguarding=bool(phrases), message_ids=message_ids)
+
+
+def _raise_safeguarding(session: Session, case: Case, phrases: list[str],
+                        now: datetime) -> list[int]:
+    """Mark the case safeguarding, put it before staff, queue the duty coordinators' alert."""
+    case.urgency = Urgency.SAFEGUARDING
+    if case.status in (CaseStatus.NEW, CaseStatus.MATCHING):
+        case.status = CaseStatus.NEEDS_STAFF
+        case.needs_matching = False
+    event = add_case_event(session, case, "safeguarding",
+                           "Safeguarding words in the resident's message: a coordinator is needed",
+                           now=now, data={"phrases": phrases})
+    return alert_duty_coordinators(session, case, key=f"{case.id}:{event.id}")
+
+
+def alert_duty_coordinators(session: Session, case: Case, *, key: str) -> list[int]:
+    """Queue the safeguarding SMS to every on-duty coordinator; returns outbox ids to enqueue.
+
+    The text names the case only: an SMS can be read on a lock screen, so no health detail.
+    """
+    from app.services.messaging.outbox import queue_sms
+
+    coordinators = session.scalars(
+        select(StaffUser).where(
+            StaffUser.role == Role.COORDINATOR, StaffUser.on_duty.is_(True),
+            StaffUser.active.is_(True), StaffUser.phone.is_not(None),
+        ).order_by(StaffUser.id)
+    ).all()
+    body = SAFEGUARDING_ALERT.format(reference=case.reference)
+    ids: list[int] = []
+    for staff in coordinators:
+        message = queue_sms(session, to_phone=staff.phone, body=body, purpose="safeguarding_alert",
+                            idempotency_key=f"safeguarding-alert:{key}:{staff.id}",
+                            case_id=case.id)
+        if message is not None and message.status == "pending":
+            ids.append(message.id)
+    if not ids:
+        log.warning("safeguarding case %s: no on-duty coordinator could be texted", case.reference)
+    return ids

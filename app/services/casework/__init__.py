@@ -1,0 +1,1 @@
+"""What staff do with cases in the console: the worklist, the case page, actions."""

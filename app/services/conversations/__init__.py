@@ -1,0 +1,1 @@
+"""Residents' calls and texts through the flow, and handing a caller to a person."""

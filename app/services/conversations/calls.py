@@ -1,0 +1,122 @@
+"""Call records, call status callbacks, voicemail recordings. (Helper "conversations" owns this.)
+
+Interface (called from /twilio/status for call events):
+
+    record_call_status(session, *, call_sid: str, status: str, duration: int | None,
+                       price: str | None, price_unit: str | None, now: datetime) -> list[int]
+    (returns outbox message ids to enqueue, e.g. the "finish by text" SMS after a hang-up)
+
+Resume by SMS: a caller on a mobile who hangs up before the flow ends gets ONE text inviting
+them to carry on. Their conversation becomes an SMS conversation with its state untouched, so
+their next text answers the question the call had reached, with every earlier answer kept.
+
+Voicemail: `record_voicemail` is called by both the <Record> action and its
+recordingStatusCallback (either may arrive first, or twice); it stores the recording on the Call
+and notes it on the call's case once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.enums import Channel, ConversationStatus
+from app.domain.phone import parse_phone
+from app.models.case import Case
+from app.models.conversation import Conversation
+from app.models.message import Call
+from app.services.cases.intake import add_case_event
+from app.settings import DEFAULT_FLOWS_DIR
+
+log = logging.getLogger(__name__)
+
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+def record_call_status(session: Session, *, call_sid: str, status: str, duration: int | None,
+                       price: str | None, price_unit: str | None, now: datetime,
+                       flows_dir: Path | None = None) -> list[int]:
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        call = Call(call_sid=call_sid, created_at=now, updated_at=now)
+        session.add(call)
+    if call.status not in FINAL_CALL_STATUSES:  # final states never go back
+        call.status = status[:20]
+    if duration is not None:
+        call.duration_seconds = duration
+    call.price = _decimal(price) if price else call.price
+    call.price_unit = (price_unit or "")[:3] or call.price_unit
+    call.updated_at = now
+    if status not in FINAL_CALL_STATUSES:
+        session.flush()
+        return []
+    call.ended_at = call.ended_at or now
+    session.flush()
+    return _invite_to_finish_by_text(session, call_sid, now, flows_dir)
+
+
+def _decimal(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
+def _invite_to_finish_by_text(session: Session, call_sid: str, now: datetime,
+                              flows_dir: Path | None) -> list[int]:
+    conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
+    if conversation is None or conversation.status != ConversationStatus.ACTIVE:
+        return []
+    if conversation.resume_sms_sent_at is not None:  # a repeated callback: invited already
+        return []
+    parsed = parse_phone(conversation.phone)
+    if not (parsed.is_number and parsed.mobile):
+        conversation.status = ConversationStatus.ABANDONED
+        return []
+    from app.services.conversations.state import flow_in
+    from app.services.messaging.outbox import queue_sms
+
+    flow = flow_in(flows_dir or Path(os.environ.get("FLOWS_DIR") or DEFAULT_FLOWS_DIR))
+    language = conversation.state.get("language") or flow.default_language
+    session.execute(update(Conversation).where(
+        Conversation.phone == parsed.e164, Conversation.channel == Channel.SMS,
+        Conversation.status == ConversationStatus.ACTIVE,
+    ).values(status=ConversationStatus.EXPIRED))
+    conversation.channel = Channel.SMS
+    conversation.last_activity_at = now
+    conversation.resume_sms_sent_at = now
+    message = queue_sms(session, to_phone=parsed.e164, body=flow.phrase("resume_sms", language),
+                        purpose="resume", idempotency_key=f"resume:{call_sid}")
+    session.flush()
+    if message is None or message.status != "pending":
+        return []
+    return [message.id]
+
+
+def record_voicemail(session: Session, *, call_sid: str, recording_sid: str | None,
+                     recording_url: str | None, duration: int | None, now: datetime) -> Case | None:
+    """Keep the recording on the call, and note it once on the hand-over case."""
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        call = Call(call_sid=call_sid, created_at=now, updated_at=now)
+        session.add(call)
+        session.flush()
+    first_time = not call.recording_url and bool(recording_url)
+    if recording_url:
+        call.recording_url = recording_url[:2000]
+        call.recording_sid = (recording_sid or "")[:64] or call.recording_sid
+        call.recording_duration_seconds = duration
+    call.updated_at = now
+    case = session.get(Case, call.case_id) if call.case_id else None
+    if case is not None and first_time:
+        add_case_event(session, case, "voicemail", "Voicemail left: call back", now=now,
+                       data={"recording_url": call.recording_url, "duration": duration},
+                       call_id=call.id)
+    session.flush()
+    return case

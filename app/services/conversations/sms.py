@@ -1,0 +1,206 @@
+"""An inbound SMS from a resident (or a volunteer): keywords first, then the flow.
+
+Order, and why:
+1. The message is logged verbatim as an inbound `Message` (nothing a resident sends is lost).
+2. STOP-type words and START: the opt-out must win over everything (RELIABILITY 1.8).
+3. Volunteers' YES / NO / DONE / JOIN go to the volunteer handler, which says None when the
+   text is not one of its words from a volunteer.
+4. HELP, STATUS, CANCEL (see app.domain.keywords for CANCEL's double meaning).
+5. Otherwise the text answers the open conversation, or starts a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain import flow_engine
+from app.domain.enums import CaseStatus, Channel, ConversationStatus, MessageDirection
+from app.domain.flow_answers import is_operator
+from app.domain.flow_engine import CreateCase, HandOver, InputKind, UserInput
+from app.domain.flows import Flow
+from app.domain.keywords import Keyword, KeywordMatch, match_keyword
+from app.domain.phone import parse_phone
+from app.domain.sms_segments import count_segments
+from app.domain.speech import clean_text
+from app.models.case import Case
+from app.models.conversation import Conversation
+from app.models.message import Message
+from app.models.resident import Resident
+from app.models.volunteer import Volunteer
+from app.services.cases.intake import add_case_event, find_open_case_for_phone
+from app.services.conversations import state as conv
+from app.services.messaging.outbox import suppression_reason
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATUS_WORDS = {
+    "en": {"new": "received and waiting for a volunteer", "matching": "looking for a volunteer",
+           "offered": "being offered to a volunteer", "assigned": "with a volunteer",
+           "needs_staff": "with our team, who will call you",
+           "signposted": "passed to a local service"},
+    "pl": {"new": "przyjęta", "matching": "szukamy wolontariusza",
+           "offered": "zaproponowana wolontariuszowi", "assigned": "u wolontariusza",
+           "needs_staff": "u naszego zespołu, oddzwonimy",
+           "signposted": "przekazana lokalnej służbie"},
+}
+
+
+def handle_sms(session: Session, *, flow: Flow, settings: Settings, message_sid: str,
+               from_raw: str, to_raw: str, body: str, now: datetime) -> conv.Outcome:
+    """Everything one inbound SMS does; the reply is dropped when the sender may not be texted
+    (not a UK mobile, or opted out): a TwiML reply is an outbound SMS like any other."""
+    outcome = _handle(session, flow, settings, message_sid, from_raw, to_raw, body, now)
+    if outcome.messages:
+        sender = parse_phone(from_raw, settings.default_region).e164
+        reason = suppression_reason(session, sender)
+        if reason:
+            log.info("inbound SMS %s: no reply (%s)", message_sid, reason)
+            outcome.messages = []
+    return outcome
+
+
+def _handle(session: Session, flow: Flow, settings: Settings, message_sid: str, from_raw: str,
+            to_raw: str, body: str, now: datetime) -> conv.Outcome:
+    parsed = parse_phone(from_raw, settings.default_region)
+    phone = parsed.e164 if parsed.is_number else None
+    text = clean_text(body)
+    message = _log_inbound(session, message_sid, phone, from_raw, to_raw, body, now)
+    if phone is None:
+        return conv.Outcome([flow.phrase("help", flow.default_language)])
+    resident = session.scalar(select(Resident).where(Resident.phone == phone))
+    language = resident.language if resident and resident.language else flow.default_language
+    keyword = match_keyword(text)
+    if keyword and keyword.keyword in (Keyword.STOP, Keyword.START):
+        return _opt(session, flow, phone, parsed.valid, resident, keyword.keyword, now)
+    volunteer = _volunteer_reply(session, phone, text, now)
+    if volunteer is not None:
+        return volunteer
+    open_case = find_open_case_for_phone(session, phone)
+    if open_case is not None:
+        message.case_id = open_case.id
+    if keyword is not None:
+        return _keyword(session, flow, phone, parsed.valid, resident, keyword, open_case,
+                        language, now)
+    return _flow_turn(session, flow, settings, phone, text, message, now)
+
+
+def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, to_raw: str,
+                 body: str, now: datetime) -> Message:
+    encoding, segments, _ = count_segments(body or "")
+    message = Message(
+        direction=MessageDirection.INBOUND, purpose="inbound", from_phone=phone or
+        (from_raw or "")[:32], to_phone=(to_raw or "")[:20] or None,
+        body=(body or "").replace("\x00", ""), twilio_sid=sid[:64] or None, status="received",
+        segments=max(segments, 1), encoding=encoding, created_at=now, updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _volunteer_reply(session: Session, phone: str, text: str,
+                     now: datetime) -> conv.Outcome | None:
+    try:
+        from app.services.volunteers.sms_replies import handle_volunteer_sms
+    except ImportError:
+        return None
+    reply = handle_volunteer_sms(session, phone=phone, text=text, now=now)
+    if reply is None:
+        return None
+    return conv.Outcome([reply.reply] if reply.reply else [],
+                        message_ids=list(getattr(reply, "message_ids", []) or []))
+
+
+def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Resident | None,
+         keyword: Keyword, now: datetime) -> conv.Outcome:
+    """STOP: recorded locally for residents and volunteers; every later send is suppressed."""
+    opted_out = keyword == Keyword.STOP
+    if resident is None:
+        resident = Resident(phone=phone, phone_valid=valid, language=flow.default_language)
+        session.add(resident)
+    resident.opted_out = opted_out
+    resident.opted_out_at = now if opted_out else None
+    session.execute(update(Volunteer).where(Volunteer.phone == phone)
+                    .values(opted_out=opted_out, opted_out_at=now if opted_out else None))
+    if opted_out:
+        session.execute(update(Conversation).where(
+            Conversation.phone == phone, Conversation.status == ConversationStatus.ACTIVE,
+        ).values(status=ConversationStatus.ABANDONED))
+        return conv.Outcome([])  # Twilio confirms opt-outs itself; a reply would be blocked
+    return conv.Outcome([flow.phrase("opted_in", resident.language or flow.default_language)])
+
+
+def _keyword(session: Session, flow: Flow, phone: str, valid: bool, resident: Resident | None,
+             keyword: KeywordMatch, open_case: Case | None, language: str,
+             now: datetime) -> conv.Outcome:
+    if keyword.keyword == Keyword.HELP:
+        return conv.Outcome([flow.phrase("help", language)], language=language)
+    if keyword.keyword == Keyword.STATUS:
+        case = open_case or session.scalars(
+            select(Case).where(Case.phone == phone).order_by(Case.id.desc()).limit(1)
+        ).first()
+        if case is None:
+            return conv.Outcome([flow.phrase("status_none", language)], language=language)
+        words = STATUS_WORDS.get(language, STATUS_WORDS["en"])
+        status = words.get(case.status, case.status.replace("_", " "))
+        text = flow.phrase("status_open", language).replace("{reference}", case.reference)
+        return conv.Outcome([text.replace("{status}", status)], language=language)
+    if open_case is None:  # CANCEL with nothing to withdraw: Twilio's opt-out meaning
+        return _opt(session, flow, phone, valid, resident, Keyword.STOP, now)
+    open_case.status = CaseStatus.CANCELLED
+    open_case.needs_matching = False
+    open_case.outcome_reason = "withdrawn by the resident (CANCEL)"
+    open_case.updated_at = now
+    add_case_event(session, open_case, "cancelled", "Withdrawn by the resident by SMS", now=now)
+    text = flow.phrase("cancelled", language).replace("{reference}", open_case.reference)
+    return conv.Outcome([text], language=language)
+
+
+def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, text: str,
+               message: Message, now: datetime) -> conv.Outcome:
+    conversation = conv.active_sms_conversation(
+        session, phone, now, settings.conversation_timeout_seconds)
+    if conversation is None:
+        turn = flow_engine.start(flow, Channel.SMS)
+        asked = UserInput(InputKind.TEXT, text)
+        if is_operator(flow, flow.default_language, flow.nodes[turn.state["node"]], asked):
+            turn = flow_engine.advance(flow, turn.state, asked, Channel.SMS)  # "0" as a first text
+        conversation = Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
+                                    flow_version=flow.version, node=turn.state["node"],
+                                    state={}, created_at=now)
+        session.add(conversation)
+    else:
+        turn = flow_engine.advance(flow, conversation.state,
+                                   UserInput(InputKind.TEXT, text), Channel.SMS)
+    conv.save_turn(conversation, turn, now)
+    session.flush()
+    outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language)
+    for action in turn.actions:
+        _act(session, flow, settings, conversation, action, phone, message, now, outcome)
+    if conversation.case_id and message.case_id is None:
+        message.case_id = conversation.case_id
+    return outcome
+
+
+def _act(session: Session, flow: Flow, settings: Settings, conversation: Conversation,
+         action: CreateCase | HandOver, phone: str, message: Message, now: datetime,
+         outcome: conv.Outcome) -> None:
+    language = conversation.state.get("language", flow.default_language)
+    needs_staff = isinstance(action, HandOver)
+    draft = conv.draft_from_answers(dict(action.answers), channel=Channel.SMS, phone=phone,
+                                    language=language, needs_staff=needs_staff,
+                                    message_id=message.id)
+    case = conv.open_case(session, conversation, draft, settings, now, outcome)
+    message.case_id = case.id
+    if isinstance(action, HandOver):
+        conv.note_handover(session, case, settings, now, action.reason, Channel.SMS)
+        outcome.messages[-1:] = [flow.phrase("handover_sms", language)
+                                 .replace("{reference}", case.reference)]
+    outcome.messages = [m.replace("{reference}", case.reference) for m in outcome.messages]
+    if case.urgency == "safeguarding":
+        outcome.messages.append(flow.phrase("safeguarding", language))

@@ -1,0 +1,175 @@
+"""Conversations: where each resident is in the flow, and what the flow's endings do.
+
+Shared by the SMS service (app.services.conversations.sms) and the voice service
+(app.services.conversations.voice), so a call and a text thread end in the same case.
+
+Transactions: nothing here commits. The webhook claims the delivery (`claim`), runs one service
+call, stores the TwiML it answered on the claim, commits once, and only then enqueues the work
+listed in the `Outcome` (sends, matching). A repeated delivery finds its claim and gets the same
+answer (`stored_answer`); a parallel duplicate loses the race on the unique constraint, rolls
+back everything it did, and answers what the winner stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.enums import CaseStatus, Channel, ConversationStatus
+from app.domain.flow_engine import Turn
+from app.domain.flows import Flow, load_flow
+from app.models.base import utcnow
+from app.models.case import Case
+from app.models.conversation import Conversation, ProcessedWebhook
+from app.services.cases.intake import CaseDraft, add_case_event, create_case
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FLOW_FILE = "here2help.yaml"
+
+
+@dataclass
+class Outcome:
+    """What a webhook answers, and the work it enqueues after its commit."""
+
+    messages: list[str] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)
+    cases_to_match: list[Case] = field(default_factory=list)
+    language: str = "en"
+
+
+def default_flow(settings: Settings) -> Flow:
+    """The flow residents get (flows_dir/here2help.yaml), reloaded when the file changes."""
+    return flow_in(settings.flows_dir)
+
+
+def flow_in(flows_dir: Path) -> Flow:
+    path = Path(flows_dir) / DEFAULT_FLOW_FILE
+    return _load_cached(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, _mtime_ns: int) -> Flow:
+    return load_flow(path)
+
+
+def stored_answer(session: Session, kind: str, key: str) -> str | None:
+    """The answer already given to this delivery, or None if it is new."""
+    return session.scalar(
+        select(ProcessedWebhook.response_body).where(
+            ProcessedWebhook.kind == kind, ProcessedWebhook.key == _key(key)
+        )
+    )
+
+
+def _key(key: str) -> str:
+    """Keys embed caller input (speech); PostgreSQL text cannot hold NUL."""
+    return key.replace("\x00", "")[:255]
+
+
+def claim(session: Session, kind: str, key: str) -> ProcessedWebhook:
+    """Record the delivery now (flushed), so a parallel duplicate waits on it or fails."""
+    row = ProcessedWebhook(kind=kind, key=_key(key), response_body="", created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def active_sms_conversation(session: Session, phone: str, now: datetime,
+                            timeout_seconds: int) -> Conversation | None:
+    """The number's open SMS conversation; older ones past the time-out are expired here."""
+    found = session.scalars(
+        select(Conversation)
+        .where(Conversation.phone == phone, Conversation.channel == Channel.SMS,
+               Conversation.status == ConversationStatus.ACTIVE)
+        .order_by(Conversation.id.desc())
+    ).all()
+    cutoff = now - timedelta(seconds=timeout_seconds)
+    current = None
+    for conversation in found:
+        if current is None and _aware(conversation.last_activity_at) >= cutoff:
+            current = conversation
+        else:
+            conversation.status = ConversationStatus.EXPIRED
+    return current
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def save_turn(conversation: Conversation, turn: Turn, now: datetime) -> None:
+    conversation.state = dict(turn.state)
+    conversation.node = str(turn.state.get("node", ""))
+    conversation.last_activity_at = now
+    conversation.updated_at = now
+    ended = turn.state.get("ended")
+    if ended == "finish":
+        conversation.status = ConversationStatus.COMPLETED
+    elif ended == "handover":
+        conversation.status = ConversationStatus.HANDED_OVER
+
+
+def draft_from_answers(answers: dict[str, Any], *, channel: Channel, phone: str | None,
+                       language: str, needs_staff: bool = False, message_id: int | None = None,
+                       call_id: int | None = None) -> CaseDraft:
+    return CaseDraft(
+        channel=channel, category=answers.get("category"), need=answers.get("need"),
+        details=answers.get("details"), phone=phone, name=answers.get("name"),
+        address=answers.get("address"), postcode=answers.get("postcode"),
+        language=language, consent_to_share=bool(answers.get("consent_to_share")),
+        needs_staff=needs_staff, message_id=message_id, call_id=call_id,
+    )
+
+
+def open_case(session: Session, conversation: Conversation, draft: CaseDraft,
+              settings: Settings, now: datetime, outcome: Outcome) -> Case:
+    """Create (or join) the case for this conversation, once; queue follow-ups on `outcome`."""
+    if conversation.case_id is not None:
+        existing = session.get(Case, conversation.case_id)
+        if existing is not None:
+            return existing
+    result = create_case(session, draft, settings=settings, now=now)
+    conversation.case_id = result.case.id
+    outcome.message_ids.extend(result.message_ids)
+    if result.case.needs_matching and result.case.status == CaseStatus.NEW:
+        outcome.cases_to_match.append(result.case)
+    return result.case
+
+
+def finish_texts(flow: Flow, case: Case, language: str, closing: str, spoken: bool) -> list[str]:
+    """The closing message with the reference (spelled slowly on the phone), plus the urgent
+    help line when safeguarding words were found."""
+    from app.domain.references import format_for_speech
+
+    reference = format_for_speech(case.reference) if spoken else case.reference
+    texts = [closing.replace("{reference}", reference)]
+    if spoken:
+        texts.append(closing.replace("{reference}", reference))
+    if case.urgency == "safeguarding":
+        texts.append(flow.phrase("safeguarding", language))
+    return texts
+
+
+def note_handover(session: Session, case: Case, settings: Settings, now: datetime,
+                  reason: str, channel: Channel) -> None:
+    """A resident asked for a person (or the flow gave up): staff must call them back."""
+    if case.status in (CaseStatus.NEW, CaseStatus.MATCHING):
+        case.status = CaseStatus.NEEDS_STAFF
+        case.needs_matching = False
+    due = now + timedelta(minutes=settings.callback_due_minutes)
+    if case.callback_due_at is None or _aware(case.callback_due_at) > due:
+        case.callback_due_at = due
+    add_case_event(session, case, "handover", f"Asked for a person ({channel}, {reason})",
+                   now=now, data={"channel": channel, "reason": reason})

@@ -1,0 +1,176 @@
+"""A phone call through the flow: start, each answer (keys, speech or silence), the endings.
+
+The service decides WHAT happens (ask, ring staff, take a voicemail, say goodbye) and returns a
+`VoiceReply`; the webhook turns it into TwiML. Every answer is tied to a step number carried in
+the action URL, so a repeated or late request for an old step changes nothing: it hears the
+current question again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import flow_engine
+from app.domain.enums import Channel, ConversationStatus
+from app.domain.flow_engine import CreateCase, HandOver, InputKind, Prompt, Turn, UserInput
+from app.domain.flows import Flow
+from app.domain.phone import parse_phone
+from app.models.conversation import Conversation
+from app.models.message import Call
+from app.services.conversations import state as conv
+from app.services.conversations.handover import numbers_to_dial
+from app.settings import Settings
+
+
+@dataclass
+class VoiceReply:
+    """kind: "gather" (ask), "dial" (ring staff), "record" (voicemail) or "hangup"."""
+
+    kind: str
+    messages: list[str]
+    language: str
+    tts: str | None
+    step: int = 0
+    prompt: Prompt | None = None
+    numbers: list[str] = field(default_factory=list)
+    goodbye: str = ""
+    outcome: conv.Outcome = field(default_factory=conv.Outcome)
+
+
+def call_for(session: Session, call_sid: str, from_raw: str, to_raw: str, settings: Settings,
+             now: datetime) -> Call:
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        parsed = parse_phone(from_raw, settings.default_region)
+        call = Call(call_sid=call_sid, from_phone=parsed.e164 if parsed.is_number else None,
+                    to_phone=(to_raw or "")[:20] or None, created_at=now, updated_at=now)
+        session.add(call)
+        session.flush()
+    return call
+
+
+def start_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str,
+               from_raw: str, to_raw: str, now: datetime) -> VoiceReply:
+    call = call_for(session, call_sid, from_raw, to_raw, settings, now)
+    conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
+    if conversation is not None and conversation.status == ConversationStatus.ACTIVE:
+        turn = flow_engine.repeat(flow, conversation.state, Channel.VOICE)
+        return _reply(session, flow, settings, conversation, call, turn, now)
+    turn = flow_engine.start(flow, Channel.VOICE)
+    conversation = Conversation(channel=Channel.VOICE, phone=call.from_phone, call_sid=call_sid,
+                                flow_id=flow.id, flow_version=flow.version,
+                                node=turn.state["node"], state={}, created_at=now)
+    session.add(conversation)
+    conv.save_turn(conversation, turn, now)
+    session.flush()
+    call.conversation_id = conversation.id
+    return _reply(session, flow, settings, conversation, call, turn, now)
+
+
+def step_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str,
+              from_raw: str, step: int | None, digits: str | None, speech: str | None,
+              now: datetime) -> VoiceReply:
+    conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
+    if conversation is None:  # a step for a call we never saw start: begin properly
+        return start_call(session, flow=flow, settings=settings, call_sid=call_sid,
+                          from_raw=from_raw, to_raw="", now=now)
+    call = call_for(session, call_sid, from_raw, "", settings, now)
+    if conversation.status != ConversationStatus.ACTIVE:
+        return _goodbye(flow, conversation.state)
+    if step != conversation.state.get("step", 0):
+        turn = flow_engine.repeat(flow, conversation.state, Channel.VOICE)
+        return _reply(session, flow, settings, conversation, call, turn, now)
+    turn = flow_engine.advance(flow, conversation.state, voice_input(digits, speech),
+                               Channel.VOICE)
+    conv.save_turn(conversation, turn, now)
+    return _reply(session, flow, settings, conversation, call, turn, now)
+
+
+def voice_input(digits: str | None, speech: str | None) -> UserInput:
+    if digits:
+        return UserInput(InputKind.DIGITS, digits[:20])
+    if speech and speech.strip():
+        return UserInput(InputKind.SPEECH, speech[:500])
+    return UserInput(InputKind.SILENCE)
+
+
+def _goodbye(flow: Flow, state: dict) -> VoiceReply:
+    language = flow.language(state.get("language") or flow.default_language)
+    return VoiceReply("hangup", [flow.phrase("voicemail_thanks", language.code)], language.voice,
+                      language.tts)
+
+
+def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conversation,
+           call: Call, turn: Turn, now: datetime) -> VoiceReply:
+    language = flow.language(turn.prompt.language)
+    reply = VoiceReply("gather", list(turn.prompt.messages), language.voice, language.tts,
+                       step=int(turn.state.get("step", 0)), prompt=turn.prompt)
+    for action in turn.actions:
+        draft = conv.draft_from_answers(
+            dict(action.answers), channel=Channel.VOICE, phone=conversation.phone,
+            language=language.code, needs_staff=isinstance(action, HandOver), call_id=call.id)
+        case = conv.open_case(session, conversation, draft, settings, now, reply.outcome)
+        call.case_id = case.id
+        if isinstance(action, CreateCase):
+            _finish(session, flow, conversation, case, reply)
+        else:
+            conv.note_handover(session, case, settings, now, action.reason, Channel.VOICE)
+            _handover(session, flow, settings, reply, language.code, now)
+    return reply
+
+
+def _finish(session: Session, flow: Flow, conversation: Conversation, case, reply: VoiceReply
+            ) -> None:
+    from app.domain.references import format_for_speech
+    from app.services.messaging.outbox import queue_sms
+
+    code = conversation.state.get("language", flow.default_language)
+    # "H 2 H. 7 K 3 Q" -> "H, 2, H. 7, K, 3, Q": the commas make text-to-speech pause on each.
+    spoken = format_for_speech(case.reference).replace(" ", ", ").replace("., ", ". ")
+    messages = [m.replace("{reference}", spoken) for m in reply.messages]
+    again = [m for m in messages if spoken in m]
+    reply.messages = messages + again
+    if case.urgency == "safeguarding":
+        reply.messages.append(flow.phrase("safeguarding", code))
+    reply.kind = "hangup"
+    parsed = parse_phone(conversation.phone)
+    if parsed.is_number and parsed.mobile:
+        text = flow.phrase("closing_sms", code).replace("{reference}", case.reference)
+        message = queue_sms(session, to_phone=parsed.e164, body=text, purpose="case_reference",
+                            idempotency_key=f"case-reference:{case.id}", case_id=case.id)
+        if message is not None and message.status == "pending":
+            reply.outcome.message_ids.append(message.id)
+
+
+def _handover(session: Session, flow: Flow, settings: Settings, reply: VoiceReply, code: str,
+              now: datetime) -> None:
+    reply.numbers = numbers_to_dial(session, settings, now)
+    reply.goodbye = flow.phrase("voicemail_thanks", code)
+    if reply.numbers:
+        reply.kind = "dial"
+        reply.messages.append(flow.phrase("connecting", code))
+    else:
+        reply.kind = "record"
+        reply.messages.append(flow.phrase("voicemail", code))
+
+
+def dial_ended(session: Session, *, flow: Flow, call_sid: str, dial_status: str) -> VoiceReply:
+    """After <Dial>: a person answered (say goodbye), or nobody did (voicemail)."""
+    conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
+    state = conversation.state if conversation is not None else {}
+    language = flow.language(state.get("language") or flow.default_language)
+    if dial_status == "completed":
+        return VoiceReply("hangup", [], language.voice, language.tts)
+    return VoiceReply("record", [flow.phrase("voicemail", language.code)], language.voice,
+                      language.tts, goodbye=flow.phrase("voicemail_thanks", language.code))
+
+
+def after_voicemail(session: Session, *, flow: Flow, call_sid: str) -> VoiceReply:
+    """The <Record> action: thank the caller in their language and hang up."""
+    conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
+    state = conversation.state if conversation is not None else {}
+    return _goodbye(flow, state)

@@ -1,0 +1,1 @@
+"""The Community Services Directory: entries, Open Referral in and out, the PDF."""

@@ -1,0 +1,1 @@
+"""The fallback journal: Twilio requests kept on disk while the database is down."""

@@ -1,0 +1,1 @@
+"""Postcodes to places: the ONS Postcode Directory."""

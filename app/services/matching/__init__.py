@@ -1,0 +1,1 @@
+"""Offering a case to volunteers by SMS, their answers, and signposting."""

@@ -1,0 +1,308 @@
+"""Matching a case to volunteers: who to ask next, the offer SMS, and staff's suggestions.
+
+Transactions: these functions only flush; the caller (the `match_case` job, the SMS webhook's
+service, the console) commits once, THEN enqueues the outbox ids in `MatchStep.message_ids`
+(and, from a job, the offer's expiry timer). The database is the source of truth: an offer row
+with `expires_at` exists before any SMS or timer, so a lost job is healed by the sweeper.
+
+Concurrency: `lock_case` takes the case row with SELECT ... FOR UPDATE on PostgreSQL (SQLite
+has one writer at a time and ignores the clause); offers are unique per (case, attempt), so
+two jobs that race past the lock still create one offer.
+
+The configuration a case is matched under (`MatchingPolicy`: time-out, tries, DBS needs,
+signposted needs) is stored on every offer. Paths that have no Settings at hand (a volunteer's
+NO arriving by webhook, a failed SMS) continue under the policy the case started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.domain.enums import ApprovalStatus, CaseStatus, OfferStatus, VolunteerKind
+from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking
+from app.domain.matching import rank_volunteers as rank_pure
+from app.models.case import Case
+from app.models.volunteer import Offer, Volunteer
+from app.services.cases.intake import add_case_event
+from app.services.matching import texts as offer_texts
+from app.services.messaging.outbox import queue_sms
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OPEN_OFFER_STATUSES = (OfferStatus.PENDING, OfferStatus.SENT)
+#: A case in these statuses may still be offered (matching has not finished with it).
+MATCHABLE_STATUSES = (CaseStatus.NEW, CaseStatus.MATCHING, CaseStatus.OFFERED)
+#: The furthest any volunteer may travel (validated on the register); bounds the SQL pre-filter.
+MAX_DISTANCE_KM = 50.0
+_KM_PER_DEGREE = 111.2
+
+
+@dataclass
+class MatchStep:
+    """What one matching step did: `offered`, `signposted`, `needs_staff` or `nothing`."""
+
+    outcome: str
+    offer: Offer | None = None
+    message_ids: list[int] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One ranked volunteer for the case page (app.services.casework.case_page reads these
+    fields)."""
+
+    volunteer: Volunteer
+    volunteer_id: int
+    name: str
+    rank: int
+    distance_km: float
+    reasons: list[str]
+    score: float  # the distance, for sorting displays; lower is better
+
+
+def policy_from_settings(settings: Settings) -> MatchingPolicy:
+    return MatchingPolicy(
+        offer_timeout_seconds=settings.offer_timeout_seconds,
+        max_offer_attempts=settings.max_offer_attempts,
+        dbs_required_needs=tuple(settings.dbs_required_needs),
+        signpost_needs=tuple(getattr(settings, "signpost_needs", ("money",))),
+    )
+
+
+def stored_policy(session: Session, case: Case) -> MatchingPolicy | None:
+    """The policy of the case's latest offer (what it is being matched under), if any."""
+    latest = session.scalar(select(Offer).where(Offer.case_id == case.id)
+                            .order_by(Offer.attempt.desc()).limit(1))
+    data = (latest.explanation or {}).get("policy") if latest is not None else None
+    return MatchingPolicy.from_dict(data) if isinstance(data, dict) else None
+
+
+def lock_case(session: Session, case_id: int) -> Case | None:
+    """The case, row-locked until commit on PostgreSQL, and freshly read from the database."""
+    stmt = select(Case).where(Case.id == case_id).with_for_update()
+    return session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def open_offers(session: Session, case_id: int) -> list[Offer]:
+    return list(session.scalars(select(Offer).where(
+        Offer.case_id == case_id, Offer.status.in_(OPEN_OFFER_STATUSES))))
+
+
+#: The columns ranking reads (a column SELECT: ORM objects for thousands of rows cost ~10x).
+_CANDIDATE_COLUMNS = (
+    Volunteer.id, Volunteer.name, Volunteer.kind, Volunteer.needs, Volunteer.latitude,
+    Volunteer.longitude, Volunteer.max_distance_km, Volunteer.max_open_assignments,
+    Volunteer.capacity, Volunteer.approval_status, Volunteer.active, Volunteer.opted_out,
+    Volunteer.dbs_status, Volunteer.dbs_expires_on, Volunteer.availability,
+    Volunteer.last_offered_at,
+)
+
+
+def search_radius_km(session: Session) -> float:
+    """The furthest any volunteer travels (an index lookup), capped at MAX_DISTANCE_KM."""
+    furthest = session.scalar(select(func.max(Volunteer.max_distance_km)))
+    return min(float(furthest or 0.0) * 1.02 + 0.5, MAX_DISTANCE_KM)
+
+
+def candidate_query(case: Case, radius_km: float = MAX_DISTANCE_KM) -> Select:
+    """The candidate SELECT: approved, active, not opted out, (probably) offering the need, and
+    within their own travel distance by a flat-earth estimate with a safety margin.
+
+    Everything here is a pre-filter in portable SQL (SQLite and PostgreSQL): the index on
+    (latitude, longitude) narrows to a box as wide as the furthest any volunteer travels
+    (`search_radius_km`, at most MAX_DISTANCE_KM), the arithmetic drops volunteers
+    who would not travel this far, and the JSON text test drops those not offering the need.
+    The pure ranking (app.domain.matching) then applies every rule exactly (haversine distance,
+    DBS, hours, caps), so a pre-filter may let too many through, never too few.
+    """
+    lat, lon = case.latitude or 0.0, case.longitude or 0.0
+    dlat = radius_km / _KM_PER_DEGREE
+    km_per_lon = _KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
+    dlon = radius_km / km_per_lon
+    north = (Volunteer.latitude - lat) * _KM_PER_DEGREE
+    east = (Volunteer.longitude - lon) * km_per_lon
+    reach = Volunteer.max_distance_km * 1.02 + 0.5  # the flat estimate errs < 1% at 50 km
+    query = select(*_CANDIDATE_COLUMNS).where(
+        Volunteer.approval_status == ApprovalStatus.APPROVED, Volunteer.active.is_(True),
+        Volunteer.opted_out.is_(False),
+        Volunteer.latitude.between(lat - dlat, lat + dlat),
+        Volunteer.longitude.between(lon - dlon, lon + dlon),
+        north * north + east * east <= reach * reach,
+    )
+    if case.need:
+        query = query.where(cast(Volunteer.needs, String).like(f'%"{case.need}"%'))
+    return query
+
+
+def load_candidates(session: Session, case: Case) -> list[Candidate]:
+    """The volunteers that could take this case, with their open assignments and whether they
+    were already asked about it."""
+    if case.latitude is None or case.longitude is None:
+        return []
+    query = candidate_query(case, search_radius_km(session))
+    rows = [r for r in session.execute(query) if case.need in (r.needs or [])]
+    ids = [r.id for r in rows]
+    counts = dict(session.execute(
+        select(Case.assigned_volunteer_id, func.count()).where(
+            Case.status == CaseStatus.ASSIGNED, Case.assigned_volunteer_id.in_(ids))
+        .group_by(Case.assigned_volunteer_id)).all()) if ids else {}
+    offered = set(session.scalars(select(Offer.volunteer_id).where(Offer.case_id == case.id)))
+    return [_candidate(r, counts.get(r.id, 0), r.id in offered) for r in rows]
+
+
+def _candidate(v: Any, open_assignments: int, already_offered: bool) -> Candidate:
+    """A Candidate from a Volunteer or a row of _CANDIDATE_COLUMNS (same attribute names)."""
+    cap = v.capacity if v.kind == VolunteerKind.ORGANISATION and v.capacity else (
+        v.max_open_assignments)
+    return Candidate(
+        volunteer_id=v.id, name=v.name, needs=frozenset(v.needs or []), latitude=v.latitude,
+        longitude=v.longitude, max_distance_km=v.max_distance_km,
+        open_assignments=open_assignments, cap=cap,
+        approved=v.approval_status == ApprovalStatus.APPROVED, active=v.active,
+        opted_out=v.opted_out, dbs_status=v.dbs_status, dbs_expires_on=v.dbs_expires_on,
+        availability=v.availability or {}, last_offered_at=v.last_offered_at,
+        already_offered=already_offered,
+    )
+
+
+def rank_case(session: Session, case: Case, now: datetime, policy: MatchingPolicy) -> Ranking:
+    facts = CaseFacts(case.need, case.latitude, case.longitude)
+    return rank_pure(facts, load_candidates(session, case), now, policy)
+
+
+def suggest_volunteers(session: Session, case: Case, now: datetime,
+                       policy: MatchingPolicy | None = None) -> list[Suggestion]:
+    """Eligible volunteers for the console, best first, each with plain-words reasons."""
+    policy = policy or stored_policy(session, case) or MatchingPolicy()
+    ranking = rank_case(session, case, now, policy)
+    by_id = {v.id: v for v in session.scalars(select(Volunteer).where(
+        Volunteer.id.in_([r.candidate.volunteer_id for r in ranking.ranked])))}
+    return [Suggestion(by_id[r.candidate.volunteer_id], r.candidate.volunteer_id,
+                       r.candidate.name, r.rank, round(r.distance_km, 2), list(r.reasons),
+                       round(r.distance_km, 2)) for r in ranking.ranked]
+
+
+def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPolicy) -> MatchStep:
+    """Offer the case to the best volunteer not yet asked, or signpost, or hand it to staff."""
+    if case.status not in MATCHABLE_STATUSES or case.assigned_volunteer_id is not None:
+        return MatchStep("nothing", detail=f"case is {case.status}")
+    if open_offers(session, case.id):
+        return MatchStep("nothing", detail="an offer is still open")
+    if case.need in policy.signpost_needs and not case.offer_attempts:
+        step = _signpost(session, case, now, "a directory service answers this need best")
+        if step is not None:
+            return step
+    if case.offer_attempts >= policy.max_offer_attempts:
+        return escalate(session, case, now, f"{case.offer_attempts} volunteers asked, none took it")
+    ranking = rank_case(session, case, now, policy)
+    if not ranking.ranked:
+        if not case.offer_attempts:
+            step = _signpost(session, case, now, "no volunteer could take it")
+            if step is not None:
+                return step
+        return escalate(session, case, now, _no_one_words(case, ranking))
+    return make_offer(session, case, ranking.ranked[0], ranking, now, policy)
+
+
+def make_offer(session: Session, case: Case, chosen: Ranked, ranking: Ranking | None,
+               now: datetime, policy: MatchingPolicy) -> MatchStep:
+    """Create Offer(attempt n+1) and its SMS (key `offer:<id>`); mark the case offered."""
+    volunteer = session.get(Volunteer, chosen.candidate.volunteer_id)
+    attempt = (session.scalar(select(func.max(Offer.attempt))
+                              .where(Offer.case_id == case.id)) or 0) + 1
+    explanation = {
+        "rank": chosen.rank, "eligible": len(ranking.ranked) if ranking else None,
+        "distance_km": round(chosen.distance_km, 2), "reasons": list(chosen.reasons),
+        "excluded": ranking.summary() if ranking else {}, "policy": policy.as_dict(),
+    }
+    offer = Offer(case_id=case.id, volunteer_id=volunteer.id, attempt=attempt,
+                  status=OfferStatus.PENDING, rank=chosen.rank, explanation=explanation,
+                  created_at=now, expires_at=now + timedelta(seconds=policy.offer_timeout_seconds))
+    try:
+        with session.begin_nested():
+            session.add(offer)
+            session.flush()
+    except IntegrityError:
+        log.info("case %s: attempt %d was offered concurrently", case.reference, attempt)
+        return MatchStep("nothing", detail="offered concurrently")
+    body = offer_texts.offer_text(case, max(1, policy.offer_timeout_seconds // 60))
+    message = queue_sms(session, to_phone=volunteer.phone, body=body, purpose="offer",
+                        idempotency_key=f"offer:{offer.id}", case_id=case.id,
+                        volunteer_id=volunteer.id, offer_id=offer.id)
+    case.status, case.offer_attempts, case.updated_at = CaseStatus.OFFERED, attempt, now
+    case.first_offer_at = case.first_offer_at or now
+    volunteer.last_offered_at = now
+    add_case_event(session, case, "offered", f"Offered to {volunteer.name} (try {attempt}, "
+                   f"rank {chosen.rank}): " + "; ".join(chosen.reasons[:3]), now=now,
+                   data=explanation, volunteer_id=volunteer.id, offer_id=offer.id)
+    ids = [message.id] if message is not None and message.status == "pending" else []
+    if not ids:  # suppressed or no number: it can never arrive, so move on now
+        return _offer_cannot_arrive(session, case, offer, now, policy)
+    return MatchStep("offered", offer, ids)
+
+
+def _offer_cannot_arrive(session: Session, case: Case, offer: Offer, now: datetime,
+                         policy: MatchingPolicy) -> MatchStep:
+    offer.status, offer.answered_at = OfferStatus.UNDELIVERED, now
+    add_case_event(session, case, "offer_undelivered", "The offer SMS cannot be sent",
+                   now=now, offer_id=offer.id, volunteer_id=offer.volunteer_id)
+    return offer_next(session, case, now, policy)
+
+
+def offer_case_to(session: Session, case: Case, volunteer_id: int, now: datetime,
+                  policy: MatchingPolicy | None = None) -> MatchStep:
+    """Staff chose this volunteer: withdraw any open offer and offer it to them (same SMS)."""
+    policy = policy or stored_policy(session, case) or MatchingPolicy()
+    for offer in open_offers(session, case.id):
+        offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
+    volunteer = session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        return MatchStep("nothing", detail="no such volunteer")
+    if case.status == CaseStatus.NEEDS_STAFF:
+        case.status = CaseStatus.MATCHING
+    chosen = Ranked(_candidate(volunteer, 0, False), 1, 0.0, ("chosen by staff",))
+    return make_offer(session, case, chosen, None, now, policy)
+
+
+def escalate(session: Session, case: Case, now: datetime, reason: str) -> MatchStep:
+    """Hand the case to staff (`needs_staff`), with the reason on its timeline."""
+    case.status, case.needs_matching, case.updated_at = CaseStatus.NEEDS_STAFF, False, now
+    add_case_event(session, case, "needs_staff", f"Needs staff: {reason}", now=now,
+                   data={"reason": reason})
+    log.info("case %s needs staff", case.reference)
+    return MatchStep("needs_staff", detail=reason)
+
+
+def _signpost(session: Session, case: Case, now: datetime, why: str) -> MatchStep | None:
+    from app.services.matching.signposting import signpost_case
+
+    result = signpost_case(session, case, now, why)
+    if result is None:
+        return None
+    return MatchStep("signposted", message_ids=result.message_ids, detail=result.service_name)
+
+
+def _no_one_words(case: Case, ranking: Ranking) -> str:
+    if case.latitude is None:
+        return "no location for the case (postcode missing or unknown)"
+    if not ranking.excluded:
+        return f"no volunteer nearby offers {case.need or 'this need'}"
+    counts = ", ".join(f"{rule} ({n})" for rule, n in sorted(ranking.summary().items()))
+    return f"no eligible volunteer: {counts}"
+
+
+def handle_offer_undelivered(session: Session, offer_id: int, now: datetime) -> list[int]:
+    """The offer's SMS will not arrive: move to the next volunteer (see matching.offers)."""
+    from app.services.matching.offers import handle_offer_undelivered as move_on
+
+    return move_on(session, offer_id, now)

@@ -1,0 +1,155 @@
+"""What happens to an offer: accepted (YES), declined (NO), expired, undelivered; and DONE.
+
+Exactly one assignment per case, however many YES arrive at once (RELIABILITY D7): the
+assignment is a compare-and-set, `UPDATE cases SET status='assigned' ... WHERE id = :id AND
+assigned_volunteer_id IS NULL AND status IN (...)`, after locking the row (FOR UPDATE on
+PostgreSQL). Under PostgreSQL's READ COMMITTED the second UPDATE waits for the first to commit
+and then re-checks its WHERE, finding no row; SQLite runs one writer at a time. Whoever gets 0
+rows is told, politely, that the case is already covered.
+
+A late YES (the offer expired, or the case was offered on) still assigns when the case is not
+yet covered: a willing volunteer is the best outcome for the resident. Any offer still open to
+someone else is withdrawn; if that person says YES later, they get "already covered".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.enums import CaseOutcome, CaseStatus, OfferStatus
+from app.domain.phone import format_for_display
+from app.models.case import Case
+from app.models.volunteer import Offer, Volunteer
+from app.services.cases.intake import add_case_event
+from app.services.matching import texts as offer_texts
+from app.services.matching.matcher import (
+    OPEN_OFFER_STATUSES,
+    MatchingPolicy,
+    MatchStep,
+    lock_case,
+    offer_next,
+    stored_policy,
+)
+from app.services.messaging.outbox import queue_sms
+
+log = logging.getLogger(__name__)
+
+ASSIGNABLE_STATUSES = (CaseStatus.NEW, CaseStatus.MATCHING, CaseStatus.OFFERED,
+                       CaseStatus.NEEDS_STAFF)
+
+
+def accept(session: Session, offer: Offer, now: datetime) -> tuple[bool, list[int]]:
+    """YES: assign the case to the offer's volunteer once. -> (assigned?, outbox ids)."""
+    case = lock_case(session, offer.case_id)
+    if case is None:
+        return False, []
+    won = session.execute(
+        update(Case).where(Case.id == case.id, Case.assigned_volunteer_id.is_(None),
+                           Case.status.in_(ASSIGNABLE_STATUSES))
+        .values(status=CaseStatus.ASSIGNED, assigned_volunteer_id=offer.volunteer_id,
+                assigned_at=now, needs_matching=False, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(case)
+    offer.answered_at = now
+    if not won:
+        if offer.status in OPEN_OFFER_STATUSES:
+            offer.status = OfferStatus.WITHDRAWN
+        add_case_event(session, case, "late_yes", "A volunteer said YES after it was covered",
+                       now=now, volunteer_id=offer.volunteer_id, offer_id=offer.id)
+        return False, []
+    offer.status = OfferStatus.ACCEPTED
+    for other in session.scalars(select(Offer).where(
+            Offer.case_id == case.id, Offer.id != offer.id,
+            Offer.status.in_(OPEN_OFFER_STATUSES))):
+        other.status, other.answered_at = OfferStatus.WITHDRAWN, now
+    volunteer = session.get(Volunteer, offer.volunteer_id)
+    add_case_event(session, case, "assigned", f"Assigned to {volunteer.name} (said YES)",
+                   now=now, volunteer_id=volunteer.id, offer_id=offer.id)
+    return True, _assignment_messages(session, case, volunteer, offer)
+
+
+def _assignment_messages(session: Session, case: Case, volunteer: Volunteer,
+                         offer: Offer) -> list[int]:
+    phone = format_for_display(case.phone) if case.phone else None
+    to_volunteer = queue_sms(
+        session, to_phone=volunteer.phone, body=offer_texts.assignment_text(case, phone),
+        purpose="assignment", idempotency_key=f"assignment:{offer.id}:volunteer",
+        case_id=case.id, volunteer_id=volunteer.id, offer_id=offer.id)
+    to_resident = queue_sms(
+        session, to_phone=case.phone, body=offer_texts.resident_assigned_text(case, volunteer),
+        purpose="assigned", idempotency_key=f"assignment:{offer.id}:resident",
+        case_id=case.id, resident_id=case.resident_id)
+    return [m.id for m in (to_volunteer, to_resident) if m is not None and m.status == "pending"]
+
+
+def decline(session: Session, offer: Offer, now: datetime) -> MatchStep:
+    """NO: record it and offer the case to the next volunteer."""
+    if offer.status not in OPEN_OFFER_STATUSES:
+        return MatchStep("nothing", detail=f"offer already {offer.status}")
+    offer.status, offer.answered_at = OfferStatus.DECLINED, now
+    return _move_on(session, offer, now, "declined", "said NO")
+
+
+def expire(session: Session, offer_id: int, now: datetime,
+           policy: MatchingPolicy | None = None) -> MatchStep:
+    """No answer in time: expire the offer (once) and move on. Safe to call any number of times."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.status not in OPEN_OFFER_STATUSES:
+        return MatchStep("nothing", detail="offer already answered or closed")
+    if offer.expires_at is not None and offer.expires_at > now:
+        return MatchStep("nothing", detail="offer not due yet")
+    case = lock_case(session, offer.case_id)
+    session.refresh(offer)
+    if case is None or offer.status not in OPEN_OFFER_STATUSES:
+        return MatchStep("nothing", detail="offer closed meanwhile")
+    offer.status, offer.answered_at = OfferStatus.EXPIRED, now
+    return _move_on(session, offer, now, "offer_expired", "did not answer in time", policy)
+
+
+def handle_offer_undelivered(session: Session, offer_id: int, now: datetime) -> list[int]:
+    """The offer SMS failed (undelivered/failed): move to the next volunteer. -> outbox ids.
+
+    Called by the messaging area (delivery status / send failures); flushes, caller commits.
+    """
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.status not in OPEN_OFFER_STATUSES:
+        return []
+    lock_case(session, offer.case_id)
+    session.refresh(offer)
+    if offer.status not in OPEN_OFFER_STATUSES:
+        return []
+    offer.status, offer.answered_at = OfferStatus.UNDELIVERED, now
+    return _move_on(session, offer, now, "offer_undelivered", "could not be reached").message_ids
+
+
+def _move_on(session: Session, offer: Offer, now: datetime, kind: str, words: str,
+             policy: MatchingPolicy | None = None) -> MatchStep:
+    case = session.get(Case, offer.case_id)
+    volunteer = session.get(Volunteer, offer.volunteer_id)
+    add_case_event(session, case, kind, f"{volunteer.name} {words}", now=now,
+                   volunteer_id=volunteer.id, offer_id=offer.id)
+    policy = policy or stored_policy(session, case)
+    if policy is None:  # no configuration known here: let the matching job continue
+        case.status, case.needs_matching, case.matching_enqueued_at = (
+            CaseStatus.MATCHING, True, None)
+        return MatchStep("nothing", detail="left to the matching job")
+    return offer_next(session, case, now, policy)
+
+
+def complete(session: Session, case: Case, volunteer: Volunteer, now: datetime) -> list[int]:
+    """DONE: the assignment is finished; thank the resident (the volunteer is thanked in reply)."""
+    case.status, case.completed_at, case.updated_at = CaseStatus.COMPLETED, now, now
+    case.outcome = case.outcome or CaseOutcome.MATCHED
+    case.needs_matching = False
+    add_case_event(session, case, "completed", f"{volunteer.name} said DONE", now=now,
+                   volunteer_id=volunteer.id)
+    message = queue_sms(session, to_phone=case.phone,
+                        body=offer_texts.resident_completed_text(case), purpose="completed",
+                        idempotency_key=f"completed:{case.id}:resident", case_id=case.id,
+                        resident_id=case.resident_id)
+    return [message.id] if message is not None and message.status == "pending" else []

@@ -1,0 +1,85 @@
+"""Signposting: send the resident a directory service that meets their need in their district.
+
+Used by matching (app.services.matching.matcher.offer_next) for needs a service answers better than
+a
+volunteer (SIGNPOST_NEEDS, `money` by default: advice services) and for any need no volunteer
+can take. Which service: an active one listing the need and covering the case's district
+(named explicitly first, then services covering every district), nearest first when the case
+has a location. The resident gets its name, phone and opening hours by SMS; the case becomes
+`signposted` with `directory_service_id` set. No service, or no number to text: None, and the
+caller hands the case to staff instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.domain.enums import CaseOutcome, CaseStatus
+from app.domain.phone import format_for_display, parse_phone
+from app.models.case import Case
+from app.models.directory import DirectoryService
+from app.services.cases.intake import add_case_event
+from app.services.directory.entries import search_services
+from app.services.matching.texts import need_words
+from app.services.messaging.outbox import queue_sms
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SignpostResult:
+    service_id: int
+    service_name: str
+    message_ids: list[int] = field(default_factory=list)
+
+
+def choose_service(session: Session, case: Case, now: datetime) -> DirectoryService | None:
+    """The best directory service for this case's need and district, or None."""
+    if not case.need:
+        return None
+    origin = (case.latitude, case.longitude) if case.latitude is not None else None
+    hits = search_services(session, need=case.need, district=case.district,
+                           origin=origin, today=now.date())
+    if not hits:
+        return None
+    named = [h for h in hits if h.districts and case.district]
+    return (named or hits)[0].service
+
+
+def signpost_text(case: Case, service: DirectoryService) -> str:
+    parts = [f"Here2Help {case.reference}: for {need_words(case.need)}, {service.name} can help."]
+    if service.phone:
+        parsed = parse_phone(service.phone)
+        shown = format_for_display(parsed.e164) if parsed.is_number else service.phone
+        parts.append(f"Call {shown}.")
+    elif service.website:
+        parts.append(service.website)
+    if service.opening_hours:
+        parts.append(f"Open {service.opening_hours}.")
+    parts.append("Reply HELP to reach us.")
+    return " ".join(parts)[:640]
+
+
+def signpost_case(session: Session, case: Case, now: datetime, why: str) -> SignpostResult | None:
+    """Text the resident the chosen service and mark the case signposted (flushes only)."""
+    if not case.phone:
+        return None
+    service = choose_service(session, case, now)
+    if service is None:
+        return None
+    message = queue_sms(session, to_phone=case.phone, body=signpost_text(case, service),
+                        purpose="signpost", idempotency_key=f"signpost:{case.id}:{service.id}",
+                        case_id=case.id, resident_id=case.resident_id)
+    if message is None or message.status != "pending":
+        return None  # cannot reach them by SMS: staff will phone instead
+    case.status, case.directory_service_id = CaseStatus.SIGNPOSTED, service.id
+    case.outcome, case.needs_matching, case.updated_at = CaseOutcome.SIGNPOSTED, False, now
+    add_case_event(session, case, "signposted", f"Signposted to {service.name} ({why})",
+                   now=now, data={"service_id": service.id, "reason": why},
+                   message_id=message.id)
+    log.info("case %s signposted to service %d", case.reference, service.id)
+    return SignpostResult(service.id, service.name, [message.id])

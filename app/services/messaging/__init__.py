@@ -1,0 +1,1 @@
+"""Outbound SMS: the outbox, sending exactly once, delivery status."""

@@ -1,0 +1,192 @@
+"""The outbound SMS outbox: a `Message` row is written (and committed) before any job sends it.
+
+Interface the other areas code against:
+
+    queue_sms(session, *, to_phone: str, body: str, purpose: str, idempotency_key: str,
+              case_id: int | None = None, volunteer_id: int | None = None,
+              resident_id: int | None = None, offer_id: int | None = None) -> Message | None
+
+writes one outbound `Message` row (status `pending`, segments counted) or returns the existing
+row with the same idempotency_key; a row to an opted-out or non-UK-mobile number is stored as
+`suppressed` and never sent. None only when there is no number at all (withheld/empty). The
+caller commits, then calls
+
+    enqueue_send(job_queue, message_ids: Iterable[int]) -> None
+
+which enqueues workers.messaging.send_message for each (a lost enqueue is re-done by the sweeper).
+
+The job calls `deliver(session_factory, sender, message_id, now)` (in messaging.sending,
+not this module): claim, send outside any transaction, record; see that module for the
+exactly-once and "maybe sent" policies.
+
+Why an outbox: the DB is the source of truth (RELIABILITY §6.1-2). The unique idempotency_key
+means a retried webhook or job queues the same SMS once; the send job (`messaging.sending`)
+claims the row before calling the provider, so no row is ever sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.domain.enums import MessageDirection, MessageStatus
+from app.domain.phone import PhoneKind, parse_phone
+from app.domain.sms_segments import count_segments
+from app.models.base import utcnow
+from app.models.message import Message
+from app.models.resident import Resident
+from app.models.volunteer import Volunteer
+from app.ports import JobQueue
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+#: Twilio refuses longer bodies (error 21617); ours are templates, so longer is a bug.
+MAX_BODY_CHARS = 1600
+#: Twilio recommends at most 320 characters; longer is allowed but logged.
+RECOMMENDED_MAX_CHARS = 320
+SEND_JOB = "workers.messaging.send_message"
+SEND_QUEUE = "messages"
+
+
+class MessageRefused(ValueError):
+    """The body cannot be sent at all (empty or over 1,600 characters): a caller's bug."""
+
+
+def queue_sms(
+    session: Session,
+    *,
+    to_phone: str | None,
+    body: str,
+    purpose: str,
+    idempotency_key: str,
+    case_id: int | None = None,
+    volunteer_id: int | None = None,
+    resident_id: int | None = None,
+    offer_id: int | None = None,
+) -> Message | None:
+    """Write (once per idempotency_key) the outbound row; see the module docstring."""
+    if not idempotency_key:
+        raise ValueError("queue_sms needs an idempotency_key")
+    existing = _by_key(session, idempotency_key)
+    if existing is not None:
+        return existing
+    if not body or not body.strip():
+        raise MessageRefused("an SMS body cannot be empty")
+    if len(body) > MAX_BODY_CHARS:
+        raise MessageRefused(f"an SMS body cannot exceed {MAX_BODY_CHARS} characters")
+    parsed = parse_phone(to_phone)
+    if parsed.kind is PhoneKind.WITHHELD:
+        log.info("not queuing %s SMS (%s): no number to send to", purpose, idempotency_key)
+        return None
+    encoding, segments, _length = count_segments(body)
+    if len(body) > RECOMMENDED_MAX_CHARS:
+        log.warning(
+            "%s SMS %s is %d characters (%d segments)",
+            purpose,
+            idempotency_key,
+            len(body),
+            segments,
+        )
+    message = Message(
+        direction=MessageDirection.OUTBOUND,
+        purpose=purpose,
+        to_phone=parsed.e164 if parsed.is_number else None,
+        body=body,
+        idempotency_key=idempotency_key,
+        status=MessageStatus.PENDING,
+        segments=segments,
+        encoding=encoding,
+        case_id=case_id,
+        volunteer_id=volunteer_id,
+        resident_id=resident_id,
+        offer_id=offer_id,
+    )
+    reason = suppression_reason(session, to_phone)
+    if reason:
+        message.status = MessageStatus.SUPPRESSED
+        message.error_message = f"suppressed: {reason}"
+        message.status_updated_at = utcnow()
+        log.info("%s SMS %s suppressed: %s", purpose, idempotency_key, reason)
+    return _insert_once(session, message)
+
+
+def suppression_reason(session: Session, to_phone: str | None) -> str | None:
+    """Why an SMS to this number must never leave (RELIABILITY F8, E3), or None to send it."""
+    parsed = parse_phone(to_phone)
+    if not parsed.is_number:
+        return "not a phone number"
+    if parsed.region != "GB" or not parsed.e164.startswith("+44"):
+        return "not a UK number"
+    if not parsed.mobile:
+        return "not a mobile number"
+    if is_opted_out(session, parsed.e164):
+        return "opted out"
+    return None
+
+
+def is_opted_out(session: Session, e164: str) -> bool:
+    """True when a resident or a volunteer with this number has opted out (STOP or 21610)."""
+    for model in (Resident, Volunteer):
+        found = session.scalar(
+            select(model.id).where(model.phone == e164, model.opted_out.is_(True)).limit(1)
+        )
+        if found is not None:
+            return True
+    return False
+
+
+def enqueue_send(job_queue: JobQueue, message_ids: Iterable[int]) -> None:
+    """Enqueue the send job for each row, after the caller has committed them.
+
+    A failed enqueue (Redis down) is only logged: the row stays `pending` and the sweeper
+    re-enqueues it, so nothing is lost and nothing is sent twice (the job claims the row).
+    """
+    for message_id in message_ids:
+        enqueue_attempt(job_queue, message_id)
+
+
+def enqueue_attempt(
+    job_queue: JobQueue, message_id: int, *, attempt: int = 0, delay_seconds: int | None = None
+) -> bool:
+    """Enqueue one send; a retry gets its own job id (rq keeps a finished id for result_ttl)."""
+    job_id = f"send-message-{message_id}" + (f"-retry-{attempt}" if attempt else "")
+    ok = job_queue.enqueue(
+        SEND_JOB, message_id, job_id=job_id, queue=SEND_QUEUE, delay_seconds=delay_seconds
+    )
+    if not ok:
+        log.warning("send of message %d not enqueued; the sweeper will retry", message_id)
+    return ok
+
+
+def mark_enqueued(session: Session, message_ids: Iterable[int], now: datetime) -> None:
+    """Stamp send_enqueued_at (the sweeper uses it to find rows whose job was lost)."""
+    for message in session.scalars(select(Message).where(Message.id.in_(list(message_ids)))):
+        message.send_enqueued_at = now
+
+
+
+def _by_key(session: Session, key: str) -> Message | None:
+    return session.scalar(select(Message).where(Message.idempotency_key == key))
+
+
+def _insert_once(session: Session, message: Message) -> Message:
+    """Insert inside a SAVEPOINT; if a concurrent insert won the unique key, return its row."""
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        existing = _by_key(session, message.idempotency_key or "")
+        if existing is None:
+            raise
+        return existing
+    return message

@@ -1,0 +1,256 @@
+"""Sending one outbox row, exactly once: claim, call the provider outside any transaction, record.
+
+    deliver(session_factory, sender, message_id, now, *, daily_cap=2000) -> Delivery
+    reconcile(session_factory, sender, message_id, now) -> Delivery
+
+Why it cannot send a row twice (RELIABILITY C3, C6):
+1. CLAIM in a short transaction: the row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+   serialises writers) and only a `pending` row moves to `sending` (attempts + 1, sent_at = now).
+   Commit. Any other job for the same row now sees `sending` and stops.
+2. CALL the provider with no transaction open (a slow Twilio never holds a lock or a connection).
+3. RECORD the answer in a second short transaction.
+If the worker dies between 2 and 3, the row stays `sending`: a re-run (rq retry, the sweeper)
+does NOT send again; once the claim is older than STALE_CLAIM it becomes `unknown` and is
+reconciled like a 5xx.
+
+"Maybe sent" policy (5xx, timeout, connection dropped after sending): never resend blindly. The
+row becomes `unknown`; `reconcile` (a job RECONCILE_DELAY later) asks Twilio for messages to that
+number since the claim and adopts a match's SID; our StatusCallback URL carries `?m=<id>`, so a
+callback can also resolve it first. Only when Twilio holds no such message is the row put back
+to `pending` and sent again (bounded by MAX_ATTEMPTS).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.enums import MessageStatus as S
+from app.models.message import Message
+from app.ports import SendError, SentMessage, SmsSender
+from app.services.messaging import delivery_status
+from app.services.messaging.outbox import suppression_reason
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12  # provider calls per message (429s, reconciled resends): ~30 min of backoff
+BACKOFF_BASE_SECONDS = 5
+BACKOFF_MAX_SECONDS = 300
+RECONCILE_DELAY_SECONDS = 120
+STALE_CLAIM = timedelta(minutes=5)  # > the messages queue's job timeout (60 s) + the HTTP timeout
+
+
+@dataclass
+class Delivery:
+    """What happened, and what the job must schedule next."""
+
+    outcome: str  # sent | skipped | retry | unknown | failed | suppressed | reconciled
+    retry_in: int | None = None  # seconds: enqueue send_message again (429)
+    reconcile_in: int | None = None  # seconds: enqueue reconcile_message (maybe sent)
+    message_ids: list[int] = field(default_factory=list)  # outbox rows to enqueue (hooks)
+    attempt: int = 0  # provider calls so far: names the retry job uniquely
+
+
+@dataclass(frozen=True)
+class _Claim:
+    to_phone: str
+    body: str
+    idempotency_key: str
+    attempts: int
+
+
+def backoff_seconds(attempt: int, rng: random.Random | None = None) -> int:
+    """Exponential backoff with full jitter: 5, 10, 20... s capped at 300, times 0.5-1.5."""
+    base = min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
+    return max(1, round(base * (rng or random).uniform(0.5, 1.5)))
+
+
+def deliver(
+    session_factory: sessionmaker[Session],
+    sender: SmsSender,
+    message_id: int,
+    now: datetime,
+    *,
+    daily_cap: int = 2000,
+) -> Delivery:
+    """Send the outbox row `message_id` if, and only if, this call claims it."""
+    with session_factory() as session, session.begin():
+        claim = _claim(session, message_id, now, daily_cap)
+    if not isinstance(claim, _Claim):
+        return claim
+    try:
+        sent = sender.send(
+            claim.to_phone, claim.body, idempotency_key=claim.idempotency_key, message_id=message_id
+        )
+    except SendError as exc:
+        with session_factory() as session, session.begin():
+            return _record_error(session, message_id, exc, now, claim.attempts)
+    with session_factory() as session, session.begin():
+        ids = _record_sent(session, message_id, sent, now)
+    return Delivery("sent", message_ids=ids)
+
+
+def reconcile(
+    session_factory: sessionmaker[Session], sender: SmsSender, message_id: int, now: datetime
+) -> Delivery:
+    """Resolve an `unknown` ("maybe sent") row by asking the provider what it holds."""
+    with session_factory() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.status != S.UNKNOWN or message.twilio_sid:
+            return Delivery("skipped")
+        to_phone, body = message.to_phone or "", message.body
+        attempted_at = message.sent_at or now
+        since = attempted_at - timedelta(minutes=1)
+    try:
+        candidates = sender.lookup(to_phone, body, sent_after=since)
+    except SendError:
+        return Delivery("unknown", reconcile_in=RECONCILE_DELAY_SECONDS)
+    with session_factory() as session, session.begin():
+        message = _locked(session, message_id)
+        if message is None or message.status != S.UNKNOWN:
+            return Delivery("skipped")
+        found = _unclaimed(session, candidates)
+        if found is not None:
+            ids = _record_sent(session, message_id, found, now)
+            log.info("message %d reconciled: the provider had it", message_id)
+            return Delivery("reconciled", message_ids=ids)
+        wait = RECONCILE_DELAY_SECONDS - int((now - attempted_at).total_seconds())
+        if wait > 0:
+            # Not in Twilio's list YET proves nothing: only trust its absence after the delay.
+            return Delivery("unknown", reconcile_in=wait)
+        if message.attempts >= MAX_ATTEMPTS:
+            ids = delivery_status.advance(
+                session, message, S.FAILED, now, error_message="not sent after the retry budget"
+            )
+            return Delivery("failed", message_ids=ids)
+        message.status, message.sent_at, message.status_updated_at = S.PENDING, None, now
+        log.warning("message %d was not created by the provider: sending again", message_id)
+        return Delivery("retry", retry_in=1, attempt=message.attempts)
+
+
+def _unclaimed(session: Session, candidates: list[SentMessage]) -> SentMessage | None:
+    """The first candidate whose SID no row has yet (the same text may go to a number twice)."""
+    for candidate in candidates:
+        taken = session.scalar(select(Message.id).where(Message.twilio_sid == candidate.sid))
+        if taken is None:
+            return candidate
+    return None
+
+
+def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> _Claim | Delivery:
+    message = _locked(session, message_id)
+    if message is None or message.direction != "outbound":
+        return Delivery("skipped")
+    if message.status == S.SENDING and message.sent_at and now - message.sent_at > STALE_CLAIM:
+        # The worker that claimed it died before recording (C3): maybe sent, never resend.
+        message.status, message.status_updated_at = S.UNKNOWN, now
+        log.warning("message %d: stale claim, reconciling instead of resending", message_id)
+        return Delivery("unknown", reconcile_in=1)
+    if message.status == S.UNKNOWN and not message.twilio_sid:
+        return Delivery("unknown", reconcile_in=1)
+    if message.status != S.PENDING:
+        return Delivery("skipped")
+    reason = suppression_reason(session, message.to_phone)
+    if reason is None and _sent_today(session, now) >= daily_cap:
+        reason = "daily SMS cap reached"
+        log.error("SMS daily cap of %d reached: message %d suppressed", daily_cap, message_id)
+    if reason:
+        message.status, message.status_updated_at = S.SUPPRESSED, now
+        message.error_message = f"suppressed: {reason}"
+        return Delivery("suppressed")
+    message.status, message.attempts = S.SENDING, message.attempts + 1
+    message.sent_at = message.status_updated_at = now
+    return _Claim(
+        message.to_phone or "",
+        message.body,
+        message.idempotency_key or str(message.id),
+        message.attempts,
+    )
+
+
+def _record_sent(session: Session, message_id: int, sent: SentMessage, now: datetime) -> list[int]:
+    """Store the provider's SID and initial status; returns outbox ids from a failure hook."""
+    message = _locked(session, message_id)
+    if message is None:
+        return []
+    if message.twilio_sid and message.twilio_sid != sent.sid:
+        log.error("message %d already has a different SID; keeping the first", message_id)
+        return []
+    message.twilio_sid = sent.sid
+    ids: list[int] = []
+    if message.status in {S.SENDING, S.UNKNOWN, S.PENDING}:
+        initial = sent.status if sent.status in delivery_status.RANK else S.QUEUED
+        message.error_code = message.error_message = None
+        if initial in delivery_status.FAILED:  # accepted, then refused at once: run the hook
+            message.status = S.SENDING
+            ids = delivery_status.advance(session, message, initial, now)
+        else:
+            message.status, message.status_updated_at = initial, now
+    if sent.segments:
+        message.segments = sent.segments
+    if sent.price:
+        try:
+            message.price, message.price_unit = Decimal(sent.price), sent.price_unit
+        except InvalidOperation:
+            pass
+    return ids
+
+
+def _record_error(
+    session: Session, message_id: int, exc: SendError, now: datetime, attempts: int
+) -> Delivery:
+    message = _locked(session, message_id)
+    if message is None or message.status != S.SENDING:
+        return Delivery("skipped")  # a callback (?m=) resolved it meanwhile
+    if exc.maybe_sent:
+        message.status, message.status_updated_at = S.UNKNOWN, now
+        message.error_code, message.error_message = exc.code, str(exc)
+        log.warning("message %d maybe sent (%s): will reconcile", message_id, exc)
+        return Delivery("unknown", reconcile_in=RECONCILE_DELAY_SECONDS)
+    if exc.retryable and attempts < MAX_ATTEMPTS:
+        delay = backoff_seconds(attempts)
+        message.status, message.sent_at, message.status_updated_at = S.PENDING, None, now
+        message.error_code, message.error_message = exc.code, str(exc)
+        message.send_enqueued_at = now + timedelta(seconds=delay)  # the sweeper waits for it
+        return Delivery("retry", retry_in=delay, attempt=attempts)
+    ids = delivery_status.advance(
+        session, message, S.FAILED, now, error_code=exc.code, error_message=str(exc)
+    )
+    log.warning("message %d failed: %s", message_id, exc)
+    return Delivery("failed", message_ids=ids)
+
+
+def _locked(session: Session, message_id: int) -> Message | None:
+    """The row, locked for this transaction. PostgreSQL: SELECT ... FOR UPDATE. SQLite has no
+    row locks and ignores FOR UPDATE, so a no-op UPDATE first takes its single write lock (like
+    BEGIN IMMEDIATE): otherwise two claims could both read `pending`, and in WAL mode a read
+    followed by a write fails outright (SQLITE_BUSY_SNAPSHOT) when another writer got in."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Message).where(Message.id == message_id).values(attempts=Message.attempts)
+        )
+    return session.scalar(
+        select(Message)
+        .where(Message.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _sent_today(session: Session, now: datetime) -> int:
+    """Outbound messages handed to the provider since 00:00 UTC (the daily cap's count)."""
+    start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.direction == "outbound", Message.sent_at >= start)
+        )
+        or 0
+    )

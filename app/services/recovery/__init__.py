@@ -1,0 +1,1 @@
+"""Finding work whose job was lost and handing it back to the queue."""

@@ -1,0 +1,1 @@
+"""The figures councils ask for, as tables, charts, CSV and PDF."""

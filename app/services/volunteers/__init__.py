@@ -1,0 +1,1 @@
+"""The volunteer register: rules, admin, CSV import, SMS replies, DBS reminders."""

@@ -1,0 +1,164 @@
+"""SMS from volunteers: YES / NO / DONE / JOIN. (Helper "matching" owns this file.)
+
+Interface (called by the SMS webhook's service before the resident flow):
+
+    handle_volunteer_sms(session, *, phone: str, text: str, now: datetime) -> VolunteerReply | None
+
+None means "not a volunteer keyword from a volunteer": the resident flow handles the text.
+VolunteerReply has `reply: str` (the SMS answer, may be empty) and `message_ids: list[int]`
+(outbox rows to enqueue after commit). The function flushes; the webhook commits once.
+
+Which offer a YES/NO answers: the one named by reference (`YES H2H-7K3Q`), else the only open
+offer the number holds; with several and no reference the volunteer is asked which (so a YES is
+never applied to the wrong resident). With no open offer, a YES/NO within 24 hours of the
+volunteer's last offer answers that one, late: YES still assigns if the case is not covered yet
+(see app.services.matching.offers), else "already covered"; NO is simply thanked. Otherwise (and
+for a
+DONE with nothing assigned) the text is not about an offer at all, so None: a volunteer may
+also be a resident answering the help menu. A reference makes the intent explicit, so then
+they are told there is nothing waiting. Replies are bound to offers made to THIS number
+(RELIABILITY 3.2): a reference to someone else's case is treated as if none was given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.domain.enums import ApprovalStatus, CaseStatus, DbsStatus
+from app.domain.phone import parse_phone
+from app.domain.volunteer_words import ParsedReply, VolunteerWord, parse_volunteer_reply
+from app.models.case import Case
+from app.models.volunteer import Offer, Volunteer
+from app.services.matching import offers
+from app.services.matching import texts as offer_texts
+from app.services.matching.matcher import OPEN_OFFER_STATUSES
+
+log = logging.getLogger(__name__)
+#: At most this many open offers are listed when a volunteer must say which one they mean.
+RECENT_OFFERS = 10
+#: How long after an offer a YES/NO without a reference still refers to it (a late answer).
+LATE_ANSWER_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class VolunteerReply:
+    reply: str
+    message_ids: list[int] = field(default_factory=list)
+
+
+def handle_volunteer_sms(session: Session, *, phone: str, text: str,
+                         now: datetime) -> VolunteerReply | None:
+    parsed = parse_volunteer_reply(text)
+    if parsed is None:
+        return None
+    volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    if parsed.word is VolunteerWord.JOIN:
+        return _join(session, phone, parsed, volunteer, now)
+    if volunteer is None:
+        return None  # "yes"/"no" from a resident: their conversation handles it
+    if parsed.word is VolunteerWord.DONE:
+        return _done(session, volunteer, parsed, now)
+    return _answer(session, volunteer, parsed, now)
+
+
+def _answer(session: Session, volunteer: Volunteer, parsed: ParsedReply,
+            now: datetime) -> VolunteerReply | None:
+    word = "YES" if parsed.word is VolunteerWord.YES else "NO"
+    offer = _named_offer(session, volunteer, parsed.reference)
+    if offer is None:
+        open_ = _open_offers(session, volunteer)
+        if len(open_) > 1:
+            refs = [_reference(session, o) for o in open_]
+            return VolunteerReply(offer_texts.which_one_text(word, refs))
+        offer = open_[0] if open_ else None
+    if offer is None:
+        offer = _recent_offer(session, volunteer, now)
+    if offer is None:  # not about an offer: e.g. a volunteer answering the help menu
+        return VolunteerReply(offer_texts.NO_OFFER_TEXT) if parsed.reference else None
+    reference = _reference(session, offer)
+    log.info("volunteer %d answered %s to offer %d", volunteer.id, word, offer.id)
+    if parsed.word is VolunteerWord.NO:
+        step = offers.decline(session, offer, now)
+        return VolunteerReply(offer_texts.declined_text(reference), step.message_ids)
+    case = session.get(Case, offer.case_id)
+    if case is not None and case.assigned_volunteer_id == volunteer.id:
+        return VolunteerReply(f"Thank you, {reference} is already yours. "
+                              f"Reply DONE {reference} when finished.")
+    assigned, message_ids = offers.accept(session, offer, now)
+    if not assigned:
+        return VolunteerReply(offer_texts.already_covered_text(reference))
+    return VolunteerReply("", message_ids)  # the details follow in their own SMS
+
+
+def _named_offer(session: Session, volunteer: Volunteer, reference: str | None) -> Offer | None:
+    """The latest offer of the named case made to this volunteer (open or not)."""
+    if reference is None:
+        return None
+    return session.scalar(
+        select(Offer).join(Case, Case.id == Offer.case_id)
+        .where(Offer.volunteer_id == volunteer.id, Case.reference == reference)
+        .order_by(Offer.id.desc()).limit(1))
+
+
+def _open_offers(session: Session, volunteer: Volunteer) -> list[Offer]:
+    return list(session.scalars(
+        select(Offer).where(Offer.volunteer_id == volunteer.id,
+                            Offer.status.in_(OPEN_OFFER_STATUSES))
+        .order_by(Offer.id.desc()).limit(RECENT_OFFERS)))
+
+
+def _recent_offer(session: Session, volunteer: Volunteer, now: datetime) -> Offer | None:
+    """The volunteer's latest offer of the last LATE_ANSWER_WINDOW: a late YES/NO names it."""
+    return session.scalar(
+        select(Offer).where(Offer.volunteer_id == volunteer.id,
+                            Offer.created_at >= now - LATE_ANSWER_WINDOW)
+        .order_by(Offer.id.desc()).limit(1))
+
+
+def _reference(session: Session, offer: Offer) -> str:
+    case = session.get(Case, offer.case_id)
+    return case.reference if case is not None else "your offer"
+
+
+def _done(session: Session, volunteer: Volunteer, parsed: ParsedReply,
+          now: datetime) -> VolunteerReply | None:
+    query = select(Case).where(Case.assigned_volunteer_id == volunteer.id,
+                               Case.status == CaseStatus.ASSIGNED)
+    if parsed.reference:
+        query = query.where(Case.reference == parsed.reference)
+    cases = list(session.scalars(query.order_by(Case.id)))
+    if not cases:
+        return VolunteerReply(offer_texts.NO_ASSIGNMENT_TEXT) if parsed.reference else None
+    if len(cases) > 1:
+        return VolunteerReply(offer_texts.which_one_text("DONE", [c.reference for c in cases]))
+    message_ids = offers.complete(session, cases[0], volunteer, now)
+    return VolunteerReply(offer_texts.volunteer_thanks_text(cases[0]), message_ids)
+
+
+def _join(session: Session, phone: str, parsed: ParsedReply, volunteer: Volunteer | None,
+          now: datetime) -> VolunteerReply:
+    """JOIN: a pending volunteer record for a coordinator to approve (and DBS-check)."""
+    if volunteer is not None:
+        return VolunteerReply(offer_texts.already_registered_text())
+    number = parse_phone(phone)
+    pending = Volunteer(
+        name=parsed.rest or "SMS sign-up", phone=number.e164 or phone,
+        phone_valid=number.valid, needs=[], approval_status=ApprovalStatus.PENDING,
+        active=False, source="sms_join", dbs_status=DbsStatus.NONE,
+        notes=f"{now:%Y-%m-%d} texted JOIN; call to complete sign-up.",
+        created_at=now, updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(pending)
+            session.flush()
+    except IntegrityError:  # a concurrent JOIN from the same number got there first
+        return VolunteerReply(offer_texts.already_registered_text())
+    log.info("volunteer %d signed up by SMS (pending approval)", pending.id)
+    return VolunteerReply(offer_texts.join_text())
