@@ -9,7 +9,7 @@ test:  ## install what is needed, then run lint and the whole test suite
 test-fast:  ## the suite without real-process and browser tests (for quick iteration)
 	scripts/test.sh -m "not slow and not browser"
 lint:  ## ruff and the import-linter contracts only
-	scripts/bootstrap.sh && .venv/bin/ruff check . && .venv/bin/lint-imports --no-cache
+	scripts/bootstrap.sh && .venv/bin/ruff check . && .venv/bin/lint-imports --no-cache && .venv/bin/python scripts/import_cycles.py
 ci:  ## what CI runs: install, then the suite on embedded defaults and on PostgreSQL + Redis
 	bash .ci/run
 bench:  ## the benchmarks in bench/ (PostgreSQL via BENCH_DATABASE_URL)

@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         log.warning("SECRET_KEY is not set: sessions will not survive a restart")
     app.extensions["here2help"] = runtime
 
+    # Imported here, not at the top: every `app.*` import runs this package first, and the
+    # workers and the CLI must not load (or depend on) the whole web stack to name a job.
     from app.web import register
 
     register(app)

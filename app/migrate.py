@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -27,9 +29,6 @@ def downgrade(database_url: str, revision: str) -> None:
 
 
 def current_heads(database_url: str) -> set[str]:
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
-
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:

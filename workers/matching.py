@@ -17,6 +17,7 @@ import math
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
+from app.jobs import EXPIRE_OFFER
 from app.models.base import utcnow
 from app.models.volunteer import Offer
 from app.runtime import Runtime
@@ -24,10 +25,8 @@ from app.services.matching import offers
 from app.services.matching.matcher import MatchStep, lock_case, offer_next, policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from workers.bootstrap import get_runtime, job_logger
-from workers.queues import QueueName
 
 log = job_logger(__name__)
-EXPIRE_JOB = "workers.matching.expire_offer"
 #: rq's scheduler may fire a little early; the job re-checks `expires_at` and is re-armed.
 EXPIRY_GRACE_SECONDS = 1
 
@@ -81,5 +80,5 @@ def _after_commit(runtime: Runtime, session: Session, step: MatchStep) -> None:
 def arm_expiry(runtime: Runtime, offer_id: int, delay: int, rearm: bool = False) -> bool:
     suffix = f"-{utcnow():%Y%m%d%H%M%S}" if rearm else ""
     return job_queue_for(runtime).enqueue(
-        EXPIRE_JOB, offer_id, job_id=f"expire-offer:{offer_id}{suffix}",
-        queue=QueueName.MATCHING, delay_seconds=delay + EXPIRY_GRACE_SECONDS)
+        EXPIRE_OFFER.func, offer_id, job_id=f"expire-offer:{offer_id}{suffix}",
+        queue=EXPIRE_OFFER.queue, delay_seconds=delay + EXPIRY_GRACE_SECONDS)

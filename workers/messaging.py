@@ -1,6 +1,6 @@
 """Outbound SMS jobs. Arguments are message ids only (no number or text ever reaches Redis).
 
-- `send_message(message_id)`: `app.services.messaging.sending.deliver` claims the outbox row and
+- `send_message(message_id)`: `app.services.delivery.sending.deliver` claims the outbox row and
 sends it
   at most once; this job only schedules what `deliver` asks for next (a 429 retry with backoff,
   a reconcile after a "maybe sent", and outbox rows a failure hook queued, e.g. the next offer).
@@ -16,15 +16,16 @@ import threading
 
 from app.adapters.rq_queue import job_queue_for
 from app.adapters.sms import build_sms_sender
+from app.jobs import RECONCILE_MESSAGE
 from app.models.base import utcnow
 from app.ports import SmsSender
 from app.runtime import Runtime
-from app.services.messaging import outbox, sending
+from app.services.delivery import sending
+from app.services.messaging import outbox
 from app.settings import Settings
 from workers.bootstrap import get_runtime, job_logger
 
 log = job_logger(__name__)
-RECONCILE_JOB = "workers.messaging.reconcile_message"
 
 _senders: dict[int, tuple[Settings, SmsSender]] = {}
 _senders_lock = threading.Lock()
@@ -71,10 +72,10 @@ def _follow_up(runtime: Runtime, message_id: int, result: sending.Delivery) -> N
     if result.reconcile_in is not None:
         stamp = utcnow().strftime("%Y%m%d%H%M%S")
         queue.enqueue(
-            RECONCILE_JOB,
+            RECONCILE_MESSAGE.func,
             message_id,
             job_id=f"reconcile-message-{message_id}-{stamp}",
-            queue=outbox.SEND_QUEUE,
+            queue=RECONCILE_MESSAGE.queue,
             delay_seconds=result.reconcile_in,
         )
     if result.message_ids:

@@ -19,10 +19,10 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from app.adapters.rq_queue import RqJobQueue
+from app.jobs import ALL_QUEUES
 from app.redis_conn import config_warning
 from app.runtime import Runtime
 from workers import bootstrap, schedule
-from workers.queues import ALL_QUEUES
 
 log = logging.getLogger(__name__)
 

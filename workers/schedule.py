@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.queues import QueueName
+from app.jobs import DBS_EXPIRY_REMINDERS, SWEEP, QueueName
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,10 @@ class PeriodicJob:
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Re-enqueue work whose job was lost (Redis down, worker killed): DB is the source of truth.
-    PeriodicJob("sweep", "workers.maintenance.sweep", 60),
+    PeriodicJob("sweep", SWEEP.func, 60, SWEEP.queue),
     # Remind volunteers whose DBS check is about to expire; once per UTC day.
-    PeriodicJob("dbs-expiry-reminders", "workers.maintenance.dbs_expiry_reminders", 24 * 3600),
+    PeriodicJob("dbs-expiry-reminders", DBS_EXPIRY_REMINDERS.func, 24 * 3600,
+                DBS_EXPIRY_REMINDERS.queue),
 )
 
 

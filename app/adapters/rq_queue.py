@@ -18,7 +18,7 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
-from workers.queues import QueueName, limits_for
+from app.jobs import QueueName, limits_for
 
 if TYPE_CHECKING:
     from app.runtime import Runtime

@@ -7,14 +7,15 @@ numbers also get simulated, signed status callbacks (app.adapters.sms_simulator)
 
 from __future__ import annotations
 
+from app.adapters.record_sms import RecordingSmsSender
+from app.adapters.sms_simulator import SimulatingSmsSender
+from app.adapters.twilio.sms_sender import TwilioSmsSender
 from app.ports import SmsSender
 from app.settings import Settings
 
 
 def build_sms_sender(settings: Settings) -> SmsSender:
     if settings.sms_backend == "twilio":
-        from app.adapters.twilio.sms_sender import TwilioSmsSender
-
         return TwilioSmsSender(
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token,
@@ -24,13 +25,9 @@ def build_sms_sender(settings: Settings) -> SmsSender:
         )
     simulate = settings.extra.get("HERE2HELP_SIMULATE_SMS_CALLBACKS", "").strip().lower()
     if simulate in {"1", "true", "yes", "on"} and settings.public_base_url:
-        from app.adapters.sms_simulator import SimulatingSmsSender
-
         return SimulatingSmsSender(
             auth_token=settings.twilio_auth_token,
             account_sid=settings.twilio_account_sid,
             public_base_url=settings.public_base_url,
         )
-    from app.adapters.record_sms import RecordingSmsSender
-
     return RecordingSmsSender()

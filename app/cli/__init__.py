@@ -9,6 +9,17 @@ import sys
 
 import click
 
+from app.cli import (
+    db,
+    directory,
+    fallback,
+    flows,
+    reports,
+    serve,
+    simulate,
+    users,
+    volunteers,
+)
 from app.cli.common import CliError, run_guarded
 
 
@@ -23,18 +34,6 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from app.cli import (
-        db,
-        directory,
-        fallback,
-        flows,
-        reports,
-        serve,
-        simulate,
-        users,
-        volunteers,
-    )
-
     for module in (serve, db, users, simulate, flows, volunteers, directory, fallback, reports):
         module.register(cli)
 

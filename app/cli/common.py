@@ -7,7 +7,10 @@ import os
 import sys
 
 import click
+from redis import Redis
+from redis.exceptions import RedisError
 
+from app.redis_conn import safe_url
 from app.runtime import Runtime
 from app.settings import ConfigError, Settings, load_settings
 
@@ -32,12 +35,22 @@ def runtime_or_exit() -> Runtime:
     return Runtime.build(settings_or_exit())
 
 
-def not_built_yet(what: str, issue: str) -> None:
-    """For a contract command whose behaviour lands with a later issue: say so, exit 1."""
-    raise CliError(f"{what} is not available yet: it arrives with {issue}")
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (or its type): CLI errors are one line."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
-def run_guarded(group: click.Group, argv: list[str] | None) -> int:
+def check_redis(settings: Settings, redis: Redis) -> None:
+    """Fail in one line when Redis is unreachable (its config is checked by the worker)."""
+    try:
+        redis.ping()
+    except RedisError as exc:
+        where = safe_url(settings.redis_url) if settings.redis_url else "embedded Redis"
+        raise CliError(f"cannot reach Redis at {where}: {first_line(exc)}") from None
+
+
+def run_guarded(group: click.Command, argv: list[str] | None) -> int:
     """Run click in standalone=False mode so no exception escapes as a traceback."""
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
     try:

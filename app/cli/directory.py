@@ -11,6 +11,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from app.cli.common import CliError, runtime_or_exit
 from app.models.base import utcnow
 from app.services.directory.entries import lookup_point
+from app.services.directory.hsds_export import export_document, validate_services
+from app.services.directory.hsds_feeds import FeedError
+from app.services.directory.hsds_import import import_file as run_import
+from app.services.directory.pdf import build_directory_pdf
 
 
 @click.group("directory")
@@ -28,9 +32,6 @@ def _progress(n: int, total: int) -> None:
 def import_file(file: Path) -> None:
     """Import Open Referral (HSDS 3.0 / UK profile) JSON, or CSV (a tabular package directory
     or .zip, or a single services CSV). Re-importing updates entries by their HSDS id."""
-    from app.services.directory.hsds_feeds import FeedError
-    from app.services.directory.hsds_import import import_file as run_import
-
     runtime = runtime_or_exit()
     try:
         with runtime.session_factory() as session:
@@ -51,8 +52,6 @@ def import_file(file: Path) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def export(out: Path) -> None:
     """Write the directory as Open Referral HSDS 3.0 JSON (validated against the schemas)."""
-    from app.services.directory.hsds_export import export_document, validate_services
-
     runtime = runtime_or_exit()
     with runtime.session_factory() as session:
         document = export_document(session)
@@ -70,8 +69,6 @@ def export(out: Path) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def pdf(out: Path) -> None:
     """Write the whole directory as a large-type PDF grouped by need and district."""
-    from app.services.directory.pdf import build_directory_pdf
-
     runtime = runtime_or_exit()
     with runtime.session_factory() as session:
         data = build_directory_pdf(session, today=utcnow().date(),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.exc import OperationalError
 
+from app.adapters.rq_queue import job_queue_for
 from app.cli.common import CliError, runtime_or_exit
+from app.services.fallback.replay import replay_journal
 
 
 @click.group("fallback")
@@ -19,11 +22,6 @@ def replay() -> None:
     Each entry is loaded in its own transaction and then moved to `replayed/`; running it again
     loads nothing twice. Exit 1 when any entry failed (each is listed; it stays for next time).
     """
-    from sqlalchemy.exc import OperationalError
-
-    from app.adapters.rq_queue import job_queue_for
-    from app.services.fallback.replay import replay_journal
-
     runtime = runtime_or_exit()
     directory = runtime.settings.fallback_journal_dir
     try:

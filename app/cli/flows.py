@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from app.cli.common import CliError, settings_or_exit
+from app.domain.flow_files import check_flow_text
 from app.domain.flow_graph import to_mermaid
-from app.domain.flows import Flow, Problem, check_flow_text
+from app.domain.flows import Flow, Problem
 from app.services.conversations.state import DEFAULT_FLOW_FILE
 
 

@@ -11,6 +11,10 @@ import click
 
 from app.cli.common import CliError, runtime_or_exit
 from app.models.base import utcnow
+from app.services.reports.briefing_pdf import build_briefing_pdf
+from app.services.reports.catalogue import build_report, report_keys
+from app.services.reports.files import table_csv
+from app.services.reports.tables import Period
 
 
 @click.group("reports")
@@ -19,8 +23,6 @@ def reports() -> None:
 
 
 def _period(first: str, last: str):
-    from app.services.reports.catalogue import Period
-
     try:
         return Period.from_months(first, last)
     except ValueError as exc:
@@ -39,8 +41,6 @@ def _write(out: Path, data: bytes) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def briefing(month: str, out: Path) -> None:
     """Write the one-page members' briefing for MONTH as a PDF."""
-    from app.services.reports.briefing_pdf import build_briefing_pdf
-
     period = _period(month, month)
     runtime = runtime_or_exit()
     with runtime.session_factory() as session:
@@ -56,9 +56,6 @@ def briefing(month: str, out: Path) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 def csv_report(key: str, first: str, last: str, out: Path) -> None:
     """Write one report (KEY, e.g. requests-by-category) as CSV."""
-    from app.services.reports.catalogue import build_report, report_keys
-    from app.services.reports.files import table_csv
-
     if key not in report_keys():
         raise CliError(f"unknown report {key!r}; one of: {', '.join(report_keys())}")
     period = _period(first, last)

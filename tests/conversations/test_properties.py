@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from app.domain import flow_engine as engine
 from app.domain.enums import Channel
 from app.domain.flow_engine import HandOver, InputKind, UserInput
-from app.domain.flows import load_flow
+from app.domain.flow_files import load_flow
 from tests.conversations.conftest import Caller, new_sid, parse_twiml
 
 FLOW = load_flow(Path(__file__).resolve().parents[2] / "flows" / "here2help.yaml")

@@ -9,7 +9,7 @@ import pytest
 from app.domain import flow_engine as engine
 from app.domain.enums import Channel
 from app.domain.flow_engine import CreateCase, HandOver, InputKind, UserInput
-from app.domain.flows import check_flow_text, load_flow
+from app.domain.flow_files import check_flow_text, load_flow
 from app.domain.keywords import Keyword, match_keyword
 from app.domain.speech import parse_number, say_postcode, spoken_digit, spoken_postcode
 

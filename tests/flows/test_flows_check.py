@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.enums import Category, Channel, Need
 from app.domain.flow_engine import menu_text
-from app.domain.flows import load_flow
+from app.domain.flow_files import load_flow
 from app.domain.sms_segments import count_segments
 
 FLOW = Path(__file__).resolve().parents[2] / "flows" / "here2help.yaml"

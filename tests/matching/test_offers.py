@@ -13,12 +13,8 @@ from app.models.case import Case, CaseEvent
 from app.models.message import Message
 from app.models.volunteer import Offer
 from app.services.matching import offers
-from app.services.matching.matcher import (
-    handle_offer_undelivered,
-    offer_case_to,
-    offer_next,
-    suggest_volunteers,
-)
+from app.services.matching.matcher import offer_case_to, offer_next, suggest_volunteers
+from app.services.matching.offers import handle_offer_undelivered
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from tests.matching.conftest import NOW
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, field
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from app.adapters.twilio.sms_sender import TwilioSmsSender
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
+from app.services.matching import offers
 
 VOLUNTEER_PHONE = "+447700900123"
 RESIDENT_PHONE = "+447700900456"
@@ -73,20 +72,14 @@ def twilio_sender(twilio_settings, fake_twilio) -> TwilioSmsSender:
 
 @pytest.fixture
 def matching_spy(monkeypatch):
-    """Stands in for app.services.matching.matcher.handle_offer_undelivered (owned by
-    "matching")."""
+    """Stands in for matching's answer to an undelivered offer, and records the offers it saw."""
     calls = []
 
     def handle_offer_undelivered(session, offer_id, now):
         calls.append(offer_id)
         return [987]
 
-    try:
-        import app.services.matching.matcher as module
-    except ImportError:
-        module = types.ModuleType("app.services.matching.matcher")
-        monkeypatch.setitem(sys.modules, "app.services.matching.matcher", module)
-    monkeypatch.setattr(module, "handle_offer_undelivered", handle_offer_undelivered, raising=False)
+    monkeypatch.setattr(offers, "handle_offer_undelivered", handle_offer_undelivered)
     return calls
 
 

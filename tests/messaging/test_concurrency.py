@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.adapters.record_sms import RecordingSmsSender
 from app.models.base import utcnow
 from app.models.message import Message
-from app.services.messaging import sending
+from app.services.delivery import sending
 from app.services.messaging.outbox import queue_sms
 from tests.messaging.conftest import VOLUNTEER_PHONE
 

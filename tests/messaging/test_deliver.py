@@ -13,9 +13,9 @@ import pytest
 from app.domain.enums import MessageStatus
 from app.models.base import utcnow
 from app.models.message import Message
-from app.services.messaging import sending
+from app.services.delivery import sending
+from app.services.delivery.sending import deliver
 from app.services.messaging.outbox import queue_sms
-from app.services.messaging.sending import deliver
 from tests.messaging.conftest import VOLUNTEER_PHONE
 
 

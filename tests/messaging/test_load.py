@@ -17,7 +17,7 @@ import pytest
 from app.adapters.twilio.sms_sender import TwilioSmsSender
 from app.models.base import utcnow
 from app.models.message import Message
-from app.services.messaging import sending
+from app.services.delivery import sending
 from app.services.messaging.outbox import queue_sms
 
 N_MESSAGES = 200

@@ -13,9 +13,9 @@ from app.adapters.sms_simulator import SimulatingSmsSender
 from app.models.base import utcnow
 from app.models.message import Message
 from app.models.volunteer import Volunteer
-from app.services.messaging import delivery_status
+from app.services.delivery import status as delivery_status
+from app.services.delivery.sending import deliver
 from app.services.messaging.outbox import queue_sms
-from app.services.messaging.sending import deliver
 
 PUBLIC = "https://help.example.org"
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.domain.enums import MessageStatus
 from app.models.base import utcnow
 from app.models.message import Message, MessageStatusEvent
-from app.services.messaging.delivery_status import (
+from app.services.delivery.status import (
     MalformedCallback,
     apply_message_callback,
     parse_message_callback,

@@ -13,7 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from app.adapters.rq_queue import RqJobQueue, job_queue_for, rq_job_id
-from workers.queues import ALL_QUEUES, LIMITS, QueueName
+from app.jobs import ALL_QUEUES, LIMITS, QueueName
 
 MARK = "tests.platform.jobs.mark"
 

@@ -115,8 +115,8 @@ def run_worker_burst(redis_runtime: Runtime) -> Iterator[Callable[..., bool]]:
     from rq import Queue, SimpleWorker
     from rq.serializers import JSONSerializer
 
+    from app.jobs import ALL_QUEUES
     from workers import bootstrap
-    from workers.queues import ALL_QUEUES
 
     def run(runtime: Runtime | None = None) -> bool:
         rt = runtime or redis_runtime

@@ -9,7 +9,7 @@ import pypdf
 
 from app.models.case import Case
 from app.services.reports.briefing_pdf import MAX_DISTRICTS, build_briefing_pdf, district_rows
-from app.services.reports.catalogue import Period
+from app.services.reports.tables import Period
 
 JAN = Period.from_months("2026-01", "2026-01")
 

@@ -9,14 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.models.case import Case
-from app.services.reports.catalogue import (
-    Period,
-    build_report,
-    month_bucket,
-    month_text,
-    percentile,
-    terms,
-)
+from app.services.reports.catalogue import build_report
+from app.services.reports.demand import terms
+from app.services.reports.tables import Period, month_bucket, month_text, percentile
 
 JAN_FEB = Period(date(2026, 1, 1), date(2026, 2, 28))
 TODAY = date(2026, 3, 15)

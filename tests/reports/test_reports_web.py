@@ -8,8 +8,8 @@ import io
 import pypdf
 import pytest
 
-from app.services.reports.catalogue import Table
 from app.services.reports.files import csv_cell, table_csv
+from app.services.reports.tables import Table
 from app.services.staff.accounts import create_api_token
 from tests.directory.console_login import login
 

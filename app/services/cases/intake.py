@@ -32,6 +32,7 @@ from app.domain.phone import ParsedPhone, parse_phone
 from app.domain.postcode import normalise_postcode, outcode_of
 from app.domain.references import LONG_LENGTH, SHORT_LENGTH, new_reference
 from app.domain.safeguarding import find_safeguarding_phrases
+from app.jobs import MATCH_CASE
 from app.models.base import utcnow
 from app.models.case import Case, CaseEvent
 from app.models.resident import Resident
@@ -52,8 +53,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MATCH_JOB = "workers.matching.match_case"
-MATCH_QUEUE = "matching"
 #: Draws of a 4-character reference before falling back to 5 characters (see references.py).
 SHORT_REFERENCE_ATTEMPTS = 8
 REFERENCE_ATTEMPTS = 16
@@ -139,7 +138,8 @@ def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
     """
     if not case.needs_matching:
         return False
-    ok = job_queue.enqueue(MATCH_JOB, case.id, job_id=f"match-case:{case.id}", queue=MATCH_QUEUE)
+    ok = job_queue.enqueue(MATCH_CASE.func, case.id, job_id=f"match-case:{case.id}",
+                           queue=MATCH_CASE.queue)
     if ok:
         case.matching_enqueued_at = now or utcnow()
         session.commit()

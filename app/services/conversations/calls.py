@@ -18,7 +18,6 @@ and notes it on the call's case once.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,7 +31,8 @@ from app.models.case import Case
 from app.models.conversation import Conversation
 from app.models.message import Call
 from app.services.cases.intake import add_case_event
-from app.settings import DEFAULT_FLOWS_DIR
+from app.services.conversations.state import flow_in
+from app.services.messaging.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "ca
 
 def record_call_status(session: Session, *, call_sid: str, status: str, duration: int | None,
                        price: str | None, price_unit: str | None, now: datetime,
-                       flows_dir: Path | None = None) -> list[int]:
+                       flows_dir: Path) -> list[int]:
     call = session.scalar(select(Call).where(Call.call_sid == call_sid))
     if call is None:
         call = Call(call_sid=call_sid, created_at=now, updated_at=now)
@@ -69,7 +69,7 @@ def _decimal(raw: str) -> Decimal | None:
 
 
 def _invite_to_finish_by_text(session: Session, call_sid: str, now: datetime,
-                              flows_dir: Path | None) -> list[int]:
+                              flows_dir: Path) -> list[int]:
     conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
     if conversation is None or conversation.status != ConversationStatus.ACTIVE:
         return []
@@ -79,10 +79,8 @@ def _invite_to_finish_by_text(session: Session, call_sid: str, now: datetime,
     if not (parsed.is_number and parsed.mobile):
         conversation.status = ConversationStatus.ABANDONED
         return []
-    from app.services.conversations.state import flow_in
-    from app.services.messaging.outbox import queue_sms
 
-    flow = flow_in(flows_dir or Path(os.environ.get("FLOWS_DIR") or DEFAULT_FLOWS_DIR))
+    flow = flow_in(flows_dir)
     language = conversation.state.get("language") or flow.default_language
     session.execute(update(Conversation).where(
         Conversation.phone == parsed.e164, Conversation.channel == Channel.SMS,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Role
+from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
 from app.domain.phone import parse_phone
 from app.models.staff import StaffUser
 from app.settings import Settings
@@ -27,12 +28,15 @@ MAX_DIAL_NUMBERS = 10
 
 
 def line_is_open(settings: Settings, now: datetime) -> bool:
-    """Whether a person can be rung now; an unreadable OPENING_HOURS means voicemail."""
-    try:
-        from app.domain.opening_hours import parse_opening_hours
+    """Whether a person can be rung now, in the bank-holiday region the line serves.
 
-        return parse_opening_hours(settings.opening_hours).is_open(now)
-    except (ImportError, ValueError) as exc:
+    Settings are checked when they load, so an unreadable OPENING_HOURS here can only come from
+    settings built by hand; callers then go to voicemail rather than ringing nobody.
+    """
+    try:
+        hours = parse_opening_hours(settings.opening_hours, settings.bank_holiday_region)
+        return hours.is_open(now)
+    except OpeningHoursError as exc:
         log.warning("opening hours unusable (%s): sending callers to voicemail",
                     type(exc).__name__)
         return False

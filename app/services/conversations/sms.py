@@ -34,6 +34,7 @@ from app.models.volunteer import Volunteer
 from app.services.cases.intake import add_case_event, find_open_case_for_phone
 from app.services.conversations import state as conv
 from app.services.messaging.outbox import suppression_reason
+from app.services.volunteers.sms_replies import handle_volunteer_sms
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,15 +106,11 @@ def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, t
 
 def _volunteer_reply(session: Session, phone: str, text: str,
                      now: datetime) -> conv.Outcome | None:
-    try:
-        from app.services.volunteers.sms_replies import handle_volunteer_sms
-    except ImportError:
-        return None
     reply = handle_volunteer_sms(session, phone=phone, text=text, now=now)
     if reply is None:
         return None
     return conv.Outcome([reply.reply] if reply.reply else [],
-                        message_ids=list(getattr(reply, "message_ids", []) or []))
+                        message_ids=list(reply.message_ids))
 
 
 def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Resident | None,

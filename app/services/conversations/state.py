@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus, Channel, ConversationStatus
 from app.domain.flow_engine import Turn
-from app.domain.flows import Flow, load_flow
+from app.domain.flow_files import load_flow
+from app.domain.flows import Flow
+from app.domain.references import format_for_speech
 from app.models.base import utcnow
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
@@ -104,8 +106,6 @@ def active_sms_conversation(session: Session, phone: str, now: datetime,
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every time we store is UTC."""
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -151,8 +151,6 @@ def open_case(session: Session, conversation: Conversation, draft: CaseDraft,
 def finish_texts(flow: Flow, case: Case, language: str, closing: str, spoken: bool) -> list[str]:
     """The closing message with the reference (spelled slowly on the phone), plus the urgent
     help line when safeguarding words were found."""
-    from app.domain.references import format_for_speech
-
     reference = format_for_speech(case.reference) if spoken else case.reference
     texts = [closing.replace("{reference}", reference)]
     if spoken:

@@ -19,10 +19,12 @@ from app.domain.enums import Channel, ConversationStatus
 from app.domain.flow_engine import CreateCase, HandOver, InputKind, Prompt, Turn, UserInput
 from app.domain.flows import Flow
 from app.domain.phone import parse_phone
+from app.domain.references import format_for_speech
 from app.models.conversation import Conversation
 from app.models.message import Call
 from app.services.conversations import state as conv
 from app.services.conversations.handover import numbers_to_dial
+from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
 
@@ -125,9 +127,6 @@ def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conve
 
 def _finish(session: Session, flow: Flow, conversation: Conversation, case, reply: VoiceReply
             ) -> None:
-    from app.domain.references import format_for_speech
-    from app.services.messaging.outbox import queue_sms
-
     code = conversation.state.get("language", flow.default_language)
     # "H 2 H. 7 K 3 Q" -> "H, 2, H. 7, K, 3, Q": the commas make text-to-speech pause on each.
     spoken = format_for_speech(case.reference).replace(" ", ", ").replace("., ", ". ")

@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import brotli
+import msgpack
+
 from app.domain.geo import osgb36_to_wgs84
 from app.domain.postcode import normalise_postcode, outcode_of
 
@@ -142,9 +145,6 @@ class PostcodeDirectory:
             return self._letters[letter]
 
     def _load(self, letter: str) -> _LetterIndex | None:
-        import brotli
-        import msgpack
-
         directory = self._data_dir or _data_dir()
         path = directory / f"postcodes_{letter}.msgpack.br" if directory else None
         if path is None or not path.is_file():

@@ -33,6 +33,7 @@ from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.services.cases.intake import add_case_event
 from app.services.matching import texts as offer_texts
+from app.services.matching.signposting import signpost_case
 from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
@@ -284,8 +285,6 @@ def escalate(session: Session, case: Case, now: datetime, reason: str) -> MatchS
 
 
 def _signpost(session: Session, case: Case, now: datetime, why: str) -> MatchStep | None:
-    from app.services.matching.signposting import signpost_case
-
     result = signpost_case(session, case, now, why)
     if result is None:
         return None
@@ -299,10 +298,3 @@ def _no_one_words(case: Case, ranking: Ranking) -> str:
         return f"no volunteer nearby offers {case.need or 'this need'}"
     counts = ", ".join(f"{rule} ({n})" for rule, n in sorted(ranking.summary().items()))
     return f"no eligible volunteer: {counts}"
-
-
-def handle_offer_undelivered(session: Session, offer_id: int, now: datetime) -> list[int]:
-    """The offer's SMS will not arrive: move to the next volunteer (see matching.offers)."""
-    from app.services.matching.offers import handle_offer_undelivered as move_on
-
-    return move_on(session, offer_id, now)

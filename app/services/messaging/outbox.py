@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from app.domain.enums import MessageDirection, MessageStatus
 from app.domain.phone import PhoneKind, parse_phone
 from app.domain.sms_segments import count_segments
+from app.jobs import SEND_MESSAGE
 from app.models.base import utcnow
 from app.models.message import Message
 from app.models.resident import Resident
@@ -53,8 +54,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 1600
 #: Twilio recommends at most 320 characters; longer is allowed but logged.
 RECOMMENDED_MAX_CHARS = 320
-SEND_JOB = "workers.messaging.send_message"
-SEND_QUEUE = "messages"
 
 
 class MessageRefused(ValueError):
@@ -160,7 +159,8 @@ def enqueue_attempt(
     """Enqueue one send; a retry gets its own job id (rq keeps a finished id for result_ttl)."""
     job_id = f"send-message-{message_id}" + (f"-retry-{attempt}" if attempt else "")
     ok = job_queue.enqueue(
-        SEND_JOB, message_id, job_id=job_id, queue=SEND_QUEUE, delay_seconds=delay_seconds
+        SEND_MESSAGE.func, message_id, job_id=job_id, queue=SEND_MESSAGE.queue,
+        delay_seconds=delay_seconds
     )
     if not ok:
         log.warning("send of message %d not enqueued; the sweeper will retry", message_id)

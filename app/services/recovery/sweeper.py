@@ -23,9 +23,9 @@ from app.domain.enums import MessageDirection, MessageStatus
 from app.models.case import Case
 from app.models.message import Message
 from app.models.volunteer import Offer
+from app.services.delivery.sending import STALE_CLAIM
 from app.services.matching import offers
 from app.services.matching.matcher import OPEN_OFFER_STATUSES, MatchingPolicy
-from app.services.messaging.sending import STALE_CLAIM
 
 #: A job that was enqueued this long ago and has not done its work is presumed lost.
 STALE_ENQUEUE = timedelta(minutes=5)

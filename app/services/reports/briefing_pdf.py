@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from app.models.case import Case
 from app.services.directory.pdf import correct_on
-from app.services.reports.catalogue import NOT_RECORDED, Period, build_report
+from app.services.reports.catalogue import build_report
+from app.services.reports.tables import NOT_RECORDED, Period
 
 MAX_DISTRICTS = 14
 BODY = ParagraphStyle("b", fontName="Helvetica", fontSize=12, leading=16, spaceAfter=4)

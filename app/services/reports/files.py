@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from app.services.reports.catalogue import Table
+from app.services.reports.tables import Table
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -17,7 +17,7 @@ from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.message import Call, Message
 from app.models.volunteer import Volunteer
-from app.services.reports.catalogue import Period, Table, month_bucket, month_text, percentile
+from app.services.reports.tables import Period, Table, month_bucket, month_text, percentile
 
 OUTCOME_LABELS = {CaseOutcome.MATCHED.value: "Matched with a volunteer",
                   CaseOutcome.SIGNPOSTED.value: "Signposted",

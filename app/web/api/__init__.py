@@ -18,12 +18,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+from app.web.api import cases, messages, reports, volunteers
 from app.web.api.auth import SECURITY_SCHEME, protect
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-BLUEPRINT_MODULES = ("cases", "messages", "volunteers", "reports")
 
 
 class _ApiOnlyErrors(Api):
@@ -57,10 +57,7 @@ def init_api(app: Flask) -> None:
         "description": "No token, or a token that is not valid",
         "content": {"application/json": {"schema": {"type": "object"}}},
     })
-    import importlib
-
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(f"app.web.api.{name}")
+    for module in (cases, messages, volunteers, reports):
         _set_up_once(module.blp)
         api.register_blueprint(module.blp)
     app.register_error_handler(HTTPException, _http_error_anywhere)

@@ -10,7 +10,8 @@ from typing import Any
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.services.reports.catalogue import Period, category_need_summary
+from app.services.reports.demand import category_need_summary
+from app.services.reports.tables import Period
 from app.web.api.auth import roles_required
 from app.web.session import db_session
 

@@ -12,31 +12,35 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import timedelta
 
 from flask import Flask, Response, render_template, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.models.base import utcnow
+
+# Each page module adds its routes to the console blueprint when it is imported.
+from app.web.console import (  # noqa: F401
+    auth,
+    cases,
+    directory,
+    new_case,
+    queue,
+    reports,
+    signup,
+    volunteers,
+)
 from app.web.console.blueprint import bp
+from app.web.console.extensions import csrf, limiter, login_manager
+from app.web.session import runtime
+from app.web.webhooks.blueprint import bp as twilio_bp
 
 log = logging.getLogger(__name__)
 
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
-login_manager = LoginManager()
-
 #: Paths whose requests never carry the console's cookie and are authenticated otherwise.
 CSRF_EXEMPT_PREFIXES = ("/twilio/", "/api/v1/")
-PAGE_MODULES = ("auth", "queue", "cases", "new_case", "volunteers", "signup")
-#: Built by the "directory" helper; imported when present so the app runs without them.
-OPTIONAL_MODULES = ("directory", "reports")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -46,21 +50,8 @@ CSP = (
 
 
 def init_console(app: Flask) -> None:
-    from app.web.session import runtime
-
     settings = app.extensions["here2help"].settings if "here2help" in app.extensions else None
     _session_config(app, settings)
-    for name in PAGE_MODULES:
-        importlib.import_module(f"app.web.console.{name}")
-    for name in OPTIONAL_MODULES:
-        try:
-            importlib.import_module(f"app.web.console.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.web.console.{name}":
-                raise
-            log.debug("console module %s not present yet", name)
-    from app.web.console import auth
-
     auth.init_login(login_manager)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -122,8 +113,6 @@ def _exempt_machine_endpoints(app: Flask) -> None:
     The check is ours (WTF_CSRF_CHECK_DEFAULT is off) so that the exemption is by path and
     also covers API blueprints registered by other modules, whatever their names.
     """
-    from app.web.webhooks import bp as twilio_bp
-
     csrf.exempt(twilio_bp)
 
     @app.before_request

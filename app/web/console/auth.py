@@ -16,9 +16,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from app.models.base import utcnow
 from app.models.staff import StaffUser
 from app.services.staff.signin import end_all_sessions, sign_in
-from app.web.console import limiter
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
+from app.web.console.extensions import limiter
 from app.web.console.forms import LoginForm
 from app.web.session import db_session, runtime
 

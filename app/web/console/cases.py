@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -184,8 +185,6 @@ def callback(reference: str) -> Response:
 
 
 def _as_utc(value):
-    from zoneinfo import ZoneInfo
-
     return value.replace(tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
 
 

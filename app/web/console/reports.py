@@ -14,8 +14,9 @@ from markupsafe import Markup
 
 from app.models.base import utcnow
 from app.services.reports.briefing_pdf import build_briefing_pdf
-from app.services.reports.catalogue import Period, build_all, build_report, report_keys
+from app.services.reports.catalogue import build_all, build_report, report_keys
 from app.services.reports.files import bar_chart_svg, csv_filename, table_csv
+from app.services.reports.tables import Period
 from app.web.console.access import log_access, roles_required
 from app.web.console.blueprint import bp
 from app.web.session import db_session

@@ -11,9 +11,9 @@ from flask import redirect, render_template, url_for
 
 from app.models.base import utcnow
 from app.services.volunteers.admin import SignupInput, VolunteerAdminError, create_signup
-from app.web.console import limiter
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
+from app.web.console.extensions import limiter
 from app.web.console.forms import SignupForm
 from app.web.session import db_session
 

@@ -7,8 +7,9 @@ Every change is a POST with CSRF, logged in the access log, then post/redirect/g
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.domain.phone import mask_phone
@@ -35,7 +36,6 @@ def _volunteer_or_404(volunteer_id: int) -> Volunteer:
 @roles_required(*COORDINATORS)
 def volunteers() -> str:
     form = VolunteerSearchForm(meta={"csrf": False})
-    from flask import request
 
     form.process(request.args)
     found = admin.search_volunteers(db_session(), form.q.data or "", form.approval.data or "")
@@ -47,8 +47,6 @@ def _page(volunteer: Volunteer, dbs_form: DbsForm | None = None, status: int = 2
     if dbs_form is None:
         dbs_form = DbsForm(prefix="dbs", obj=volunteer)
         if volunteer.dbs_cost_pence is not None and not dbs_form.is_submitted():
-            from decimal import Decimal
-
             dbs_form.dbs_cost.data = Decimal(volunteer.dbs_cost_pence) / 100
     return render_template(
         "console/volunteer.html", volunteer=volunteer, dbs_form=dbs_form,

@@ -36,7 +36,7 @@ from app.services.fallback.journal import (
     write_entry,
 )
 from app.web.session import runtime
-from app.web.webhooks import bp
+from app.web.webhooks.blueprint import bp
 
 log = logging.getLogger(__name__)
 VOICE = {"voice": "Polly.Amy", "language": "en-GB"}

@@ -17,7 +17,7 @@ from app.models.base import utcnow
 from app.services.conversations import state as conv
 from app.services.conversations.sms import handle_sms
 from app.web.session import db_session, runtime
-from app.web.webhooks import bp
+from app.web.webhooks.blueprint import bp
 from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response
 
 KIND = "sms"

@@ -14,10 +14,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
-from app.services.messaging import delivery_status
+from app.services.conversations.calls import record_call_status
+from app.services.delivery import status as delivery_status
 from app.services.messaging.outbox import enqueue_send
 from app.web.session import db_session, runtime
-from app.web.webhooks import bp
+from app.web.webhooks.blueprint import bp
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,11 @@ def status_callback() -> Response:
 
 
 def _call_status() -> Response:
-    """Call status callbacks belong to the calls service (helper "conversations")."""
+    """A call moved on (ringing, answered, completed...): the calls service records it."""
     form = request.form
     call_status = (form.get("CallStatus") or "").strip().lower()
     if not call_status:
         return Response("Bad request: CallStatus is missing\n", status=400, mimetype="text/plain")
-    try:
-        from app.services.conversations.calls import record_call_status
-    except ImportError:
-        log.warning("call status callback received before the calls service exists")
-        return _empty_twiml()
     duration = (form.get("CallDuration") or "").strip()
     session = db_session()
     message_ids = record_call_status(

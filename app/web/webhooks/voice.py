@@ -30,7 +30,7 @@ from app.services.conversations.voice import (
     step_call,
 )
 from app.web.session import db_session, runtime
-from app.web.webhooks import bp
+from app.web.webhooks.blueprint import bp
 from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response
 
 KIND = "voice"

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.enums import MessageStatus as S
 from app.models.message import Message
 from app.ports import SendError, SentMessage, SmsSender
-from app.services.messaging import delivery_status
+from app.services.delivery import status as delivery_status
 from app.services.messaging.outbox import suppression_reason
 
 log = logging.getLogger(__name__)

@@ -27,6 +27,7 @@ from app.domain.enums import MessageStatus as S
 from app.models.message import Message, MessageStatusEvent
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
+from app.services.matching import offers
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +149,7 @@ def on_message_failed(session: Session, message: Message, now: datetime) -> list
         mark_opted_out(session, message.to_phone, now)
     if message.offer_id is None:
         return []
-    try:
-        from app.services.matching.matcher import handle_offer_undelivered
-    except ImportError:
-        log.error("offer %d undelivered but matching cannot be told yet", message.offer_id)
-        return []
-    result = handle_offer_undelivered(session, message.offer_id, now)
-    return [i for i in (result or []) if isinstance(i, int)] if isinstance(result, list) else []
+    return offers.handle_offer_undelivered(session, message.offer_id, now)
 
 
 def mark_opted_out(session: Session, e164: str, now: datetime) -> None:

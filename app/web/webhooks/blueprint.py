@@ -1,0 +1,43 @@
+"""Twilio webhooks under /twilio/: every route here is signature-checked before it runs.
+
+The check is a `before_request` on the blueprint (STYLE R7), so no view can forget it and it runs
+before anything opens a database session or touches Redis: a forged request gets 403 and changes
+nothing (RELIABILITY A2). The log line names the path and the reason, never the body or a number.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+
+from app.adapters.twilio.signature import SIGNATURE_HEADER, SignedRequest, check_signature
+from app.web.session import runtime
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+security_log = logging.getLogger("here2help.security")
+
+
+@bp.before_request
+def require_twilio_signature() -> Response | None:
+    """403 unless X-Twilio-Signature matches the public URL and parameters (HMAC, Auth Token)."""
+    settings = runtime().settings
+    is_json = (request.mimetype or "").lower() == "application/json"
+    signed = SignedRequest(
+        url=request.url,
+        form=request.form if not is_json else {},
+        signature=request.headers.get(SIGNATURE_HEADER),
+        content_type=request.content_type or "",
+        raw_body=request.get_data(cache=True) if is_json else b"",
+    )
+    reason = check_signature(settings.twilio_auth_token, signed, settings.public_base_url)
+    if reason is None:
+        return None
+    security_log.warning(
+        "twilio webhook rejected: %s on %s %s from %s",
+        reason,
+        request.method,
+        request.path,
+        request.remote_addr,
+    )
+    return Response("Forbidden: invalid Twilio signature\n", status=403, mimetype="text/plain")
