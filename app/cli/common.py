@@ -32,11 +32,6 @@ def runtime_or_exit() -> Runtime:
     return Runtime.build(settings_or_exit())
 
 
-def not_built_yet(what: str, issue: str) -> None:
-    """For a contract command whose behaviour lands with a later issue: say so, exit 1."""
-    raise CliError(f"{what} is not available yet: it arrives with {issue}")
-
-
 def run_guarded(group: click.Group, argv: list[str] | None) -> int:
     """Run click in standalone=False mode so no exception escapes as a traceback."""
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
