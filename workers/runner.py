@@ -1,8 +1,9 @@
 """Run an rq worker on every queue, with rq's scheduler and our periodic-job ticker.
 
-`here2help worker` and `serve` come here. The worker speaks JSON only (no pickle: RELIABILITY
-2.4), listens on the queues in priority order, and runs with `with_scheduler=True` so that
-`enqueue_in` timers fire; with several workers, rq fails the scheduler over between them.
+`here2help worker` and `serve` come here. The worker speaks JSON only (unpickling a crafted
+job would run its code), listens on the queues in priority order, and runs with
+`with_scheduler=True` so that `enqueue_in` timers fire; with several workers, rq fails the
+scheduler over between them.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class PeriodicTicker:
         for job in self._jobs:
             if not _resolvable(job.func):
                 if job.func not in self._missing:
-                    log.warning("periodic job %s: %s does not exist (yet); skipping it",
+                    log.warning("periodic job %s: %s is not an importable function; skipping it",
                                 job.name, job.func)
                     self._missing.add(job.func)
                 continue
@@ -108,7 +109,7 @@ def run_worker(runtime: Runtime, *, burst: bool = False, with_scheduler: bool = 
                logging_level: str = "INFO") -> bool:
     """Work until told to stop (SIGINT/SIGTERM: finish the current job, then exit)."""
     redis = runtime.redis
-    warning = config_warning(redis)  # RELIABILITY C9: an evicting Redis silently loses jobs
+    warning = config_warning(redis)  # an evicting Redis silently loses jobs
     if warning:
         log.warning("%s", warning)
     schedule.validate()

@@ -47,15 +47,15 @@ def test_periodic_claim_is_released_when_redis_refuses_the_job(redis_conn, monke
     assert redis_conn.keys(f"{CLAIM_PREFIX}:*") == []  # the next tick will try again
 
 
-def test_periodic_job_that_does_not_exist_yet_is_skipped_with_a_warning(redis_conn,
-                                                                         caplog) -> None:
-    missing = PeriodicJob("later", "workers.not_written_yet.job", 60)
+def test_periodic_job_that_is_not_importable_is_skipped_with_a_warning(redis_conn,
+                                                                       caplog) -> None:
+    missing = PeriodicJob("later", "workers.no_such_module.job", 60)
     ticker = PeriodicTicker(redis_conn, (missing, TICK))
     with caplog.at_level(logging.WARNING, logger="workers.runner"):
         enqueued = ticker.tick(1_800_000_000.0)
         ticker.tick(1_800_000_100.0)
     assert [job_id.split("-")[1] for job_id in enqueued] == ["test"]
-    warnings = [r for r in caplog.records if "workers.not_written_yet.job" in r.getMessage()]
+    warnings = [r for r in caplog.records if "workers.no_such_module.job" in r.getMessage()]
     assert len(warnings) == 1  # said once, not every tick
 
 

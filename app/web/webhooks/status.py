@@ -1,6 +1,6 @@
 """POST /twilio/status: delivery callbacks for messages, and status callbacks for calls.
 
-Thin (STYLE R6): the signature was checked by the blueprint; parse, hand to one service, commit,
+Thin and fast: the signature was checked by the blueprint; parse, hand to one service, commit,
 enqueue what it returned, answer 200 with empty TwiML (Twilio needs a Content-Type, 12300).
 Malformed callbacks get 400 (RapidPro/courier does the same for an unknown status).
 """
@@ -45,7 +45,7 @@ def status_callback() -> Response:
 
 
 def _call_status() -> Response:
-    """Call status callbacks belong to the calls service (helper "conversations")."""
+    """Call status callbacks go to the calls service (app.services.conversations.calls)."""
     form = request.form
     call_status = (form.get("CallStatus") or "").strip().lower()
     if not call_status:
@@ -53,7 +53,7 @@ def _call_status() -> Response:
     try:
         from app.services.conversations.calls import record_call_status
     except ImportError:
-        log.warning("call status callback received before the calls service exists")
+        log.warning("call status callback ignored: the calls service cannot be imported")
         return _empty_twiml()
     duration = (form.get("CallDuration") or "").strip()
     session = db_session()
