@@ -1,4 +1,4 @@
-"""Periodic jobs, as data (R11): what runs, on which queue, how often.
+"""Periodic jobs, as data (validated at start): what runs, on which queue, how often.
 
 How they run: every `here2help worker` runs a small ticker thread (workers/runner.py) that, for
 each entry, computes the current period number `floor(now / interval)` and enqueues the job once
@@ -7,7 +7,7 @@ per period. Two guards make "once" hold across any number of workers: an atomic 
 
 Why not the alternatives:
 - a job that re-schedules itself with `enqueue_in` forms a chain that breaks for good when one
-  link is lost (Redis restarted without persistence, a worker SIGKILLed; RELIABILITY C8/C9); the
+  link is lost (Redis restarted without persistence, a worker SIGKILLed); the
   ticker derives the schedule from the clock, so it heals itself on the next tick;
 - rq's `CronScheduler` is a separate, single process (no failover) and uses rq's default pickle
   serializer, while our workers speak JSON only.

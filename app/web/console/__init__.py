@@ -35,7 +35,7 @@ login_manager = LoginManager()
 #: Paths whose requests never carry the console's cookie and are authenticated otherwise.
 CSRF_EXEMPT_PREFIXES = ("/twilio/", "/api/v1/")
 PAGE_MODULES = ("auth", "queue", "cases", "new_case", "volunteers", "signup")
-#: Built by the "directory" helper; imported when present so the app runs without them.
+#: Optional page modules: one that cannot be found is skipped, so the console still starts.
 OPTIONAL_MODULES = ("directory", "reports")
 
 CSP = (
