@@ -73,8 +73,7 @@ def twilio_sender(twilio_settings, fake_twilio) -> TwilioSmsSender:
 
 @pytest.fixture
 def matching_spy(monkeypatch):
-    """Stands in for app.services.matching.matcher.handle_offer_undelivered (owned by
-    "matching")."""
+    """Stands in for app.services.matching.matcher.handle_offer_undelivered."""
     calls = []
 
     def handle_offer_undelivered(session, offer_id, now):
