@@ -141,7 +141,7 @@ def safe_url(url: str) -> str:
 
 
 def config_warning(redis: Redis) -> str | None:
-    """A one-line warning when this Redis can lose rq's jobs (RELIABILITY C9), else None.
+    """A one-line warning when this Redis may evict (so lose) rq's jobs, else None.
 
     Checked by `here2help worker` and `serve` at start. Managed services may forbid CONFIG GET;
     that is reported too, since the policy then has to be checked by hand.

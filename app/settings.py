@@ -1,6 +1,6 @@
 """Configuration read once from the environment, parsed strictly, validated at start.
 
-Every name in the contract's configuration table is read here and nowhere else. A bad value raises
+Every variable in the README's Configuration table is read here and nowhere else. A bad value raises
 `ConfigError` with a one-line message naming the variable, so `here2help` can print it and exit 1.
 """
 

@@ -20,7 +20,7 @@ max_requests = 2000  # recycle workers now and then (bounded memory growth)
 max_requests_jitter = 200
 limit_request_line = 8190
 limit_request_fields = 100
-# Never load the app in the master: each worker builds its own engine and Redis pool (R1).
+# Never load the app in the master: each worker opens its own engine and Redis pool after fork.
 preload_app = False
 # Heartbeat files in memory, not on a slow or full disk (gunicorn FAQ, "Blocking os.fchmod").
 _SHM = "/dev/shm"  # noqa: S108 - gunicorn's own recommendation; files are its private temp files

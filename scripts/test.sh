@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, architecture contract, then pytest (SQLite + embedded Redis unless
+# The whole test suite: lint, import-linter contracts, then pytest (SQLite + embedded Redis unless
 # TEST_DATABASE_URL / TEST_REDIS_URL point at real servers). Extra arguments go to pytest, and so
 # does PYTEST_ADDOPTS (e.g. PYTEST_ADDOPTS="-n 2" runs on two CPUs with pytest-xdist).
 set -euo pipefail

@@ -1,7 +1,7 @@
 """What a job needs, built once per worker process from the environment, without Flask.
 
 Jobs are top-level functions that take ids; each calls `get_runtime()` for the database and
-Redis, and `job_logger(__name__)` for a logger that stamps every line with the rq job id (R9).
+Redis, and `job_logger(__name__)` for a logger that stamps every line with the rq job id.
 Tests that run jobs in-process install their own Runtime with `use_runtime()`.
 """
 

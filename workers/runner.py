@@ -1,13 +1,13 @@
 """Run an rq worker on every queue, with rq's scheduler and our periodic-job ticker.
 
-`here2help worker` and `serve` come here. The worker speaks JSON only (no pickle: RELIABILITY
-2.4), listens on the queues in priority order, and runs with `with_scheduler=True` so that
-`enqueue_in` timers fire; with several workers, rq fails the scheduler over between them.
+`here2help worker` and `serve` come here. The worker speaks JSON only (unpickling a crafted
+job would run its code), listens on the queues in priority order, and runs with
+`with_scheduler=True` so that `enqueue_in` timers fire; with several workers, rq fails the
+scheduler over between them.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -39,14 +39,6 @@ class Here2HelpWorker(Worker):
         return super().main_work_horse(job, queue)
 
 
-def _resolvable(func: str) -> bool:
-    module, _, name = func.rpartition(".")
-    try:
-        return callable(getattr(importlib.import_module(module), name))
-    except (ImportError, AttributeError):
-        return False
-
-
 class PeriodicTicker:
     """Enqueues each periodic job once per period, however many workers tick (see schedule.py)."""
 
@@ -57,7 +49,6 @@ class PeriodicTicker:
             connection_class=pool.connection_class, **pool.connection_kwargs))
         self._queue = RqJobQueue(self._redis)
         self._jobs = schedule.PERIODIC_JOBS if jobs is None else jobs
-        self._missing: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="periodic-ticker", daemon=True)
 
@@ -66,12 +57,6 @@ class PeriodicTicker:
         now = time.time() if now is None else now
         enqueued = []
         for job in self._jobs:
-            if not _resolvable(job.func):
-                if job.func not in self._missing:
-                    log.warning("periodic job %s: %s does not exist (yet); skipping it",
-                                job.name, job.func)
-                    self._missing.add(job.func)
-                continue
             period = int(now) // job.interval_seconds
             claim = f"{CLAIM_PREFIX}:{job.name}:{period}"
             if not self._redis.set(claim, "1", nx=True, ex=2 * job.interval_seconds):
@@ -108,7 +93,7 @@ def run_worker(runtime: Runtime, *, burst: bool = False, with_scheduler: bool = 
                logging_level: str = "INFO") -> bool:
     """Work until told to stop (SIGINT/SIGTERM: finish the current job, then exit)."""
     redis = runtime.redis
-    warning = config_warning(redis)  # RELIABILITY C9: an evicting Redis silently loses jobs
+    warning = config_warning(redis)  # an evicting Redis silently loses jobs
     if warning:
         log.warning("%s", warning)
     schedule.validate()

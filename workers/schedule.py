@@ -1,4 +1,4 @@
-"""Periodic jobs, as data (R11): what runs, on which queue, how often.
+"""Periodic jobs, as data (validated at start): what runs, on which queue, how often.
 
 How they run: every `here2help worker` runs a small ticker thread (workers/runner.py) that, for
 each entry, computes the current period number `floor(now / interval)` and enqueues the job once
@@ -7,7 +7,7 @@ per period. Two guards make "once" hold across any number of workers: an atomic 
 
 Why not the alternatives:
 - a job that re-schedules itself with `enqueue_in` forms a chain that breaks for good when one
-  link is lost (Redis restarted without persistence, a worker SIGKILLed; RELIABILITY C8/C9); the
+  link is lost (Redis restarted without persistence, a worker SIGKILLed); the
   ticker derives the schedule from the clock, so it heals itself on the next tick;
 - rq's `CronScheduler` is a separate, single process (no failover) and uses rq's default pickle
   serializer, while our workers speak JSON only.
@@ -16,6 +16,7 @@ With several workers every one ticks, so the schedule survives any worker dying.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from app.jobs import DBS_EXPIRY_REMINDERS, SWEEP, QueueName
@@ -38,6 +39,15 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
 )
 
 
+def resolves(func: str) -> bool:
+    """Whether a dotted path names a function a worker can run (checked once, at start)."""
+    module, _, name = func.rpartition(".")
+    try:
+        return callable(getattr(importlib.import_module(module), name))
+    except (ImportError, AttributeError):
+        return False
+
+
 def validate(jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> None:
     """Raise ValueError for a malformed declaration (checked by the tests and at worker start)."""
     names = [job.name for job in jobs]
@@ -48,4 +58,6 @@ def validate(jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> None:
             raise ValueError(f"periodic job {job.name}: interval must be at least 10 s")
         if "." not in job.func:
             raise ValueError(f"periodic job {job.name}: func must be a dotted path")
+        if not resolves(job.func):
+            raise ValueError(f"periodic job {job.name}: {job.func} is not a function")
         QueueName(job.queue)

@@ -49,7 +49,7 @@ class RqJobQueue:
                 delay_seconds: int | None = None) -> bool:
         """Enqueue `func(*ids)` once: True if queued (now or before), False if Redis is down.
 
-        Arguments are ids only (R9): anything else is a programming error and raises TypeError,
+        Arguments are ids only: anything else is a programming error and raises TypeError,
         so no phone number or message text can end up in Redis.
         """
         bad = [type(i).__name__ for i in ids if type(i) is not int]

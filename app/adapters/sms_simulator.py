@@ -1,4 +1,4 @@
-"""Simulated delivery receipts for Ofcom drama numbers (STYLE R8; GOV.UK Notify's research mode).
+"""Simulated delivery receipts for Ofcom drama numbers (like GOV.UK Notify's research mode).
 
 With SMS_BACKEND=record nothing is sent, so nothing would ever become `delivered`, `undelivered`
 or `failed`. For staging and end-to-end runs, set HERE2HELP_SIMULATE_SMS_CALLBACKS=true (and

@@ -1,6 +1,6 @@
-"""The `here2help` command. Each area adds its commands from its own module below.
+"""The `here2help` command. Each group of commands lives in its own module below.
 
-Exit codes (the contract): 0 success, 1 a user error with a one-line message, 2 bad usage.
+Exit codes (scripts rely on them): 0 success, 1 a user error with a one-line message, 2 bad usage.
 """
 
 from __future__ import annotations

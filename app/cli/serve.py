@@ -178,7 +178,7 @@ def seed_demo() -> None:
     for label, count in report.seeded.items():
         click.echo(f"demo {label} added: {count}")
     for label in report.not_available:
-        click.echo(f"demo {label}: not available yet (that part is not built)")
+        click.echo(f"demo {label}: skipped (its seeder module is not installed)")
 
 
 def register(cli: click.Group) -> None:

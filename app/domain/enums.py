@@ -1,4 +1,4 @@
-"""The vocabularies of the public contract (see the README's "Contract" section).
+"""The service's fixed vocabularies: categories, needs, urgencies, channels, statuses, roles.
 
 They are `StrEnum`s so that they serialise as the plain strings the API, the database and the
 flow files use, and compare equal to those strings.

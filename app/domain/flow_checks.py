@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
+from app.domain.enums import Category
 from app.domain.flows import (
     CASE_FIELDS,
     REQUIRED_PHRASES,
@@ -83,7 +84,8 @@ def _fields(flow: Flow) -> Iterator[Problem]:
                 if name not in CASE_FIELDS:
                     yield Problem(node.id, f"sets an unknown case field {name!r}")
                 if name == "category" and not is_valid_category(value):
-                    yield Problem(node.id, f"category {value!r} is not one of the contract's")
+                    yield Problem(node.id,
+                                  f"category {value!r} is not one of {', '.join(Category)}")
                 if name == "language" and value not in codes:
                     yield Problem(node.id, f"language {value!r} is not one of the flow's")
 

@@ -1,4 +1,4 @@
-"""SMS keywords of the contract, as a table: STOP and Twilio's other opt-out words, START,
+"""SMS keywords residents can send, as a table: STOP and Twilio's other opt-out words, START,
 HELP, STATUS, CANCEL.
 
 Matching follows Twilio's own rule for opt-out words: case-insensitive, surrounding spaces and

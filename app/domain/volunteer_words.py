@@ -1,4 +1,4 @@
-"""Volunteers' SMS words (YES / NO / DONE / JOIN), parsed from a table (RELIABILITY D6).
+"""Volunteers' SMS words (YES / NO / DONE / JOIN), parsed deterministically from a table.
 
 Volunteers answer from a phone keyboard, often in a hurry: `yes`, `Y`, `Yes!`, `YES 👍`,
 `yes please`, `YES H2H-7K3Q`, `no thanks`, `Done.`. The rule is deterministic:

@@ -36,7 +36,7 @@ class ProcessedWebhook(Base):
     """A webhook delivery already acted on, with the answer given, so a repeat changes nothing.
 
     `key` is the MessageSid for SMS, "CallSid:step:input" for a voice step, and
-    "MessageSid:status" for a status callback (see RELIABILITY.md §1.5).
+    "MessageSid:status" for a status callback (see docs/reliability.md, 'Idempotent webhooks').
     """
 
     __tablename__ = "processed_webhooks"

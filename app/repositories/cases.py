@@ -1,4 +1,4 @@
-"""Queries on cases, each taking the Session explicitly (R4). Owned by the cases area ("api").
+"""Queries on cases, each taking the Session explicitly (the caller decides when to commit).
 
 Lists are paged with a keyset cursor on the primary key, newest first: unlike OFFSET, a page
 never repeats or skips a case when new cases arrive while someone is paging, and every page

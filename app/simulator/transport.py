@@ -1,6 +1,6 @@
 """Signed webhook POSTs to a running service, as Twilio makes them.
 
-Twilio signs the PUBLIC URL it requested (RELIABILITY §1.1). When PUBLIC_BASE_URL is set the
+Twilio signs the PUBLIC URL it requested. When PUBLIC_BASE_URL is set the
 service checks signatures against it, whatever host the request really reached; so we sign the
 public form of each URL while posting to the address given with --url (a tunnel or proxy in
 front of a dev box is exactly this situation).

@@ -2,8 +2,8 @@
 
 Runs in-process (WSGI) against the rolled-back test database, with a staff token and with a
 partner token, with a modest number of examples per operation so the run stays well under a
-minute. Server errors (and non-JSON answers) are the contract here; response shapes are checked
-by the other tests. One test per API area, so a failure names the module that owns it.
+minute. Server errors (and non-JSON answers) are what this looks for; response shapes are
+checked by the other tests. One test per API area, so a failure names the API module at fault.
 """
 
 from __future__ import annotations

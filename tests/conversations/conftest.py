@@ -114,7 +114,7 @@ def caller(twilio_post) -> Callable[[str], Caller]:
 
 @pytest.fixture
 def app(runtime):
-    """The full app; while another area's work in progress breaks it, only the webhooks."""
+    """The full app; if it cannot be built, an app with only the webhooks."""
     from app import create_app
 
     try:

@@ -1,4 +1,4 @@
-"""The primary webhooks with the database unreachable answer like the fallback (RELIABILITY B3).
+"""The primary webhooks with the database unreachable answer like the fallback.
 
 No round trip through Twilio's fallback URL is needed: the request is journaled and the
 resident gets the safe advice at once; replay then loads it like any fallback entry.
@@ -62,7 +62,7 @@ def test_status_callbacks_are_not_journaled_as_contacts(primary_post, down_setti
 
 @pytest.mark.slow
 def test_a_database_too_slow_gives_up_at_its_budget_and_advises(committed_runtime, tmp_path):
-    """RELIABILITY B3 on PostgreSQL: a table locked by another session makes the SMS webhook
+    """On PostgreSQL: a table locked by another session makes the SMS webhook
     wait; the 5 s statement timeout ends the wait and the resident still gets the advice, well
     inside Twilio's 15 s, and the message is journaled for replay."""
     if committed_runtime.engine.dialect.name != "postgresql":

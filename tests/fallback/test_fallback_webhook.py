@@ -1,4 +1,4 @@
-"""POST /twilio/fallback with the database DOWN (RELIABILITY C2): journal everything, safe TwiML."""
+"""POST /twilio/fallback with the database DOWN: journal everything, answer safe TwiML."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`here2help fallback replay`: the journal into the database exactly once (RELIABILITY C2)."""
+"""`here2help fallback replay`: the journal into the database exactly once."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.fallback.payloads import call_params, sms_params
 
 
 class RecordingQueue:
-    """A JobQueue that records what was enqueued (the real one is tested by its owners)."""
+    """A JobQueue that records what was enqueued (the real one has its own tests)."""
 
     def __init__(self) -> None:
         self.jobs: list[tuple[str, tuple[int, ...], str]] = []

@@ -59,7 +59,7 @@ def _broken(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
      "details: duplicate key 'field' (line"),
     ("  privacy:\n", "  details:\n", "details: duplicate key 'details' (line"),
     ("        set: {category: shielding}", "        set: {category: shielded}",
-     "category: category 'shielded' is not one of the contract's"),
+     "category: category 'shielded' is not one of shielding, self_isolation, other"),
     ("      - key: \"2\"\n        label: {en: Prescriptions",
      "      - key: \"1\"\n        label: {en: Prescriptions", "need: duplicate option key '1'"),
     ("    kind: postcode\n", "    kind: postal\n", "postcode: kind: 'postal' is not one of"),
@@ -103,7 +103,7 @@ def test_graph_refuses_a_broken_flow(here2help, tmp_path):
     assert "goes to an unknown node 'nowhere'" in err
 
 
-def test_default_flow_uses_the_contract_vocabulary():
+def test_default_flow_offers_every_category_and_need():
     flow = load_flow(FLOW)
     categories = {o.set.get("category") for o in flow.nodes["category"].options} - {None}
     needs = {o.set.get("need") for o in flow.nodes["need"].options}

@@ -83,8 +83,8 @@ def make_case(db_session: Session) -> Callable[..., Case]:
 
 @pytest.fixture
 def client(runtime):
-    """The app's test client; while another area's module is missing (work in progress
-    elsewhere), an app with only the parts the API needs."""
+    """The app's test client; if a module the full app imports is missing, an app with only
+    the parts the API needs."""
     from app import create_app
 
     try:

@@ -1,4 +1,5 @@
-"""deliver() with the REAL twilio client against the fake Twilio server (C3, C6, C7, E3).
+"""deliver() with the REAL twilio client against the fake Twilio server: a killed worker, 5xx,
+429 and 21610.
 
 Every test also proves the client's requests match Twilio's OpenAPI description (the
 `fake_twilio` fixture fails the test at teardown otherwise).
@@ -174,7 +175,7 @@ class DiesAfterProviderAccepts:
 def test_worker_killed_after_twilio_accepted_does_not_send_again(
     db_session, session_factory, twilio_sender, fake_twilio
 ):
-    """RELIABILITY C3: the claim is committed before the provider call."""
+    """A worker killed mid-send: the claim is committed before the provider call."""
     message_id = _queue(db_session)
     start = utcnow()
     with pytest.raises(WorkerKilled):
@@ -247,7 +248,7 @@ def test_reconcile_never_adopts_the_sid_of_another_row(
 def test_a_refused_offer_sms_is_handed_to_matching(
     db_session, session_factory, twilio_sender, fake_twilio, offer_id, matching_spy
 ):
-    """E3/E4: 21610 on an offer -> opted out, no retry, matching moves to the next volunteer,
+    """21610 on an offer -> opted out, no retry, matching moves to the next volunteer,
     and the SMS matching queued for that is returned for enqueueing."""
     message = queue_sms(
         db_session,
@@ -262,6 +263,6 @@ def test_a_refused_offer_sms_is_handed_to_matching(
     result = deliver(session_factory, twilio_sender, message.id, utcnow())
     assert (result.outcome, result.message_ids, result.retry_in) == ("failed", [987], None)
     assert matching_spy == [offer_id]
-    # A re-run (duplicate job, false abandon C10) changes nothing and calls matching no more.
+    # A re-run (duplicate job, rq's false abandon) changes nothing and calls matching no more.
     assert deliver(session_factory, twilio_sender, message.id, utcnow()).outcome == "skipped"
     assert matching_spy == [offer_id] and len(fake_twilio.sends) == 1

@@ -1,4 +1,4 @@
-"""Outbound burst against a rate-limited, failing fake Twilio (RELIABILITY B4, C6, C7).
+"""Outbound burst against a rate-limited, failing fake Twilio.
 
 200 messages, 8 concurrent senders, Twilio's concurrency limit at 2 (429 above it), plus 10 %
 random 429s, 10 % 500s and 5 % connections dropped after the message was created. Backoff
@@ -81,7 +81,7 @@ def test_burst_with_429_5xx_and_drops_sends_each_message_once(
         sids = {r.twilio_sid for r in rows}
     per_number = Counter(m["to"] for m in fake_twilio.messages.values())
     print(
-        f"\nB4/C6/C7: {N_MESSAGES} messages in {elapsed:.2f} s; statuses {dict(statuses)}; "
+        f"\noutbound burst: {N_MESSAGES} messages in {elapsed:.2f} s; statuses {dict(statuses)}; "
         f"Twilio answers: 201={fake_twilio.count('201')} 429={fake_twilio.count('429')} "
         f"500={fake_twilio.count('500')} dropped={fake_twilio.count('drop')}; "
         f"peak concurrent requests {fake_twilio.peak_in_flight}; attempts mean "

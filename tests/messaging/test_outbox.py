@@ -1,4 +1,4 @@
-"""queue_sms: one row per idempotency key, suppression policy (F8, E3), enqueue_send."""
+"""queue_sms: one row per idempotency key, suppression (UK mobiles only, opt-out), enqueue_send."""
 
 from __future__ import annotations
 
@@ -189,9 +189,9 @@ def test_enqueue_send_survives_redis_down(recording_queue, caplog):
         ("", None),
     ],
 )
-def test_phone_formats_d5(db_session, raw, expected):
-    """RELIABILITY D5: every format is normalised or classed, and only UK mobiles are sent."""
+def test_phone_formats(db_session, raw, expected):
+    """Every format is normalised or classed, and only UK mobiles are sent."""
     message = queue_sms(
-        db_session, to_phone=raw, body="hi", purpose="reply", idempotency_key=f"d5:{raw}"
+        db_session, to_phone=raw, body="hi", purpose="reply", idempotency_key=f"format:{raw}"
     )
     assert (None if message is None else (message.status, message.to_phone)) == expected

@@ -1,4 +1,4 @@
-"""SMS segment counting (RELIABILITY §1.7, E1): GSM-7 160/153, UCS-2 70/67, exact boundaries."""
+"""SMS segment counting: GSM-7 160/153, UCS-2 70/67, exact boundaries."""
 
 from __future__ import annotations
 

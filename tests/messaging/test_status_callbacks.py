@@ -1,4 +1,4 @@
-"""Status callbacks: unordered and duplicated (A6), failures on offers (E4), 21610 (E3), and the
+"""Status callbacks: unordered and duplicated, failures on offers, 21610 (opt-out), and the
 /twilio/status webhook end to end (signed, 200 empty TwiML, 400 for malformed)."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _events(db_session, sid: str = SID) -> list[str]:
 
 
 def test_out_of_order_and_duplicated_callbacks_only_move_forward(db_session):
-    """A6: delivered, sent, queued, delivered x3, failed -> delivered; first final state wins."""
+    """Delivered, sent, queued, delivered x3, failed -> delivered; first final state wins."""
     message = _message(db_session)
     history = []
     for status in ["delivered", "sent", "queued", "delivered", "delivered", "delivered", "failed"]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
+from app.jobs import ALL_JOBS, ALL_QUEUES, JobRoute
 from app.redis_conn import config_warning, safe_url
 from workers import schedule
 from workers.runner import CLAIM_PREFIX, PeriodicTicker
@@ -47,22 +46,16 @@ def test_periodic_claim_is_released_when_redis_refuses_the_job(redis_conn, monke
     assert redis_conn.keys(f"{CLAIM_PREFIX}:*") == []  # the next tick will try again
 
 
-def test_periodic_job_that_does_not_exist_yet_is_skipped_with_a_warning(redis_conn,
-                                                                         caplog) -> None:
-    missing = PeriodicJob("later", "workers.not_written_yet.job", 60)
-    ticker = PeriodicTicker(redis_conn, (missing, TICK))
-    with caplog.at_level(logging.WARNING, logger="workers.runner"):
-        enqueued = ticker.tick(1_800_000_000.0)
-        ticker.tick(1_800_000_100.0)
-    assert [job_id.split("-")[1] for job_id in enqueued] == ["test"]
-    warnings = [r for r in caplog.records if "workers.not_written_yet.job" in r.getMessage()]
-    assert len(warnings) == 1  # said once, not every tick
-
-
 def test_periodic_jobs_run_through_a_real_worker(redis_conn, run_worker_burst) -> None:
     PeriodicTicker(redis_conn, (TICK,)).tick()
     run_worker_burst()
     assert redis_conn.get("test:ticks") == b"1"
+
+
+@pytest.mark.parametrize("route", ALL_JOBS, ids=lambda r: r.func)
+def test_every_job_the_app_names_is_a_worker_function(route: JobRoute) -> None:
+    assert schedule.resolves(route.func)
+    assert route.queue in ALL_QUEUES
 
 
 def test_the_schedule_declares_the_sweeper_and_dbs_reminders() -> None:
@@ -76,6 +69,8 @@ def test_the_schedule_declares_the_sweeper_and_dbs_reminders() -> None:
     (PeriodicJob("a", "m.f", 60), PeriodicJob("a", "m.g", 60)),
     (PeriodicJob("a", "m.f", 1),),
     (PeriodicJob("a", "nodots", 60),),
+    (PeriodicJob("a", "workers.no_such_module.job", 60),),
+    (PeriodicJob("a", "workers.maintenance.no_such_job", 60),),
 ])
 def test_malformed_schedules_are_rejected(jobs) -> None:
     with pytest.raises(ValueError):

@@ -83,7 +83,7 @@ class FakeTwilio:
         self.violations: list[str] = []
         self._script: deque[str | int] = deque()
         self._lock = threading.Lock()
-        # Load behaviour (B4, C6, C7): Twilio's concurrency limit, latency, random failures.
+        # Load behaviour: Twilio's concurrency limit, latency, random failures.
         self.max_concurrent: int | None = None  # more sends at once than this get 429 (20429)
         self.latency = 0.0  # seconds each send takes
         self.in_flight = self.peak_in_flight = 0

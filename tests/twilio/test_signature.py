@@ -1,5 +1,5 @@
-"""X-Twilio-Signature: the SDK's known-answer vectors through our wrapper (A1), forged requests on
-every /twilio route (A2), and PUBLIC_BASE_URL behind a proxy (A3)."""
+"""X-Twilio-Signature: the SDK's known-answer vectors through our wrapper, forged requests on
+every /twilio route, and PUBLIC_BASE_URL behind a proxy."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from app.adapters.twilio.signature import SignedRequest, check_signature, signed
 from app.models.base import Base
 from tests.plugins.twilio_webhooks import sign
 
-# RELIABILITY §1.1: twilio-python tests/unit/test_request_validator.py
+# Known-answer vectors from twilio-python's tests/unit/test_request_validator.py
 TOKEN = "12345"
 URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 PARAMS = {

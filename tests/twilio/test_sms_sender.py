@@ -1,4 +1,4 @@
-"""Building the configured sender, and how Twilio's errors are classified (RELIABILITY §1.9)."""
+"""Building the configured sender, and how Twilio's errors are classified (retry or not)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The phone-number policy of the contract: possible numbers in, E.164 out, withheld recognised."""
+"""The phone-number policy: possible numbers in, E.164 out, withheld recognised."""
 
 import pytest
 

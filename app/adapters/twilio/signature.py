@@ -1,7 +1,7 @@
 """Is this request really from Twilio? (X-Twilio-Signature, checked with Twilio's own SDK.)
 
 Twilio signs the FULL URL it requested (query string included) followed by every POST parameter
-sorted by name, with HMAC-SHA1 keyed by the account Auth Token (RELIABILITY §1.1). Three things
+sorted by name, with HMAC-SHA1 keyed by the account Auth Token. Three things
 make a correct signature fail, and this module is built around them:
 
 - the URL: behind a proxy or TLS terminator the app sees `http://app:8000/...` while Twilio

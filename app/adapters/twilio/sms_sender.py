@@ -4,8 +4,8 @@ The client is pointed at settings.twilio_api_base_url by overriding the `api` do
 (`twilio.base.domain.Domain.absolute_url` joins it with "/2010-04-01/Accounts/..."), so tests
 talk to a local fake REST server with the very client production uses.
 
-Error classes (RELIABILITY §1.9): the question after a failure is "may Twilio have created the
-message?"
+Error classes (see docs/reliability.md, 'Sending'): the question after a failure is "may
+Twilio have created the message?"
 - 429 / 20429, or a connection that was never opened: NOTHING was sent, retry is safe.
 - 5xx, a read timeout, or a connection dropped after the request was written: MAYBE sent; the
   caller must reconcile (`lookup`) rather than resend blindly.

@@ -7,8 +7,8 @@ would reject the document (error 12100), so `xml_safe` drops them first. `<Say>`
 4,000 characters (Twilio's limit is 4,096).
 
 Voice: every `<Gather>` is followed by a `<Redirect>` to the same step with `silence=1`, because
-a Gather with no input falls through to the next verb (RELIABILITY 1.4); without one the call
-would just end.
+a Gather with no input falls through to the next verb; without one the call would just end
+(see docs/reliability.md, 'Voice menus').
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def xml_safe(text: str, limit: int) -> str:
 
 def sms(messages: Sequence[str]) -> str:
     """`<Response>` with ONE `<Message>` holding every text, blank-line separated (no texts:
-    an empty response). One reply per inbound keeps the amplification factor at 1 (RELIABILITY
-    F8) and arrives in order, where separate messages may not."""
+    an empty response). One reply per inbound means a text can never make us send more than one
+    (no amplification for toll fraud), and it arrives in order, where separate messages may not."""
     response = MessagingResponse()
     texts = [t for t in (xml_safe(m, MAX_SMS_CHARS) for m in messages) if t.strip()]
     if texts:

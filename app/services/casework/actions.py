@@ -2,9 +2,9 @@
 
 Every function changes the session and returns; the caller commits once, then enqueues the
 sends of any returned message ids (outbox rule: the row is committed before the job exists).
-Assigning prefers the matching area's `offer_case_to` so a manual offer follows the same rules
+Assigning prefers matching's `offer_case_to` so a manual offer follows the same rules
 (attempt numbering, time-out, SMS wording) as an automatic one; a small fallback keeps the
-console usable when that module is not installed.
+console usable if that module cannot be imported.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
 
 
 def _signpost_text(case: Case, service: DirectoryService) -> str:
-    """The signposting area's wording when installed, so every signpost SMS reads the same."""
+    """Matching's signposting wording when importable, so every signpost SMS reads the same."""
     try:
         from app.services.matching.signposting import signpost_text
 

@@ -1,6 +1,6 @@
 """The console's case queue: what is waiting for a person, in the order a person should take it.
 
-Order (issue 5): safeguarding, then urgent, then overdue call-backs, then the oldest first. The
+Order: safeguarding, then urgent, then overdue call-backs, then the oldest first. The
 order is computed in SQL so the page stays fast with thousands of open cases, and the same rule
 serves the page and its auto-refreshing partial.
 """

@@ -1,4 +1,4 @@
-"""Call records, call status callbacks, voicemail recordings. (Helper "conversations" owns this.)
+"""Call records, call status callbacks, voicemail recordings.
 
 Interface (called from /twilio/status for call events):
 

@@ -2,7 +2,8 @@
 
 Order, and why:
 1. The message is logged verbatim as an inbound `Message` (nothing a resident sends is lost).
-2. STOP-type words and START: the opt-out must win over everything (RELIABILITY 1.8).
+2. STOP-type words and START: the opt-out must win over everything (docs/reliability.md,
+   'Opt-out').
 3. Volunteers' YES / NO / DONE / JOIN go to the volunteer handler, which says None when the
    text is not one of its words from a volunteer.
 4. HELP, STATUS, CANCEL (see app.domain.keywords for CANCEL's double meaning).

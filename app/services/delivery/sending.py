@@ -3,7 +3,7 @@
     deliver(session_factory, sender, message_id, now, *, daily_cap=2000) -> Delivery
     reconcile(session_factory, sender, message_id, now) -> Delivery
 
-Why it cannot send a row twice (RELIABILITY C3, C6):
+Why it cannot send a row twice (see also docs/reliability.md, 'Sending'):
 1. CLAIM in a short transaction: the row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite
    serialises writers) and only a `pending` row moves to `sending` (attempts + 1, sent_at = now).
    Commit. Any other job for the same row now sees `sending` and stops.
@@ -148,7 +148,7 @@ def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> 
     if message is None or message.direction != "outbound":
         return Delivery("skipped")
     if message.status == S.SENDING and message.sent_at and now - message.sent_at > STALE_CLAIM:
-        # The worker that claimed it died before recording (C3): maybe sent, never resend.
+        # The worker that claimed it died before recording: maybe sent, never resend.
         message.status, message.status_updated_at = S.UNKNOWN, now
         log.warning("message %d: stale claim, reconciling instead of resending", message_id)
         return Delivery("unknown", reconcile_in=1)

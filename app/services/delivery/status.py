@@ -1,6 +1,6 @@
 """What happened to an SMS after we handed it over: Twilio's status callbacks, applied safely.
 
-Callbacks arrive unordered and duplicated (RELIABILITY §1.6, test A6), so:
+Callbacks arrive unordered and duplicated (Twilio promises neither order nor uniqueness), so:
 - each (MessageSid, status) is stored ONCE in message_status_events (a unique constraint, inserted
   in a SAVEPOINT, so a duplicate or a concurrent twin changes nothing);
 - `Message.status` only moves FORWARD and the FIRST final state wins: once `delivered`,
@@ -8,7 +8,7 @@ Callbacks arrive unordered and duplicated (RELIABILITY §1.6, test A6), so:
   (GOV.UK Notify does the same). A late `failed` after `delivered` is therefore kept as
   evidence only;
 - entering `undelivered`/`failed` calls `on_message_failed` exactly once, which hands an offer's
-  failure to matching (E4); error 21610 marks the number opted out (E3).
+  failure to matching (the next volunteer is asked); error 21610 marks the number opted out.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def on_message_failed(session: Session, message: Message, now: datetime) -> list
 
 
 def mark_opted_out(session: Session, e164: str, now: datetime) -> None:
-    """Twilio said the number unsubscribed (21610): never send to it again (RELIABILITY E3)."""
+    """Twilio said the number unsubscribed (21610): never send to it again."""
     for model in (Resident, Volunteer):
         session.execute(
             update(model)

@@ -1,4 +1,4 @@
-"""Demo data for trying the service out: staff accounts plus, when their areas provide them,
+"""Demo data for trying the service out: staff accounts plus, from their own modules,
 volunteers and a directory. Everything is clearly marked as demo (is_demo=True, or an e-mail
 address under the reserved .invalid domain) and loading it twice changes nothing.
 """
@@ -23,7 +23,7 @@ DEMO_EMAIL_DOMAIN = "demo.here2help.invalid"
 #: Documented in the README; demo accounts exist only where someone ran `seed-demo`.
 DEMO_PASSWORD = "here2help-demo-password"  # noqa: S105 (a documented demo credential)
 
-#: Other areas' seeders: (label, module, function). Each takes a Session and returns a count.
+#: The other demo seeders: (label, module, function). Each takes a Session and returns a count.
 AREA_SEEDERS: tuple[tuple[str, str, str], ...] = (
     ("volunteers", "app.services.volunteers.demo", "seed_demo_volunteers"),
     ("directory services", "app.services.directory.demo", "seed_demo_directory"),
@@ -59,7 +59,7 @@ def seed_demo_staff(session: Session, report: DemoReport) -> None:
 
 
 def _seeder(module: str, func: str):
-    """The seeder function, or None while its area has not written it yet."""
+    """The seeder function, or None if its module is not installed (reported, not an error)."""
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -70,7 +70,7 @@ def _seeder(module: str, func: str):
 
 
 def seed_demo(session: Session) -> DemoReport:
-    """Load every kind of demo data that exists so far, then commit (all or nothing)."""
+    """Load every kind of demo data, then commit (all or nothing)."""
     report = DemoReport()
     try:
         seed_demo_staff(session, report)

@@ -222,7 +222,7 @@ def mark_reviewed(session: Session, service_id: int, today: date) -> None:
 def lookup_point(postcode: str | None) -> tuple[str | None, tuple[float, float] | None]:
     """(district name, (lat, lon)) of a postcode via the ONS lookup, or (None, None).
 
-    The lookup belongs to the matching area; until its data is present this degrades to
+    The lookup lives in app.services.geo; if it cannot be imported this degrades to
     "unknown" rather than failing an import or a search.
     """
     try:

@@ -1,7 +1,7 @@
 """The fallback journal: Twilio requests kept on disk while the database cannot take them.
 
 When the primary webhook fails (database down, timeout, 5xx), Twilio posts the same parameters
-plus `ErrorCode`/`ErrorUrl` to the number's fallback URL (RELIABILITY §1.4, row C2). The fallback
+plus `ErrorCode`/`ErrorUrl` to the number's fallback URL. The fallback
 must not need the database, so each request becomes ONE JSON file here, written atomically
 (temp file + fsync + rename + fsync of the directory): after the answer has gone, a power cut
 leaves either the whole entry or none, never half of one.

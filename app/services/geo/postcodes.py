@@ -1,4 +1,4 @@
-"""Postcode -> location and district from the ONS Postcode Directory. (Helper "matching" owns.)
+"""Postcode -> location and district from the ONS Postcode Directory.
 
 Interface:
 

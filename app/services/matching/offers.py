@@ -1,6 +1,6 @@
 """What happens to an offer: accepted (YES), declined (NO), expired, undelivered; and DONE.
 
-Exactly one assignment per case, however many YES arrive at once (RELIABILITY D7): the
+Exactly one assignment per case, however many YES arrive at once: the
 assignment is a compare-and-set, `UPDATE cases SET status='assigned' ... WHERE id = :id AND
 assigned_volunteer_id IS NULL AND status IN (...)`, after locking the row (FOR UPDATE on
 PostgreSQL). Under PostgreSQL's READ COMMITTED the second UPDATE waits for the first to commit
@@ -114,7 +114,7 @@ def expire(session: Session, offer_id: int, now: datetime,
 def handle_offer_undelivered(session: Session, offer_id: int, now: datetime) -> list[int]:
     """The offer SMS failed (undelivered/failed): move to the next volunteer. -> outbox ids.
 
-    Called by the messaging area (delivery status / send failures); flushes, caller commits.
+    Called by messaging (delivery status / send failures); flushes, caller commits.
     """
     offer = session.get(Offer, offer_id)
     if offer is None or offer.status not in OPEN_OFFER_STATUSES:

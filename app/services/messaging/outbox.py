@@ -1,6 +1,6 @@
 """The outbound SMS outbox: a `Message` row is written (and committed) before any job sends it.
 
-Interface the other areas code against:
+Interface for every service that texts someone:
 
     queue_sms(session, *, to_phone: str, body: str, purpose: str, idempotency_key: str,
               case_id: int | None = None, volunteer_id: int | None = None,
@@ -19,9 +19,9 @@ The job calls `deliver(session_factory, sender, message_id, now)` (in messaging.
 not this module): claim, send outside any transaction, record; see that module for the
 exactly-once and "maybe sent" policies.
 
-Why an outbox: the DB is the source of truth (RELIABILITY §6.1-2). The unique idempotency_key
-means a retried webhook or job queues the same SMS once; the send job (`messaging.sending`)
-claims the row before calling the provider, so no row is ever sent twice.
+Why an outbox: the DB is the source of truth (docs/reliability.md, 'Outbox'). The unique
+idempotency_key means a retried webhook or job queues the same SMS once; the send job
+(`messaging.sending`) claims the row before calling the provider, so no row is ever sent twice.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def queue_sms(
 
 
 def suppression_reason(session: Session, to_phone: str | None) -> str | None:
-    """Why an SMS to this number must never leave (RELIABILITY F8, E3), or None to send it."""
+    """Why an SMS to this number must never leave (toll fraud, opt-out), or None to send it."""
     parsed = parse_phone(to_phone)
     if not parsed.is_number:
         return "not a phone number"

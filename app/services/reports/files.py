@@ -2,7 +2,7 @@
 
 CSV cells that begin with = + - @ (or tab / carriage return) are formulas to Excel and
 LibreOffice: a resident who texts "=HYPERLINK(...)" must not get a link into a manager's
-spreadsheet (RELIABILITY D4). Such text cells get a leading apostrophe; numbers stay numbers.
+spreadsheet. Such text cells get a leading apostrophe; numbers stay numbers.
 """
 
 from __future__ import annotations

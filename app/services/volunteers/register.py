@@ -3,7 +3,7 @@
 One set of rules for every way in (the JSON API, the CSV import, staff tools), so a volunteer
 who can be matched always has: an E.164 phone (parse_phone: possible numbers accepted, drama
 ranges included), a postcode the ONS directory knows (for distance), needs from the known list,
-a DBS status from the contract's enum, a travel distance between 0 and MAX_DISTANCE_KM km, and,
+a DBS status from the DbsStatus enum, a travel distance between 0 and MAX_DISTANCE_KM km, and,
 for an organisation, a contact person and a capacity. Errors are collected per field (all of
 them at once, so a person fixes a form or a CSV row in one go) and raised as VolunteerInvalid.
 

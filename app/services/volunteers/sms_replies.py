@@ -1,4 +1,4 @@
-"""SMS from volunteers: YES / NO / DONE / JOIN. (Helper "matching" owns this file.)
+"""SMS from volunteers: YES / NO / DONE / JOIN.
 
 Interface (called by the SMS webhook's service before the resident flow):
 
@@ -17,7 +17,7 @@ for a
 DONE with nothing assigned) the text is not about an offer at all, so None: a volunteer may
 also be a resident answering the help menu. A reference makes the intent explicit, so then
 they are told there is nothing waiting. Replies are bound to offers made to THIS number
-(RELIABILITY 3.2): a reference to someone else's case is treated as if none was given.
+(a From number is all that identifies a volunteer): another case's reference counts as none.
 """
 
 from __future__ import annotations

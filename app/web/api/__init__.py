@@ -114,7 +114,7 @@ def _http_error_anywhere(error: HTTPException) -> ResponseReturnValue:
 
 
 def _never_html_on_api(response: Response) -> Response:
-    """Last line of defence: another area's app-wide handler (say, the console's friendly 404
+    """Last line of defence: another app-wide handler (say, the console's friendly 404
     page, which is code-specific and so wins over ours) must not give an API client HTML."""
     if (not request.path.startswith(API_PREFIX) or response.status_code < 400
             or response.mimetype == "application/json"):

@@ -5,7 +5,7 @@ Shared by every /api/v1 module (cases, messages, volunteers, reports). Conventio
 - every string goes through `Text`: trimmed, length-capped, and free of NUL and other control
   characters (PostgreSQL cannot store NUL in text, and nobody means to send one);
 - phone numbers go through `Phone` (parse_phone: possible numbers accepted, stored E.164);
-- `need` accepts the contract's needs and any need a flow file adds, so it is validated by
+- `need` accepts the built-in needs (`Need`) and any need a flow file adds, so it is validated by
   shape (`[a-z_]{1,40}`) rather than by a fixed list.
 """
 

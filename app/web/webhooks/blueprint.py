@@ -1,8 +1,9 @@
-"""Twilio webhooks under /twilio/: every route here is signature-checked before it runs.
+"""The Twilio blueprint: every route under /twilio/ is signature-checked before it runs.
 
-The check is a `before_request` on the blueprint (STYLE R7), so no view can forget it and it runs
+The check is a `before_request` on the blueprint, so no view can forget it and it runs
 before anything opens a database session or touches Redis: a forged request gets 403 and changes
-nothing (RELIABILITY A2). The log line names the path and the reason, never the body or a number.
+nothing. The log line names the path and the reason, never the body or a number. Why and how:
+docs/reliability.md, 'Signatures'.
 """
 
 from __future__ import annotations

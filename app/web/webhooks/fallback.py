@@ -1,4 +1,4 @@
-"""POST /twilio/fallback: Twilio's fallback URL for voice and SMS (RELIABILITY §1.4, row C2).
+"""POST /twilio/fallback: Twilio's fallback URL for voice and SMS (docs/reliability.md, 'Fallback').
 
 Twilio calls this when the primary webhook could not answer (database down, a 5xx, a timeout;
 `ErrorCode`/`ErrorUrl` say which). So this view must work with the database DOWN: it never opens
@@ -10,7 +10,7 @@ help, and, for a call, a voicemail whose recording comes back here and is journa
 It never answers 5xx: if even the journal write fails it logs loudly (no number, no text) and
 still gives the resident the safe advice, which is all it can do.
 
-The primary webhooks degrade the same way without waiting for Twilio (RELIABILITY B3): when
+The primary webhooks degrade the same way without waiting for Twilio: when
 /twilio/sms or /twilio/voice* fails because the database is unreachable or too slow (connection
 refused, the 5 s statement timeout, an exhausted pool), `degrade_to_fallback` journals that
 request and answers this same safe TwiML with 200. So nothing is lost even where no fallback URL

@@ -1,6 +1,6 @@
 """POST /twilio/status: delivery callbacks for messages, and status callbacks for calls.
 
-Thin (STYLE R6): the signature was checked by the blueprint; parse, hand to one service, commit,
+Thin and fast: the signature was checked by the blueprint; parse, hand to one service, commit,
 enqueue what it returned, answer 200 with empty TwiML (Twilio needs a Content-Type, 12300).
 Malformed callbacks get 400 (RapidPro/courier does the same for an unknown status).
 """

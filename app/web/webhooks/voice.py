@@ -7,7 +7,7 @@
 - /twilio/voice/recording            after a voicemail (<Record action>)
 - /twilio/voice/recording-status     recordingStatusCallback (may come before or after)
 
-Idempotency: each delivery is keyed by CallSid + step + input (RELIABILITY 1.5) and answered
+Idempotency: each delivery is keyed by CallSid + step + input and answered
 from the stored TwiML when repeated.
 """
 
