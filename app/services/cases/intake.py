@@ -1,6 +1,7 @@
 """Creating cases and writing their timeline. No Flask here: callers pass a Session.
 
-Transactions: `create_case` and `add_case_event` only flush; the caller (a webhook service, an
+Transactions: `create_case` only flushes (timeline lines go through
+`app.services.cases.timeline.add_case_event`); the caller (a webhook service, an
 API handler's service call, a job) commits once for the whole use case, THEN enqueues the
 outbox message ids in `CaseResult.message_ids` (`app.services.messaging.outbox.enqueue_send`) and,
 when
@@ -21,7 +22,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,7 @@ from app.domain.postcode import normalise_postcode, outcode_of
 from app.domain.references import LONG_LENGTH, SHORT_LENGTH, new_reference
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.models.base import utcnow
-from app.models.case import Case, CaseEvent
+from app.models.case import Case
 from app.models.resident import Resident
 from app.models.staff import StaffUser
 from app.ports import JobQueue
@@ -43,10 +43,11 @@ from app.repositories.cases import (
     list_cases,
     reference_exists,
 )
+from app.services.cases.timeline import add_case_event
 from app.settings import Settings
 
 __all__ = [
-    "CaseDraft", "CaseResult", "add_case_event", "create_case", "enqueue_matching",
+    "CaseDraft", "CaseResult", "create_case", "enqueue_matching",
     "find_open_case_for_phone", "get_case_by_reference", "list_cases",
 ]
 
@@ -116,18 +117,6 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
     message_ids = _raise_safeguarding(session, case, phrases, now) if phrases else []
     log.info("case %s opened (channel %s, status %s)", case.reference, case.channel, case.status)
     return CaseResult(case, joined=False, safeguarding=bool(phrases), message_ids=message_ids)
-
-
-def add_case_event(session: Session, case: Case, kind: str, summary: str = "", *,
-                   now: datetime | None = None, data: dict[str, Any] | None = None,
-                   **links: int | None) -> CaseEvent:
-    """Append one line to the case's timeline (links: staff_user_id, volunteer_id, message_id,
-    call_id, offer_id). Append-only: the timeline is the audit trail."""
-    event = CaseEvent(case_id=case.id, kind=kind, summary=summary, data=data or {},
-                      created_at=now or utcnow(), **links)
-    session.add(event)
-    session.flush()
-    return event
 
 
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,

@@ -31,7 +31,7 @@ from app.domain.phone import parse_phone
 from app.models.case import Case
 from app.models.conversation import Conversation
 from app.models.message import Call
-from app.services.cases.intake import add_case_event
+from app.services.cases.timeline import add_case_event
 from app.settings import DEFAULT_FLOWS_DIR
 
 log = logging.getLogger(__name__)

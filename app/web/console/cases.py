@@ -161,7 +161,7 @@ def edit_case(reference: str) -> Response:
 def assign(reference: str) -> Response:
     return _act(reference, AssignForm(prefix="assign"), "assign_form", lambda c, f:
                 case_actions.assign_volunteer(db_session(), c, _uid(), f.volunteer_id.data,
-                                              utcnow(), runtime().settings.offer_timeout_seconds))
+                                              utcnow()))
 
 
 @bp.post("/cases/<reference>/signpost")
