@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from app.models.directory import DirectoryService
 from app.services.directory.hsds_export import validate_services
+from app.services.geo.postcodes import Location
+from app.web.console import directory as directory_views
 from tests.directory.console_login import csrf_token, login
 
 FORM = {"name": "Evesham Lunch Club", "organisation_name": "Evesham Friends",
@@ -41,18 +43,15 @@ def test_signed_out_goes_to_login(client, db_session):
 
 
 def test_unknown_postcode_is_explained(client, db_session, directory, monkeypatch):
-    from app.services.directory import entries as svc
-
-    monkeypatch.setattr(svc, "lookup_point", lambda _pc: (None, None))
+    monkeypatch.setattr(directory_views, "locate", lambda _pc: None)
     login(client, db_session, "call_handler")
     html = client.get("/directory?postcode=ZZ99+9ZZ").get_data(as_text=True)
     assert "We could not find that postcode" in html
 
 
 def test_search_near_a_postcode_lists_nearest_first(client, db_session, directory, monkeypatch):
-    from app.services.directory import entries as svc
-
-    monkeypatch.setattr(svc, "lookup_point", lambda _pc: ("Redditch", (52.30, -1.94)))
+    monkeypatch.setattr(directory_views, "locate", lambda pc: Location(
+        pc, None, "Redditch", 52.30, -1.94, "postcode"))
     login(client, db_session, "call_handler")
     html = client.get("/directory?need=food&postcode=B97+4AA&within_km=50").get_data(
         as_text=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.domain.enums import CaseStatus
 from app.models.case import Case
 from app.models.volunteer import Volunteer
-from app.services.geo.postcodes import lookup_postcode
+from app.services.geo.postcodes import locate
 
 #: A fixed Tuesday morning (UK summer time) so availability rules are deterministic.
 NOW = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
@@ -37,7 +37,7 @@ def _ref(n: int) -> str:
 @pytest.fixture
 def make_volunteer(db_session: Session) -> Callable[..., Volunteer]:
     def make(name: str = "Sam Patel", postcode: str = "WR1 2NN", **fields: Any) -> Volunteer:
-        info = lookup_postcode(postcode)
+        info = locate(postcode)
         values: dict[str, Any] = {
             "name": name, "phone": drama_mobile(next(_numbers)), "postcode": postcode,
             "latitude": info.latitude if info else None,
@@ -60,7 +60,7 @@ def make_volunteer(db_session: Session) -> Callable[..., Volunteer]:
 @pytest.fixture
 def make_case(db_session: Session) -> Callable[..., Case]:
     def make(need: str = "food", postcode: str = "WR1 3AA", **fields: Any) -> Case:
-        info = lookup_postcode(postcode)
+        info = locate(postcode)
         values: dict[str, Any] = {
             "reference": _ref(next(_refs) + 7000), "status": CaseStatus.NEW, "need": need,
             "category": "other", "phone": "+447700900001", "name": "Mary Jones",

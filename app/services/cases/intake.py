@@ -44,6 +44,7 @@ from app.repositories.cases import (
     reference_exists,
 )
 from app.services.cases.timeline import add_case_event
+from app.services.geo.postcodes import locate
 from app.settings import Settings
 
 __all__ = [
@@ -140,6 +141,7 @@ def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
 def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
                 now: datetime) -> Case:
     postcode = normalise_postcode(draft.postcode) or outcode_of(draft.postcode)
+    location = locate(postcode)  # never raises: a case is never lost for want of a place
     case = Case(
         channel=draft.channel, category=draft.category, need=draft.need,
         details=draft.details or None, urgency=draft.urgency or Urgency.ROUTINE,
@@ -147,36 +149,14 @@ def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
         name=draft.name or None, phone=e164, address=draft.address or None, postcode=postcode,
         consent_to_share=draft.consent_to_share, referred_by_user_id=draft.referred_by_user_id,
         referrer_organisation=draft.referrer_organisation or None, is_demo=draft.is_demo,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, **(location.columns() if location else {}),
     )
-    _locate(case, postcode)
     if draft.needs_staff:
         case.status = CaseStatus.NEEDS_STAFF
     else:
         case.status = CaseStatus.NEW
         case.needs_matching = True
     return case
-
-
-def _locate(case: Case, postcode: str | None) -> None:
-    """District and coordinates from the postcode directory; never lose a case for lack of them."""
-    if not postcode:
-        return
-    try:
-        from app.services.geo.postcodes import lookup_postcode
-    except ImportError:
-        return
-    try:
-        info = lookup_postcode(postcode)
-    except Exception:  # a lookup failure must not lose the resident's request
-        log.exception("postcode lookup failed for case %s", case.reference)
-        return
-    if info is None:
-        return
-    case.district = info.district_name
-    case.district_code = info.district_code
-    case.latitude = info.latitude
-    case.longitude = info.longitude
 
 
 def _insert_with_reference(session: Session, case: Case) -> None:
