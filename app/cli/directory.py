@@ -10,16 +10,21 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.cli.common import CliError, runtime_or_exit
 from app.models.base import utcnow
-from app.services.directory.entries import lookup_point
 from app.services.directory.hsds_export import export_document, validate_services
 from app.services.directory.hsds_feeds import FeedError
 from app.services.directory.hsds_import import import_file as run_import
 from app.services.directory.pdf import build_directory_pdf
+from app.services.geo.postcodes import locate
 
 
 @click.group("directory")
 def directory() -> None:
     """The Community Services Directory."""
+
+
+def _district_of(postcode: str | None) -> str | None:
+    location = locate(postcode)
+    return location.district_name if location else None
 
 
 def _progress(n: int, total: int) -> None:
@@ -36,7 +41,7 @@ def import_file(file: Path) -> None:
     try:
         with runtime.session_factory() as session:
             result = run_import(session, file, progress=_progress,
-                                district_of=lambda pc: lookup_point(pc)[0])
+                                district_of=_district_of)
     except FeedError as exc:
         raise CliError(str(exc)) from None
     except (OperationalError, ProgrammingError):

@@ -1,11 +1,21 @@
-"""The request's database session: opened on first use, closed when the request ends."""
+"""The request's database session: opened on first use, closed when the request ends; and the
+one way a view finishes a use case (`commit_then_enqueue`)."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from app.adapters.rq_queue import job_queue_for
+from app.models.case import Case
 from app.runtime import Runtime
+from app.services.cases.intake import enqueue_matching
+from app.services.messaging.outbox import enqueue_send
+
+log = logging.getLogger(__name__)
 
 
 def runtime() -> Runtime:
@@ -16,6 +26,29 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = runtime().session_factory()
     return g.db_session
+
+
+def commit_then_enqueue(session: Session, message_ids: Iterable[int] = (),
+                        cases_to_match: Iterable[Case] = ()) -> None:
+    """Commit the use case, THEN enqueue what it returned: outbox sends and cases to match.
+
+    Commit first, always: a job must never look for a row that is not committed yet. An enqueue
+    that fails (Redis down or unreachable) never fails the request, because the work is already
+    committed: the rows stay `pending` / `needs_matching` and the sweeper re-enqueues them.
+    """
+    session.commit()
+    message_ids, cases_to_match = list(message_ids), list(cases_to_match)
+    if not message_ids and not cases_to_match:
+        return
+    try:
+        queue = job_queue_for(runtime())
+        if message_ids:
+            enqueue_send(queue, message_ids)
+        for case in cases_to_match:
+            enqueue_matching(session, queue, case)
+    except Exception as exc:  # the work is committed; the sweeper picks it up
+        session.rollback()
+        log.warning("follow-up work not enqueued (%s); left for the sweeper", type(exc).__name__)
 
 
 def init_app(app: Flask) -> None:

@@ -33,7 +33,7 @@ class RecordingQueue:
 @pytest.fixture
 def job_queue_recorder(monkeypatch: pytest.MonkeyPatch) -> RecordingQueue:
     recorder = RecordingQueue()
-    monkeypatch.setattr("app.web.api.cases.job_queue_for", lambda runtime: recorder)
+    monkeypatch.setattr("app.web.session.job_queue_for", lambda runtime: recorder)
     return recorder
 
 

@@ -205,7 +205,7 @@ def test_redis_failing_at_connect_still_answers_201(client, handler, monkeypatch
         def enqueue(self, *args, **kwargs):
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("app.web.api.cases.job_queue_for", lambda runtime: Unreachable())
+    monkeypatch.setattr("app.web.session.job_queue_for", lambda runtime: Unreachable())
     response = _post(client, handler, VALID)
     assert response.status_code == 201
     case = db_session.scalar(select(Case).where(Case.reference == response.get_json()["reference"]))

@@ -12,7 +12,8 @@ from app.models.message import Message
 from app.models.staff import AccessLogEntry
 from app.models.volunteer import Offer, Volunteer
 from app.services.casework.worklist import QueueFilters, load_queue
-from tests.console.conftest import csrf_from, login, minutes_ago, post_form
+from tests.console.conftest import minutes_ago
+from tests.signin import csrf_from, login, post_form
 
 
 def test_queue_order_safeguarding_urgent_overdue_oldest(db_session, make_case):

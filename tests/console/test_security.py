@@ -12,7 +12,8 @@ from app.models.staff import AccessLogEntry, StaffUser
 from app.runtime import Runtime
 from app.services.staff.signin import MAX_FAILURES
 from app.web.console.auth import GENERIC_FAILURE
-from tests.console.conftest import PASSWORD, csrf_from, login
+from tests.factories import PASSWORD
+from tests.signin import csrf_from, login
 
 
 def test_signed_out_person_is_sent_to_login(client):

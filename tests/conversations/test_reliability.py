@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -27,6 +29,25 @@ def _post_sms(client, token: str, params: dict[str, str]):
                        headers={"X-Twilio-Signature": sign(token, url, params)})
 
 
+def _all_at_once(deliver: Callable[[], Any], copies: int = 6) -> list[bytes]:
+    """Deliver the same webhook from `copies` threads released together; the bodies answered."""
+    answers: list[bytes] = []
+    barrier = threading.Barrier(copies)
+
+    def one() -> None:
+        barrier.wait()
+        response = deliver()
+        assert response.status_code == 200
+        answers.append(response.data)
+
+    threads = [threading.Thread(target=one) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return answers
+
+
 def test_the_same_sid_in_parallel_threads_changes_the_database_once(committed_runtime):
     app = _bare_or_full_app(committed_runtime)
     token = committed_runtime.settings.twilio_auth_token
@@ -35,20 +56,7 @@ def test_the_same_sid_in_parallel_threads_changes_the_database_once(committed_ru
         _post_sms(app.test_client(), token, {"MessageSid": new_sid(), "From": phone,
                                              "Body": text})
     last = {"MessageSid": new_sid(), "From": phone, "Body": "yes"}
-    answers: list[bytes] = []
-    barrier = threading.Barrier(6)
-
-    def deliver() -> None:
-        barrier.wait()
-        response = _post_sms(app.test_client(), token, last)
-        assert response.status_code == 200
-        answers.append(response.data)
-
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    answers = _all_at_once(lambda: _post_sms(app.test_client(), token, last))
     assert len(answers) == 6 and len(set(answers)) == 1
     with committed_runtime.session_factory() as session:
         case = session.scalars(select(Case)).one()
@@ -99,20 +107,7 @@ def test_the_same_voice_step_in_parallel_advances_the_call_once(committed_runtim
                                       headers={"X-Twilio-Signature": signature})
 
     assert post("/twilio/voice", call).status_code == 200
-    answers: list[bytes] = []
-    barrier = threading.Barrier(6)
-
-    def deliver() -> None:
-        barrier.wait()
-        response = post("/twilio/voice/step?s=0", {**call, "Digits": "1"})
-        assert response.status_code == 200
-        answers.append(response.data)
-
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    answers = _all_at_once(lambda: post("/twilio/voice/step?s=0", {**call, "Digits": "1"}))
     assert len(answers) == 6 and len(set(answers)) == 1
     assert b"/twilio/voice/step?s=1" in answers[0]
     with committed_runtime.session_factory() as session:

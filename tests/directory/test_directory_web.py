@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from app.models.directory import DirectoryService
 from app.services.directory.hsds_export import validate_services
-from tests.directory.console_login import csrf_token, login
+from app.services.geo.postcodes import Location
+from app.web.console import directory as directory_views
+from tests.signin import csrf_from, sign_in_as
 
 FORM = {"name": "Evesham Lunch Club", "organisation_name": "Evesham Friends",
         "description": "Hot lunch on Tuesdays", "needs": ["food", "befriending"],
@@ -21,7 +23,7 @@ FORM = {"name": "Evesham Lunch Club", "organisation_name": "Evesham Friends",
 
 
 def test_partner_can_search_but_not_edit(client, db_session, directory):
-    login(client, db_session, "partner")
+    sign_in_as(client, db_session, "partner")
     page = client.get("/directory?need=food&district=Redditch")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -41,19 +43,16 @@ def test_signed_out_goes_to_login(client, db_session):
 
 
 def test_unknown_postcode_is_explained(client, db_session, directory, monkeypatch):
-    from app.services.directory import entries as svc
-
-    monkeypatch.setattr(svc, "lookup_point", lambda _pc: (None, None))
-    login(client, db_session, "call_handler")
+    monkeypatch.setattr(directory_views, "locate", lambda _pc: None)
+    sign_in_as(client, db_session, "call_handler")
     html = client.get("/directory?postcode=ZZ99+9ZZ").get_data(as_text=True)
     assert "We could not find that postcode" in html
 
 
 def test_search_near_a_postcode_lists_nearest_first(client, db_session, directory, monkeypatch):
-    from app.services.directory import entries as svc
-
-    monkeypatch.setattr(svc, "lookup_point", lambda _pc: ("Redditch", (52.30, -1.94)))
-    login(client, db_session, "call_handler")
+    monkeypatch.setattr(directory_views, "locate", lambda pc: Location(
+        pc, None, "Redditch", 52.30, -1.94, "postcode"))
+    sign_in_as(client, db_session, "call_handler")
     html = client.get("/directory?need=food&postcode=B97+4AA&within_km=50").get_data(
         as_text=True)
     assert html.index("Redditch Pantry") < html.index("Worcester Foodbank")
@@ -61,11 +60,11 @@ def test_search_near_a_postcode_lists_nearest_first(client, db_session, director
 
 
 def test_coordinator_adds_and_edits_a_service(client, db_session, directory):
-    login(client, db_session, "coordinator")
+    sign_in_as(client, db_session, "coordinator")
     form_page = client.get("/directory/new").get_data(as_text=True)
     missing_token = client.post("/directory/new", data=FORM)
     assert missing_token.status_code == 400
-    response = client.post("/directory/new", data={**FORM, "csrf_token": csrf_token(form_page)})
+    response = client.post("/directory/new", data={**FORM, "csrf_token": csrf_from(form_page)})
     assert response.status_code == 302
     service = db_session.scalar(select(DirectoryService).where(
         DirectoryService.name == "Evesham Lunch Club"))
@@ -77,15 +76,15 @@ def test_coordinator_adds_and_edits_a_service(client, db_session, directory):
     assert location.latitude == pytest.approx(52.1967, abs=0.001)
     edit = client.get(f"/directory/{service.id}/edit").get_data(as_text=True)
     assert 'value="Wychavon, Worcester"' in edit
-    changed = {**FORM, "name": "Evesham Lunch and Chat", "csrf_token": csrf_token(edit)}
+    changed = {**FORM, "name": "Evesham Lunch and Chat", "csrf_token": csrf_from(edit)}
     assert client.post(f"/directory/{service.id}/edit", data=changed).status_code == 302
     db_session.expire_all()
     assert db_session.get(DirectoryService, service.id).name == "Evesham Lunch and Chat"
 
 
 def test_form_errors_are_shown(client, db_session):
-    login(client, db_session, "admin")
-    token = csrf_token(client.get("/directory/new").get_data(as_text=True))
+    sign_in_as(client, db_session, "admin")
+    token = csrf_from(client.get("/directory/new").get_data(as_text=True))
     response = client.post("/directory/new", data={"csrf_token": token, "name": "",
                                                     "status": "active"})
     assert response.status_code == 400
@@ -94,8 +93,8 @@ def test_form_errors_are_shown(client, db_session):
 
 
 def test_mark_reviewed_and_export(client, db_session, directory):
-    login(client, db_session, "coordinator")
-    token = csrf_token(client.get("/directory").get_data(as_text=True))
+    sign_in_as(client, db_session, "coordinator")
+    token = csrf_from(client.get("/directory").get_data(as_text=True))
     stale = directory[2]
     assert client.post(f"/directory/{stale.id}/reviewed", data={"csrf_token": token}
                        ).status_code == 302
@@ -109,7 +108,7 @@ def test_mark_reviewed_and_export(client, db_session, directory):
 
 
 def test_real_postcode_search(client, db_session, directory):
-    login(client, db_session, "partner")
+    sign_in_as(client, db_session, "partner")
     html = client.get("/directory?postcode=B97+4AA").get_data(as_text=True)
     assert html.index("Redditch Pantry") < html.index("Worcester Foodbank")
     assert "0.0 km away" in html

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -30,6 +32,25 @@ class RecordingQueue:
 
 class Crash(BaseException):
     """Stands for the process dying (kill -9): nothing in the replay may catch it."""
+
+
+def _crashing(real: Callable[..., Any], *, before_call: int | None = None,
+              after_call: int | None = None) -> Callable[..., Any]:
+    """`real`, except that the process "dies" (Crash) just before its `before_call`-th call or
+    just after its `after_call`-th one returns."""
+    calls = 0
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == before_call:
+            raise Crash
+        result = real(*args, **kwargs)
+        if calls == after_call:
+            raise Crash
+        return result
+
+    return wrapper
 
 
 @pytest.fixture
@@ -121,15 +142,8 @@ def test_crash_after_commit_before_move_then_rerun_loads_nothing_twice(
         fallback_post(params)
     journal = live_settings.fallback_journal_dir
     real_move = fallback_journal.move_to
-    moves = []
-
-    def move_then_die(path, folder):
-        if len(moves) == 3:
-            raise Crash  # entry 4 is committed, its file not yet moved
-        moves.append(path)
-        return real_move(path, folder)
-
-    monkeypatch.setattr(fallback_replay, "move_to", move_then_die)
+    # Entry 4 is committed, its file not yet moved.
+    monkeypatch.setattr(fallback_replay, "move_to", _crashing(real_move, before_call=4))
     with pytest.raises(Crash):
         replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
     assert len(inbound_sids(db_session)) == 4
@@ -148,16 +162,8 @@ def test_crash_before_commit_rolls_the_entry_back_and_rerun_loads_it_once(
         fallback_post(params)
     journal = live_settings.fallback_journal_dir
     real = fallback_replay.handle_sms
-    calls = []
-
-    def handle_then_die(session, **kw):
-        outcome = real(session, **kw)
-        calls.append(kw["message_sid"])
-        if len(calls) == 2:
-            raise Crash  # inside the transaction: the second entry's rows must vanish
-        return outcome
-
-    monkeypatch.setattr(fallback_replay, "handle_sms", handle_then_die)
+    # Inside the transaction: the second entry's rows must vanish.
+    monkeypatch.setattr(fallback_replay, "handle_sms", _crashing(real, after_call=2))
     with pytest.raises(Crash):
         replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
     assert len(inbound_sids(db_session)) == 1

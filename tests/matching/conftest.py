@@ -1,8 +1,12 @@
-"""Builders for matching tests: volunteers and cases at real Worcestershire postcodes."""
+"""Matching fixtures: volunteers and cases at real Worcestershire postcodes, at a fixed time.
+
+The builders are tests/factories.py (which places each postcode as the service does); these
+fixtures add what the matching tests rely on: a volunteer who is checked and free for every
+common need, and a resident's case opened five minutes before `NOW`.
+"""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -10,49 +14,22 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseStatus
 from app.models.case import Case
 from app.models.volunteer import Volunteer
-from app.services.geo.postcodes import lookup_postcode
+from tests import factories
 
 #: A fixed Tuesday morning (UK summer time) so availability rules are deterministic.
 NOW = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
-_numbers = itertools.count(100)
-_refs = itertools.count(0)
-REF_ALPHABET = "34679ACDEFGHJKMNPQRTVWXY"
-
-
-def drama_mobile(n: int) -> str:
-    return f"+447700900{n % 1000:03d}"
-
-
-def _ref(n: int) -> str:
-    chars = []
-    for _ in range(4):
-        n, r = divmod(n, len(REF_ALPHABET))
-        chars.append(REF_ALPHABET[r])
-    return "H2H-" + "".join(chars)
 
 
 @pytest.fixture
 def make_volunteer(db_session: Session) -> Callable[..., Volunteer]:
     def make(name: str = "Sam Patel", postcode: str = "WR1 2NN", **fields: Any) -> Volunteer:
-        info = lookup_postcode(postcode)
-        values: dict[str, Any] = {
-            "name": name, "phone": drama_mobile(next(_numbers)), "postcode": postcode,
-            "latitude": info.latitude if info else None,
-            "longitude": info.longitude if info else None,
-            "district": info.district_name if info else None,
+        return factories.make_volunteer(db_session, **{
+            "name": name, "postcode": postcode,
             "needs": ["food", "prescriptions", "befriending", "money"],
             "max_distance_km": 5.0, "dbs_status": "clear",
-            "dbs_expires_on": date(2027, 12, 31), "approval_status": "approved",
-            "active": True, "max_open_assignments": 3,
-        }
-        values.update(fields)
-        volunteer = Volunteer(**values)
-        db_session.add(volunteer)
-        db_session.flush()
-        return volunteer
+            "dbs_expires_on": date(2027, 12, 31), "max_open_assignments": 3, **fields})
 
     return make
 
@@ -60,44 +37,10 @@ def make_volunteer(db_session: Session) -> Callable[..., Volunteer]:
 @pytest.fixture
 def make_case(db_session: Session) -> Callable[..., Case]:
     def make(need: str = "food", postcode: str = "WR1 3AA", **fields: Any) -> Case:
-        info = lookup_postcode(postcode)
-        values: dict[str, Any] = {
-            "reference": _ref(next(_refs) + 7000), "status": CaseStatus.NEW, "need": need,
-            "category": "other", "phone": "+447700900001", "name": "Mary Jones",
-            "address": "1 High Street, Worcester", "postcode": postcode,
-            "latitude": info.latitude if info else None,
-            "longitude": info.longitude if info else None,
-            "district": info.district_name if info else None,
-            "district_code": info.district_code if info else None,
-            "needs_matching": True, "created_at": NOW - timedelta(minutes=5),
-            "updated_at": NOW - timedelta(minutes=5),
-        }
-        values.update(fields)
-        case = Case(**values)
-        db_session.add(case)
-        db_session.flush()
-        return case
+        return factories.make_case(db_session, **{
+            "need": need, "postcode": postcode, "phone": "+447700900001", "name": "Mary Jones",
+            "address": "1 High Street, Worcester", "needs_matching": True,
+            "created_at": NOW - timedelta(minutes=5), "updated_at": NOW - timedelta(minutes=5),
+            **fields})
 
     return make
-
-
-@pytest.fixture
-def client(runtime):
-    """The app's test client; if a module the full app imports is missing, an app with only
-    the parts the API needs."""
-    from app import create_app
-
-    try:
-        app = create_app(runtime=runtime)
-    except ModuleNotFoundError:
-        from flask import Flask
-
-        from app.web import session
-        from app.web.api import init_api
-
-        app = Flask("app", instance_path=str(runtime.settings.instance_path))
-        app.config.update(TESTING=True, SECRET_KEY="test")
-        app.extensions["here2help"] = runtime
-        session.init_app(app)
-        init_api(app)
-    return app.test_client()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.geo import distance_km, osgb36_to_wgs84
-from app.services.geo.postcodes import PostcodeDirectory, lookup_postcode
+from app.services.geo.postcodes import PostcodeDirectory, locate
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "postcodes"
 
@@ -27,7 +27,7 @@ def test_every_sample_postcode_has_the_fixture_district_and_location() -> None:
     rows = _rows("worcestershire_sample.csv")
     assert len(rows) == 300
     for row in rows:
-        info = lookup_postcode(row["postcode"].lower().replace(" ", ""))
+        info = locate(row["postcode"].lower().replace(" ", ""))
         assert info is not None, row["postcode"]
         assert info.precision == "postcode"
         assert (info.district_code, info.district_name) == (row["lad_code"], row["lad_name"])
@@ -38,7 +38,7 @@ def test_every_sample_postcode_has_the_fixture_district_and_location() -> None:
 
 @pytest.mark.parametrize("row", _rows("worcestershire_outcodes.csv"), ids=lambda r: r["outcode"])
 def test_outcode_falls_back_to_the_outcode_centroid(row: dict[str, str]) -> None:
-    info = lookup_postcode(row["outcode"])
+    info = locate(row["outcode"])
     assert info is not None
     assert info.precision == "outcode"
     assert info.district_code == row["main_lad_code"]
@@ -47,7 +47,7 @@ def test_outcode_falls_back_to_the_outcode_centroid(row: dict[str, str]) -> None
 
 
 def test_unknown_inward_code_falls_back_to_the_outcode() -> None:
-    info = lookup_postcode("WR1 9ZZ")
+    info = locate("WR1 9ZZ")
     assert info is not None
     assert (info.postcode, info.precision) == ("WR1 9ZZ", "outcode")
     assert info.district_name == "Worcester"
@@ -56,11 +56,11 @@ def test_unknown_inward_code_falls_back_to_the_outcode() -> None:
 @pytest.mark.parametrize("text", [None, "", "   ", "hello", "ZZ9 9ZZ", "QQ1", "WR", "12345",
                                   "WR1 2NN" * 20, "\u0000", "💥"])
 def test_no_postcode_gives_none_and_never_raises(text: str | None) -> None:
-    assert lookup_postcode(text) is None
+    assert locate(text) is None
 
 
 def test_northern_ireland_has_a_district_but_no_coordinates() -> None:
-    info = lookup_postcode("BT1 1AA")
+    info = locate("BT1 1AA")
     assert info is not None
     assert info.district_name == "Belfast"
     assert info.latitude is None and info.longitude is None

@@ -11,13 +11,14 @@ import pytest
 from app.services.reports.files import csv_cell, table_csv
 from app.services.reports.tables import Table
 from app.services.staff.accounts import create_api_token
-from tests.directory.console_login import login
+from tests.factories import make_staff_user
+from tests.signin import sign_in_as
 
 QUERY = "from=2026-01-01&to=2026-02-28"
 
 
 def test_reports_page_shows_every_report_with_chart_table_and_csv(client, seeded):
-    login(client, seeded, "coordinator")
+    sign_in_as(client, seeded, "coordinator")
     page = client.get(f"/reports?{QUERY}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -30,7 +31,7 @@ def test_reports_page_shows_every_report_with_chart_table_and_csv(client, seeded
 
 
 def test_call_handlers_and_partners_cannot_open_reports(client, seeded):
-    login(client, seeded, "call_handler")
+    sign_in_as(client, seeded, "call_handler")
     assert client.get("/reports").status_code == 403
     assert client.get("/reports/outcomes.csv").status_code == 403
 
@@ -41,7 +42,7 @@ def test_signed_out_is_sent_to_login(client, seeded):
 
 
 def test_csv_download_matches_the_report(client, seeded):
-    login(client, seeded, "admin")
+    sign_in_as(client, seeded, "admin")
     response = client.get(f"/reports/requests-by-category.csv?{QUERY}")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -64,7 +65,7 @@ def test_csv_neutralises_formulas():
 
 
 def test_bad_dates_fall_back_with_a_message(client, seeded):
-    login(client, seeded, "coordinator")
+    sign_in_as(client, seeded, "coordinator")
     page = client.get("/reports?from=2026-02-30&to=2026-01-01")
     assert page.status_code == 200
     assert "Enter the dates as day, month and year" in page.get_data(as_text=True)
@@ -73,7 +74,7 @@ def test_bad_dates_fall_back_with_a_message(client, seeded):
 
 
 def test_briefing_is_one_page(client, seeded):
-    login(client, seeded, "coordinator")
+    sign_in_as(client, seeded, "coordinator")
     response = client.get("/reports/briefing.pdf?month=2026-01")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(response.data))
@@ -86,9 +87,7 @@ def test_briefing_is_one_page(client, seeded):
 
 @pytest.fixture
 def token(seeded):
-    from tests.directory.console_login import make_user
-
-    user = make_user(seeded, "coordinator")
+    user = make_staff_user(seeded, "coordinator")
     return create_api_token(seeded, user.email)
 
 
@@ -104,7 +103,7 @@ def test_api_gives_the_same_numbers_as_the_console(client, seeded, token):
                                               "needs": {"food": 1, "prescriptions": 1}}
     assert body["totals"] == {"total": 6, "categories": {"other": 3, "self_isolation": 1,
                                                          "shielding": 2}}
-    login(client, seeded, "admin")
+    sign_in_as(client, seeded, "admin")
     console = client.get(f"/reports/requests-by-category.csv?{QUERY}").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(console)))[1:-1]
     for row, month in zip(rows, body["months"], strict=True):
@@ -124,10 +123,8 @@ def test_api_rejects_bad_months_and_missing_token(client, seeded, token):
 
 
 def test_api_refuses_partners_and_call_handlers(client, seeded):
-    from tests.directory.console_login import make_user
-
     for role in ("partner", "call_handler"):
-        user = make_user(seeded, role)
+        user = make_staff_user(seeded, role)
         raw = create_api_token(seeded, user.email)
         response = client.get("/api/v1/reports/requests-by-category?from=2026-01&to=2026-02",
                               headers={"Authorization": f"Bearer {raw}"})

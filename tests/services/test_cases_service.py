@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from app.models.base import utcnow
 from app.repositories.cases import BadCursor, CaseFilters, list_cases
 from app.services.cases import intake as cases_service
 from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
+from app.services.geo.postcodes import Location
 
 PHONE = "07700 900123"
 E164 = "+447700900123"
@@ -148,22 +148,10 @@ def test_reference_falls_back_to_five_characters_when_crowded(db_session, settin
     assert lengths == [4] * cases_service.SHORT_REFERENCE_ATTEMPTS + [5]
 
 
-@dataclass
-class _Info:
-    postcode: str
-    district_code: str | None
-    district_name: str | None
-    latitude: float | None
-    longitude: float | None
-    precision: str = "postcode"
-
-
 def test_postcode_lookup_fills_district_and_coordinates(db_session, settings, monkeypatch):
-    import app.services.geo.postcodes as postcodes
-
-    monkeypatch.setattr(postcodes, "lookup_postcode",
-                        lambda text: _Info(text, "E07000237", "Worcester", 52.19, -2.22),
-                        raising=False)
+    monkeypatch.setattr(cases_service, "locate",
+                        lambda text: Location(text, "E07000237", "Worcester", 52.19, -2.22,
+                                              "postcode"))
     case = create_case(db_session, _draft(postcode="WR1 2NN"), settings=settings).case
     assert (case.district, case.district_code) == ("Worcester", "E07000237")
     assert case.latitude == pytest.approx(52.19)
@@ -172,10 +160,10 @@ def test_postcode_lookup_fills_district_and_coordinates(db_session, settings, mo
 def test_a_failing_postcode_lookup_does_not_lose_the_case(db_session, settings, monkeypatch):
     import app.services.geo.postcodes as postcodes
 
-    def boom(text):
+    def boom():
         raise OSError("directory unavailable")
 
-    monkeypatch.setattr(postcodes, "lookup_postcode", boom, raising=False)
+    monkeypatch.setattr(postcodes, "directory", boom)
     case = create_case(db_session, _draft(postcode="WR1 2NN"), settings=settings).case
     assert case.id is not None and case.district is None
 
@@ -199,10 +187,9 @@ def test_list_cases_pages_with_a_stable_cursor(db_session, settings):
 
 
 def test_list_cases_filters(db_session, settings, monkeypatch):
-    import app.services.geo.postcodes as postcodes
-
-    monkeypatch.setattr(postcodes, "lookup_postcode",
-                        lambda text: _Info(text, None, "Wyre Forest", None, None), raising=False)
+    monkeypatch.setattr(cases_service, "locate",
+                        lambda text: text and Location(text, None, "Wyre Forest", None, None,
+                                                      "postcode"))
     a = create_case(db_session, _draft(phone=None, postcode="DY10 1AA", category="shielding"),
                     settings=settings).case
     b = create_case(db_session, _draft(phone=None, needs_staff=True), settings=settings).case

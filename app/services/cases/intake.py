@@ -1,6 +1,7 @@
 """Creating cases and writing their timeline. No Flask here: callers pass a Session.
 
-Transactions: `create_case` and `add_case_event` only flush; the caller (a webhook service, an
+Transactions: `create_case` only flushes (timeline lines go through
+`app.services.cases.timeline.add_case_event`); the caller (a webhook service, an
 API handler's service call, a job) commits once for the whole use case, THEN enqueues the
 outbox message ids in `CaseResult.message_ids` (`app.services.messaging.outbox.enqueue_send`) and,
 when
@@ -21,7 +22,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ from app.domain.references import LONG_LENGTH, SHORT_LENGTH, new_reference
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.jobs import MATCH_CASE
 from app.models.base import utcnow
-from app.models.case import Case, CaseEvent
+from app.models.case import Case
 from app.models.resident import Resident
 from app.models.staff import StaffUser
 from app.ports import JobQueue
@@ -44,10 +44,13 @@ from app.repositories.cases import (
     list_cases,
     reference_exists,
 )
+from app.services.cases.timeline import add_case_event
+from app.services.geo.postcodes import locate
+from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
 __all__ = [
-    "CaseDraft", "CaseResult", "add_case_event", "create_case", "enqueue_matching",
+    "CaseDraft", "CaseResult", "create_case", "enqueue_matching",
     "find_open_case_for_phone", "get_case_by_reference", "list_cases",
 ]
 
@@ -117,18 +120,6 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
     return CaseResult(case, joined=False, safeguarding=bool(phrases), message_ids=message_ids)
 
 
-def add_case_event(session: Session, case: Case, kind: str, summary: str = "", *,
-                   now: datetime | None = None, data: dict[str, Any] | None = None,
-                   **links: int | None) -> CaseEvent:
-    """Append one line to the case's timeline (links: staff_user_id, volunteer_id, message_id,
-    call_id, offer_id). Append-only: the timeline is the audit trail."""
-    event = CaseEvent(case_id=case.id, kind=kind, summary=summary, data=data or {},
-                      created_at=now or utcnow(), **links)
-    session.add(event)
-    session.flush()
-    return event
-
-
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
                      now: datetime | None = None) -> bool:
     """After the case is committed: enqueue the matching job; stamp and commit when queued.
@@ -151,6 +142,7 @@ def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
 def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
                 now: datetime) -> Case:
     postcode = normalise_postcode(draft.postcode) or outcode_of(draft.postcode)
+    location = locate(postcode)  # never raises: a case is never lost for want of a place
     case = Case(
         channel=draft.channel, category=draft.category, need=draft.need,
         details=draft.details or None, urgency=draft.urgency or Urgency.ROUTINE,
@@ -158,36 +150,14 @@ def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
         name=draft.name or None, phone=e164, address=draft.address or None, postcode=postcode,
         consent_to_share=draft.consent_to_share, referred_by_user_id=draft.referred_by_user_id,
         referrer_organisation=draft.referrer_organisation or None, is_demo=draft.is_demo,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, **(location.columns() if location else {}),
     )
-    _locate(case, postcode)
     if draft.needs_staff:
         case.status = CaseStatus.NEEDS_STAFF
     else:
         case.status = CaseStatus.NEW
         case.needs_matching = True
     return case
-
-
-def _locate(case: Case, postcode: str | None) -> None:
-    """District and coordinates from the postcode directory; never lose a case for lack of them."""
-    if not postcode:
-        return
-    try:
-        from app.services.geo.postcodes import lookup_postcode
-    except ImportError:
-        return
-    try:
-        info = lookup_postcode(postcode)
-    except Exception:  # a lookup failure must not lose the resident's request
-        log.exception("postcode lookup failed for case %s", case.reference)
-        return
-    if info is None:
-        return
-    case.district = info.district_name
-    case.district_code = info.district_code
-    case.latitude = info.latitude
-    case.longitude = info.longitude
 
 
 def _insert_with_reference(session: Session, case: Case) -> None:
@@ -266,8 +236,6 @@ def alert_duty_coordinators(session: Session, case: Case, *, key: str) -> list[i
 
     The text names the case only: an SMS can be read on a lock screen, so no health detail.
     """
-    from app.services.messaging.outbox import queue_sms
-
     coordinators = session.scalars(
         select(StaffUser).where(
             StaffUser.role == Role.COORDINATOR, StaffUser.on_duty.is_(True),

@@ -2,13 +2,12 @@
 
 The timeline is built from four tables (events, SMS, calls, offers) and merged by time, because
 each of them is written by a different part of the service and none of them alone tells the
-story. Suggestions come from `app.services.matching.matcher.suggest_volunteers`; when that module is
-missing or fails, the page says so plainly instead of showing an empty list as if nobody fitted.
+story. Suggestions come from `app.services.matching.matcher.suggest_volunteers`; when it fails,
+the page says so plainly instead of showing an empty list as if nobody fitted.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from app.models.directory import DirectoryService
 from app.models.message import Call, Message
 from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer
+from app.services.matching.matcher import suggest_volunteers
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +92,7 @@ def _volunteer_names(session: Session, case: Case) -> dict[int, str]:
 
 def suggest(session: Session, case: Case, now: datetime) -> Suggestions:
     try:
-        matching = importlib.import_module("app.services.matching.matcher")
-        ranked = matching.suggest_volunteers(session, case, now)
-    except (ModuleNotFoundError, AttributeError):
-        return Suggestions([], "Volunteer matching is not installed on this server, so there "
-                               "are no suggestions. You can still choose a volunteer below.")
+        ranked = suggest_volunteers(session, case, now)
     except Exception:  # a bug in matching must not take the case page down
         log.exception("suggest_volunteers failed for case %s", case.id)
         return Suggestions([], "Volunteer suggestions could not be worked out just now. You "

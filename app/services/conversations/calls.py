@@ -30,7 +30,7 @@ from app.domain.phone import parse_phone
 from app.models.case import Case
 from app.models.conversation import Conversation
 from app.models.message import Call
-from app.services.cases.intake import add_case_event
+from app.services.cases.timeline import add_case_event
 from app.services.conversations.state import flow_in
 from app.services.messaging.outbox import queue_sms
 

@@ -30,7 +30,8 @@ from app.domain.references import format_for_speech
 from app.models.base import utcnow
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
-from app.services.cases.intake import CaseDraft, add_case_event, create_case
+from app.services.cases.intake import CaseDraft, create_case
+from app.services.cases.timeline import add_case_event
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

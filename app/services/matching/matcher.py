@@ -31,7 +31,7 @@ from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ra
 from app.domain.matching import rank_volunteers as rank_pure
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
-from app.services.cases.intake import add_case_event
+from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
 from app.services.matching.signposting import signpost_case
 from app.services.messaging.outbox import queue_sms

@@ -24,7 +24,7 @@ from app.domain.enums import CaseOutcome, CaseStatus, OfferStatus
 from app.domain.phone import format_for_display
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
-from app.services.cases.intake import add_case_event
+from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
 from app.services.matching.matcher import (
     OPEN_OFFER_STATUSES,

@@ -22,7 +22,7 @@ from app.domain.enums import CaseOutcome, CaseStatus
 from app.domain.phone import format_for_display, parse_phone
 from app.models.case import Case
 from app.models.directory import DirectoryService
-from app.services.cases.intake import add_case_event
+from app.services.cases.timeline import add_case_event
 from app.services.directory.entries import search_services
 from app.services.matching.texts import need_words
 from app.services.messaging.outbox import queue_sms

@@ -7,7 +7,6 @@ explain later; who did it is in the access log. No Flask here.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,8 +20,8 @@ from app.domain.phone import parse_phone
 from app.domain.postcode import normalise_postcode
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.services.geo.postcodes import locate
 
-log = logging.getLogger(__name__)
 LIST_LIMIT = 200
 
 
@@ -114,13 +113,14 @@ def create_signup(session: Session, data: SignupInput, now: datetime) -> Volunte
         raise VolunteerAdminError("Enter a full postcode, like WR1 2NN")
     if session.scalar(select(Volunteer.id).where(Volunteer.phone == phone.e164)) is not None:
         return None
+    location = locate(postcode)  # never raises: a sign-up is never lost for want of a place
     volunteer = Volunteer(
         name=data.name.strip(), phone=phone.e164, phone_valid=phone.valid,
         email=(data.email or "").strip().lower() or None, postcode=postcode,
         needs=list(dict.fromkeys(data.needs)), max_distance_km=float(data.max_distance_km),
         approval_status=ApprovalStatus.PENDING, source="signup_page", active=True,
+        **(location.columns() if location else {}),
     )
-    _locate(volunteer)
     _note(volunteer, "signed up on the public page", now)
     try:
         with session.begin_nested():
@@ -129,18 +129,3 @@ def create_signup(session: Session, data: SignupInput, now: datetime) -> Volunte
     except IntegrityError:  # the same number signed up at the same moment
         return None
     return volunteer
-
-
-def _locate(volunteer: Volunteer) -> None:
-    try:
-        from app.services.geo.postcodes import lookup_postcode
-
-        info = lookup_postcode(volunteer.postcode)
-    except Exception:  # the directory is optional data: never lose a sign-up for it
-        log.exception("postcode lookup failed for a volunteer sign-up")
-        return
-    if info is not None:
-        volunteer.district = info.district_name
-        volunteer.district_code = info.district_code
-        volunteer.latitude = info.latitude
-        volunteer.longitude = info.longitude

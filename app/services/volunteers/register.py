@@ -25,7 +25,7 @@ from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.domain.matching import DAYS
 from app.domain.phone import parse_phone
 from app.models.volunteer import Volunteer
-from app.services.geo.postcodes import lookup_postcode
+from app.services.geo.postcodes import locate
 from app.services.matching.matcher import MAX_DISTANCE_KM
 
 KNOWN_NEEDS = tuple(n.value for n in Need)
@@ -110,12 +110,10 @@ def _phone(value: Any) -> dict[str, Any]:
 
 
 def _postcode(value: Any) -> dict[str, Any]:
-    info = lookup_postcode(str(value)) if isinstance(value, str) and len(value) <= 12 else None
-    if info is None or info.latitude is None:
+    location = locate(value) if isinstance(value, str) and len(value) <= 12 else None
+    if location is None or location.point is None:  # distances need coordinates
         raise ValueError("Not a UK postcode we can locate (e.g. WR1 2NN).")
-    return {"postcode": info.postcode, "district": info.district_name,
-            "district_code": info.district_code, "latitude": info.latitude,
-            "longitude": info.longitude}
+    return {"postcode": location.postcode, **location.columns()}
 
 
 def _needs(value: Any) -> dict[str, Any]:

@@ -6,13 +6,11 @@ referred (another case answers 404, as if it did not exist) and sees no timeline
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint, abort
 
-from app.adapters.rq_queue import job_queue_for
 from app.domain.enums import Channel
 from app.domain.references import parse_reference
 from app.models.case import Case
@@ -25,8 +23,7 @@ from app.repositories.cases import (
     list_case_messages,
     list_cases,
 )
-from app.services.cases.intake import CaseDraft, CaseResult, create_case, enqueue_matching
-from app.services.messaging.outbox import enqueue_send
+from app.services.cases.intake import CaseDraft, create_case
 from app.services.staff.accounts import record_access
 from app.web.api.auth import api_user, is_staff
 from app.web.api.schemas import (
@@ -36,9 +33,7 @@ from app.web.api.schemas import (
     CasePageSchema,
     CaseSchema,
 )
-from app.web.session import db_session, runtime
-
-log = logging.getLogger(__name__)
+from app.web.session import commit_then_enqueue, db_session, runtime
 
 blp = Blueprint("api_cases", __name__, url_prefix="/api/v1",
                 description="Requests for help: list, read, refer.")
@@ -102,8 +97,7 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     draft = _draft(data, user)
     session = db_session()
     result = create_case(session, draft, settings=runtime().settings)
-    session.commit()
-    _after_commit(result)
+    commit_then_enqueue(session, result.message_ids, [result.case])
     case = result.case
     view = CaseView(case)
     if result.joined and not is_staff(user) and case.referred_by_user_id != user.id:
@@ -121,18 +115,6 @@ def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     return CaseDraft(channel=channel, referred_by_user_id=user.id,
                      referrer_organisation=organisation,
                      staff_user_id=user.id if staff else None, **data)
-
-
-def _after_commit(result: CaseResult) -> None:
-    """Enqueue the work the committed case needs; a failure leaves it to the sweeper."""
-    try:
-        queue = job_queue_for(runtime())
-        enqueue_send(queue, result.message_ids)
-        enqueue_matching(db_session(), queue, result.case)
-    except Exception as exc:  # Redis unreachable at connect: the case is already committed
-        db_session().rollback()
-        log.warning("case %s: follow-up work not enqueued (%s); left for the sweeper",
-                    result.case.reference, type(exc).__name__)
 
 
 class CaseView:

@@ -8,7 +8,6 @@ Viewing the page and revealing the phone number write access-log rows.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC
 from zoneinfo import ZoneInfo
@@ -45,9 +44,7 @@ from app.web.console.forms import (
     RecodeForm,
     SignpostForm,
 )
-from app.web.session import db_session, runtime
-
-log = logging.getLogger(__name__)
+from app.web.session import commit_then_enqueue, db_session
 
 
 def _case_or_404(reference: str) -> Case:
@@ -126,22 +123,9 @@ def _act(reference: str, form: FlaskForm, form_key: str,
         flash(str(exc), "error")
         return redirect(url_for("console.case_page", reference=case.reference))
     log_access(f"case_{form_key.removesuffix('_form')}", case_id=case.id, target=case.reference)
-    db_session().commit()
-    if result.message_ids:
-        _enqueue(result.message_ids)
+    commit_then_enqueue(db_session(), result.message_ids)
     flash(result.summary, "success")
     return redirect(url_for("console.case_page", reference=case.reference))
-
-
-def _enqueue(message_ids: list[int]) -> None:
-    """After commit; a failure only delays the SMS (the sweeper re-enqueues pending rows)."""
-    try:
-        from app.adapters.rq_queue import job_queue_for
-        from app.services.messaging.outbox import enqueue_send
-
-        enqueue_send(job_queue_for(runtime()), message_ids)
-    except Exception:
-        log.exception("could not enqueue %d message(s); the sweeper will", len(message_ids))
 
 
 def _uid() -> int:
@@ -162,7 +146,7 @@ def edit_case(reference: str) -> Response:
 def assign(reference: str) -> Response:
     return _act(reference, AssignForm(prefix="assign"), "assign_form", lambda c, f:
                 case_actions.assign_volunteer(db_session(), c, _uid(), f.volunteer_id.data,
-                                              utcnow(), runtime().settings.offer_timeout_seconds))
+                                              utcnow()))
 
 
 @bp.post("/cases/<reference>/signpost")

@@ -19,6 +19,7 @@ from app.models.directory import DirectoryService
 from app.services.directory import entries as svc
 from app.services.directory.hsds_export import export_document, validate_services
 from app.services.directory.pdf import build_directory_pdf
+from app.services.geo.postcodes import locate
 from app.web.console.access import log_access, roles_required
 from app.web.console.blueprint import bp
 from app.web.console.directory_forms import DirectorySearchForm, ServiceForm
@@ -35,8 +36,8 @@ def directory() -> str:
     today, months = utcnow().date(), runtime().settings.directory_review_months
     origin, problem = None, None
     if form.validate() and form.postcode.data:
-        _district, origin = svc.lookup_point(normalise_postcode(form.postcode.data) or
-                                             form.postcode.data)
+        location = locate(form.postcode.data)
+        origin = location.point if location else None
         if origin is None:
             problem = "We could not find that postcode, so distances are not shown."
     hits = svc.search_services(
@@ -52,7 +53,7 @@ def _can_edit() -> bool:
 
 
 def _input(form: ServiceForm) -> svc.ServiceInput:
-    district, point = svc.lookup_point(form.postcode.data) if form.postcode.data else (None, None)
+    location = locate(form.postcode.data)
     return svc.ServiceInput(
         organisation_name=form.organisation_name.data.strip(), name=form.name.data.strip(),
         description=(form.description.data or "").strip(), needs=tuple(form.needs.data or ()),
@@ -63,8 +64,10 @@ def _input(form: ServiceForm) -> svc.ServiceInput:
         status=form.status.data, address_1=form.address_1.data or None,
         city=form.city.data or None,
         postcode=(normalise_postcode(form.postcode.data) or form.postcode.data or None),
-        district=district, latitude=point[0] if point else None,
-        longitude=point[1] if point else None, last_reviewed_on=form.last_reviewed_on.data)
+        district=location.district_name if location else None,
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        last_reviewed_on=form.last_reviewed_on.data)
 
 
 def _save(form: ServiceForm, service: DirectoryService | None) -> BaseResponse | None:

@@ -17,11 +17,11 @@ from flask_login import current_user
 from app.domain.enums import Channel
 from app.domain.postcode import normalise_postcode, outcode_of
 from app.models.base import utcnow
+from app.services.cases.intake import CaseDraft, create_case
 from app.web.console.access import STAFF_ROLES, log_access, roles_required
 from app.web.console.blueprint import bp
-from app.web.console.cases import _enqueue
 from app.web.console.forms import NewCaseForm
-from app.web.session import db_session, runtime
+from app.web.session import commit_then_enqueue, db_session, runtime
 
 
 def _validate_extra(form: NewCaseForm, is_partner: bool) -> bool:
@@ -43,8 +43,6 @@ def _validate_extra(form: NewCaseForm, is_partner: bool) -> bool:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES, "partner")
 def new_case():
-    from app.services.cases.intake import CaseDraft, create_case
-
     is_partner = current_user.role == "partner"
     form = NewCaseForm()
     if is_partner and not form.is_submitted():
@@ -67,22 +65,9 @@ def new_case():
         )
         result = create_case(session, draft, settings=runtime().settings, now=utcnow())
         log_access("create_case", case_id=result.case.id, target=result.case.reference)
-        session.commit()
-        _enqueue(result.message_ids)
-        _enqueue_matching(result.case)
+        commit_then_enqueue(session, result.message_ids, [result.case])
         flash(f"{'Added to the open case' if result.joined else 'Case created'}: "
               f"{result.case.reference}.", "success")
         return redirect(url_for("console.case_page", reference=result.case.reference))
     status = 400 if form.errors else 200
     return render_template("console/new_case.html", form=form, is_partner=is_partner), status
-
-
-def _enqueue_matching(case) -> None:
-    """After commit; the sweeper re-enqueues a case still flagged if this fails."""
-    try:
-        from app.adapters.rq_queue import job_queue_for
-        from app.services.cases.intake import enqueue_matching
-
-        enqueue_matching(db_session(), job_queue_for(runtime()), case)
-    except Exception:  # Redis down: the case is committed and flagged needs_matching
-        db_session().rollback()

@@ -16,9 +16,9 @@ from app.adapters.twilio import twiml
 from app.models.base import utcnow
 from app.services.conversations import state as conv
 from app.services.conversations.sms import handle_sms
-from app.web.session import db_session, runtime
+from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
-from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response
+from app.web.webhooks.follow_up import twiml_response
 
 KIND = "sms"
 
@@ -54,6 +54,5 @@ def _process(sid: str, form) -> Response:
     body = twiml.sms(outcome.messages)
     if claimed is not None:
         claimed.response_body = body
-    session.commit()
-    enqueue_follow_ups(session, outcome)
+    commit_then_enqueue(session, outcome.message_ids, outcome.cases_to_match)
     return twiml_response(body)

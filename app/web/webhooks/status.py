@@ -12,12 +12,10 @@ import logging
 from flask import Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
 from app.services.conversations.calls import record_call_status
 from app.services.delivery import status as delivery_status
-from app.services.messaging.outbox import enqueue_send
-from app.web.session import db_session, runtime
+from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
 
 log = logging.getLogger(__name__)
@@ -39,9 +37,7 @@ def status_callback() -> Response:
         return Response(f"Bad request: {exc}\n", status=400, mimetype="text/plain")
     session = db_session()
     message_ids = delivery_status.apply_message_callback(session, callback, utcnow())
-    session.commit()
-    if message_ids:
-        enqueue_send(job_queue_for(runtime()), message_ids)
+    commit_then_enqueue(session, message_ids)
     return _empty_twiml()
 
 
@@ -63,7 +59,5 @@ def _call_status() -> Response:
         now=utcnow(),
         flows_dir=runtime().settings.flows_dir,
     )
-    session.commit()
-    if message_ids:
-        enqueue_send(job_queue_for(runtime()), message_ids)
+    commit_then_enqueue(session, message_ids)
     return _empty_twiml()

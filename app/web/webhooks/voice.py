@@ -29,9 +29,9 @@ from app.services.conversations.voice import (
     start_call,
     step_call,
 )
-from app.web.session import db_session, runtime
+from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
-from app.web.webhooks.follow_up import enqueue_follow_ups, twiml_response
+from app.web.webhooks.follow_up import twiml_response
 
 KIND = "voice"
 STEP_URL = "/twilio/voice/step"
@@ -64,8 +64,7 @@ def _once(key: str, work: Callable[[], VoiceReply]) -> Response:
             reply = work()
             body = render(reply)
             claimed.response_body = body
-            session.commit()
-            enqueue_follow_ups(session, reply.outcome)
+            commit_then_enqueue(session, reply.outcome.message_ids, reply.outcome.cases_to_match)
             return twiml_response(body)
         except IntegrityError:
             session.rollback()
