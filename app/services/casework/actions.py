@@ -156,7 +156,7 @@ def _offer(session: Session, case: Case, volunteer: Volunteer, now: datetime,
     body = (f"Here2Help: can you help with {need} near {where}? Reply YES {case.reference} "
             f"to accept or NO {case.reference} to decline within {max(timeout // 60, 1)} min.")
     message = queue_sms(session, to_phone=volunteer.phone, body=body, purpose="offer",
-                        idempotency_key=f"offer:{offer.id}", case_id=case.id,
+                        idempotency_key=f"offer:{offer.id}", now=now, case_id=case.id,
                         volunteer_id=volunteer.id, offer_id=offer.id)
     case.status = CaseStatus.OFFERED
     case.offer_attempts = (case.offer_attempts or 0) + 1
@@ -173,8 +173,8 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
         raise ActionError("That directory service does not exist.")
     body = _signpost_text(case, service)
     message = queue_sms(session, to_phone=case.phone, body=body, purpose="signpost",
-                        idempotency_key=f"signpost:{case.id}:{service.id}", case_id=case.id,
-                        resident_id=case.resident_id)
+                        idempotency_key=f"signpost:{case.id}:{service.id}", now=now,
+                        case_id=case.id, resident_id=case.resident_id)
     case.directory_service_id = service.id
     case.status = CaseStatus.SIGNPOSTED
     record(session, case, "signposted", f"Signposted to {service.name}", user_id,

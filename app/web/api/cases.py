@@ -15,6 +15,7 @@ from flask_smorest import Blueprint, abort
 from app.adapters.rq_queue import job_queue_for
 from app.domain.enums import Channel
 from app.domain.references import parse_reference
+from app.models.base import utcnow
 from app.models.case import Case
 from app.models.staff import StaffUser
 from app.repositories.cases import (
@@ -101,7 +102,7 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     user = api_user()
     draft = _draft(data, user)
     session = db_session()
-    result = create_case(session, draft, settings=runtime().settings)
+    result = create_case(session, draft, settings=runtime().settings, now=utcnow())
     session.commit()
     _after_commit(result)
     case = result.case
@@ -128,7 +129,7 @@ def _after_commit(result: CaseResult) -> None:
     try:
         queue = job_queue_for(runtime())
         enqueue_send(queue, result.message_ids)
-        enqueue_matching(db_session(), queue, result.case)
+        enqueue_matching(db_session(), queue, result.case, utcnow())
     except Exception as exc:  # Redis unreachable at connect: the case is already committed
         db_session().rollback()
         log.warning("case %s: follow-up work not enqueued (%s); left for the sweeper",

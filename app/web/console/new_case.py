@@ -83,6 +83,6 @@ def _enqueue_matching(case) -> None:
         from app.adapters.rq_queue import job_queue_for
         from app.services.cases.intake import enqueue_matching
 
-        enqueue_matching(db_session(), job_queue_for(runtime()), case)
+        enqueue_matching(db_session(), job_queue_for(runtime()), case, utcnow())
     except Exception:  # Redis down: the case is committed and flagged needs_matching
         db_session().rollback()

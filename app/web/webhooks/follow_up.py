@@ -12,6 +12,7 @@ from flask import Response
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
+from app.models.base import utcnow
 from app.services.cases.intake import enqueue_matching
 from app.services.conversations.state import Outcome
 from app.services.messaging.outbox import enqueue_send
@@ -32,7 +33,7 @@ def enqueue_follow_ups(session: Session, outcome: Outcome) -> None:
         if outcome.message_ids:
             enqueue_send(queue, outcome.message_ids)
         for case in outcome.cases_to_match:
-            enqueue_matching(session, queue, case)
+            enqueue_matching(session, queue, case, utcnow())
     except Exception as exc:  # Redis down or unreachable: the sweeper re-enqueues
         session.rollback()
         log.warning("follow-up work not enqueued (%s); left for the sweeper", type(exc).__name__)
