@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.models.base import utcnow
@@ -13,6 +14,8 @@ from app.models.staff import AccessLogEntry
 from app.models.volunteer import Offer, Volunteer
 from app.services.casework.worklist import QueueFilters, load_queue
 from tests.console.conftest import csrf_from, login, minutes_ago, post_form
+
+pytestmark = pytest.mark.clock
 
 
 def test_queue_order_safeguarding_urgent_overdue_oldest(db_session, make_case):

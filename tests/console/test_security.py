@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import pytest
 from sqlalchemy import select
 
 from app import create_app
@@ -118,6 +119,7 @@ def test_login_rotates_session_and_logs(client, make_user, db_session):
         AccessLogEntry.user_id == user.id, AccessLogEntry.action == "login")) is not None
 
 
+@pytest.mark.clock
 def test_idle_time_out_signs_out(client, make_user, settings):
     login(client, make_user().email)
     assert client.get("/queue").status_code == 200
@@ -128,6 +130,7 @@ def test_idle_time_out_signs_out(client, make_user, settings):
     assert client.get("/queue").status_code == 302
 
 
+@pytest.mark.clock
 def test_absolute_time_out_signs_out(client, make_user, settings):
     login(client, make_user().email)
     with client.session_transaction() as sess:
@@ -135,6 +138,7 @@ def test_absolute_time_out_signs_out(client, make_user, settings):
     assert client.get("/queue").status_code == 302
 
 
+@pytest.mark.clock
 def test_auto_refresh_does_not_keep_a_session_alive(client, make_user):
     login(client, make_user().email)
     with client.session_transaction() as sess:

@@ -42,6 +42,7 @@ def test_whole_flow_by_sms_ends_in_a_case(send_sms, db_session, language):
         assert len(reply) == 1 and count_segments(reply[0]).segments <= 2, reply
 
 
+@pytest.mark.clock
 def test_a_conversation_expires_after_inactivity(send_sms, db_session, settings):
     send_sms(PHONE, "hi")
     send_sms(PHONE, "1")

@@ -19,6 +19,8 @@ from app.services.directory.entries import (
     update_service,
 )
 
+pytestmark = pytest.mark.clock
+
 TODAY = date(2026, 11, 23)
 
 
@@ -91,7 +93,6 @@ def test_update_keeps_id_and_rejects_bad_input(db_session, directory):
         update_service(db_session, 999999, data)
 
 
-@pytest.mark.clock
 def test_demo_directory_is_idempotent_and_marked(db_session):
     today = utcnow().date()
     first = seed_demo_directory(db_session, today)

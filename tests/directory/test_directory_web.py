@@ -13,6 +13,8 @@ from app.models.directory import DirectoryService
 from app.services.directory.hsds_export import validate_services
 from tests.directory.console_login import csrf_token, login
 
+pytestmark = pytest.mark.clock
+
 FORM = {"name": "Evesham Lunch Club", "organisation_name": "Evesham Friends",
         "description": "Hot lunch on Tuesdays", "needs": ["food", "befriending"],
         "districts": "Wychavon, Worcester", "phone": "01632 960123",

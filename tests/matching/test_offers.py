@@ -22,6 +22,8 @@ from app.services.matching.matcher import (
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from tests.matching.conftest import NOW
 
+pytestmark = pytest.mark.clock
+
 POLICY = MatchingPolicy(offer_timeout_seconds=600, max_offer_attempts=3)
 
 

@@ -19,6 +19,8 @@ from app.services.volunteers.dbs_reminders import WINDOW_DAYS, send_dbs_reminder
 from app.services.volunteers.demo import seed_demo_volunteers
 from tests.matching.conftest import NOW
 
+pytestmark = pytest.mark.clock
+
 POLICY = MatchingPolicy(offer_timeout_seconds=600)
 
 
@@ -109,7 +111,6 @@ def test_no_coordinator_on_duty_marks_nothing(db_session, make_volunteer) -> Non
     assert soon.dbs_reminder_sent_for is None
 
 
-@pytest.mark.clock
 def test_demo_volunteers_are_idempotent_and_marked(db_session) -> None:
     today = utcnow().date()
     added = seed_demo_volunteers(db_session, today)

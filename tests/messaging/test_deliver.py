@@ -18,6 +18,8 @@ from app.services.messaging.outbox import queue_sms
 from app.services.messaging.sending import deliver
 from tests.messaging.conftest import VOLUNTEER_PHONE
 
+pytestmark = pytest.mark.clock
+
 
 def _queue(db_session, key: str = "k1", body: str = "Can you help? Reply YES or NO") -> int:
     message = queue_sms(

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -75,7 +74,7 @@ def live_server(test_env: dict[str, str], live_database_url: str, redis_url: str
     runtime = Runtime.build(settings)
     runtime.use_redis(Redis.from_url(redis_url))
     app = create_app(runtime=runtime)
-    server = make_server("127.0.0.1", 0, _cookies_on_the_real_clock(app), threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -84,41 +83,6 @@ def live_server(test_env: dict[str, str], live_database_url: str, redis_url: str
         server.shutdown()
         thread.join(timeout=10)
         runtime.engine.dispose()
-
-
-def _cookies_on_the_real_clock(app):
-    """The app as chromium should see it when the clock is moved (tests/plugins/clock.py).
-
-    The server runs on the moved clock but chromium's cookie jar on the real one, so a session
-    cookie expiring 10 hours after a moved "now" in the past would be thrown away at once.
-    Shifting each Set-Cookie `Expires` by the offset keeps the cookie's lifetime as the app
-    meant it; with the clock not moved the app is served as it is.
-    """
-    from email.utils import format_datetime, parsedate_to_datetime
-
-    from tests.plugins.clock import clock_offset
-
-    offset = clock_offset()
-    if not offset:
-        return app
-    expires = re.compile(r"(?i)(;\s*expires=)([^;]+)")
-
-    def shift(match: re.Match[str]) -> str:
-        try:
-            moved = parsedate_to_datetime(match.group(2))
-        except (TypeError, ValueError):
-            return match.group(0)
-        return match.group(1) + format_datetime(moved - offset, usegmt=True)
-
-    def wsgi(environ, start_response):
-        def start(status, headers, exc_info=None):
-            headers = [(name, expires.sub(shift, value) if name.lower() == "set-cookie" else value)
-                       for name, value in headers]
-            return start_response(status, headers, exc_info)
-
-        return app(environ, start)
-
-    return wsgi
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,11 @@
 The date and time are UK local time (Europe/London), as the help line lives by it; a date alone
 means 12:00. From configure time to the end of the run, time-machine moves every reading of the
 wall clock in this process (all threads, so the browser tests' live server too) to that moment
-and lets it tick on; `time.monotonic` and server-side clocks (PostgreSQL `now()`, Redis TTLs,
-chromium) are not moved. Sub-processes started by a test run on the real clock, which is why only
-in-process tests carry the `clock` marker that CI's moved-clock pass selects.
+and lets it tick on. Not moved: `time.monotonic`, PostgreSQL's `now()` and SQLite's
+CURRENT_TIMESTAMP (the app stamps rows itself), Redis TTLs (relative anyway), sub-processes
+(so tests that start real processes do not carry the marker), and chromium, which needs
+nothing: it takes a cookie's lifetime as Expires minus the response's Date header, and the
+live server writes both on the moved clock.
 
 Date-sensitive tests carry `@pytest.mark.clock`. They must pass on any day: give services a
 fixed `now`, or read the (possibly moved) clock through `app.models.base.utcnow`.
@@ -14,8 +16,7 @@ fixed `now`, or read the (possibly moved) clock through `app.models.base.utcnow`
 from __future__ import annotations
 
 import os
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +25,6 @@ ENV_VAR = "H2H_TEST_CLOCK"
 UK = ZoneInfo("Europe/London")
 _travel = None  # the active time_machine.travel, while the clock is moved
 _moved_to: datetime | None = None  # where it was moved to (UTC)
-_started_real: datetime | None = None  # the real time when it was moved
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,23 +52,22 @@ def parse_clock_date(text: str) -> datetime:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _travel, _moved_to, _started_real
+    global _travel, _moved_to
     text = config.getoption("--clock-date")
     if not text:
         return
     import time_machine
 
     _moved_to = parse_clock_date(text)
-    _started_real = datetime.fromtimestamp(time.time(), UTC)
     _travel = time_machine.travel(_moved_to, tick=True)
     _travel.start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    global _travel, _moved_to, _started_real
+    global _travel, _moved_to
     if _travel is not None:
         _travel.stop()
-    _travel = _moved_to = _started_real = None
+    _travel = _moved_to = None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -78,9 +77,3 @@ def pytest_report_header(config: pytest.Config) -> str | None:
             f"({_moved_to:%Y-%m-%dT%H:%MZ}), ticking")
 
 
-def clock_offset() -> timedelta:
-    """How far the moved clock is ahead of the real one (zero when it is not moved): what a
-    time sent to something on the real clock (chromium's cookie jar) must be shifted back by."""
-    if _moved_to is None or _started_real is None:
-        return timedelta(0)
-    return _moved_to - _started_real

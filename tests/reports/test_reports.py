@@ -18,6 +18,8 @@ from app.services.reports.catalogue import (
     terms,
 )
 
+pytestmark = pytest.mark.clock
+
 JAN_FEB = Period(date(2026, 1, 1), date(2026, 2, 28))
 TODAY = date(2026, 3, 15)
 

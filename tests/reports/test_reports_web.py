@@ -13,6 +13,8 @@ from app.services.reports.files import csv_cell, table_csv
 from app.services.staff.accounts import create_api_token
 from tests.directory.console_login import login
 
+pytestmark = pytest.mark.clock
+
 QUERY = "from=2026-01-01&to=2026-02-28"
 
 
