@@ -26,13 +26,35 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
         # (the recipe in SQLAlchemy's "Serializable isolation / Savepoints" notes for pysqlite).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     connect_args = {
         "connect_timeout": 5,
         "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
     }
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+#: Execution option that `begin_write` sets: the transaction will write, so lock first.
+WRITE_INTENT = "here2help_write_intent"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer, before its first read.
+
+    SQLite in WAL mode lets a transaction read from a snapshot and only asks for the write lock
+    at its first write; if another process committed in between, that upgrade fails at once with
+    "database is locked" (busy_timeout does not apply: waiting could not help the old snapshot).
+    `BEGIN IMMEDIATE` takes the write lock up front and waits on busy_timeout like any writer,
+    so read-then-write work (the sweeper, jobs) cannot fail that way. PostgreSQL needs nothing:
+    the option is ignored there. Call it at the start of each transaction (after a commit too).
+    """
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
+def _sqlite_begin(conn: Any) -> None:
+    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

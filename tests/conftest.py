@@ -25,6 +25,7 @@ from app.runtime import Runtime
 from app.settings import Settings, load_settings
 
 pytest_plugins = [
+    "tests.plugins.clock",
     "tests.plugins.twilio_webhooks",
     "tests.plugins.fake_twilio",
     "tests.plugins.redis_server",

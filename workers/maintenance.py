@@ -7,6 +7,7 @@ enqueues at most some no-op jobs (every job they trigger re-checks the database 
 from __future__ import annotations
 
 from app.adapters.rq_queue import job_queue_for
+from app.db import begin_write
 from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
 from app.services.matching.matcher import policy_from_settings
@@ -26,6 +27,7 @@ def sweep() -> dict[str, int]:
     now = utcnow()
     stamp = f"{now:%Y%m%d%H%M%S}"
     with runtime.session_factory() as session:
+        begin_write(session)
         expired = sweeper.expire_overdue_offers(session, now,
                                                 policy_from_settings(runtime.settings))
         cases = sweeper.stale_matching_cases(session, now)
@@ -34,6 +36,7 @@ def sweep() -> dict[str, int]:
             queue=MATCH_CASE.queue)]
         sweeper.mark_cases_enqueued(session, queued_cases, now)
         session.commit()
+        begin_write(session)
         messages = sweeper.lost_messages(session, now)
         queued_messages = [message_id for message_id in messages if queue.enqueue(
             SEND_MESSAGE.func, message_id, job_id=f"send-message-{message_id}-sweep-{stamp}",
@@ -54,6 +57,7 @@ def dbs_expiry_reminders() -> int:
     """Text on-duty coordinators the volunteers whose DBS expires within 30 days (once each)."""
     runtime = get_runtime()
     with runtime.session_factory() as session:
+        begin_write(session)
         result = send_dbs_reminders(session, utcnow())
         session.commit()
         if result.message_ids:

@@ -17,6 +17,7 @@ import math
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
+from app.db import begin_write
 from app.jobs import EXPIRE_OFFER
 from app.models.base import utcnow
 from app.models.volunteer import Offer
@@ -35,6 +36,7 @@ def match_case(case_id: int) -> str:
     runtime = get_runtime()
     policy = policy_from_settings(runtime.settings)
     with runtime.session_factory() as session:
+        begin_write(session)
         case = lock_case(session, case_id)
         if case is None:
             return "missing"
@@ -54,6 +56,7 @@ def expire_offer(offer_id: int) -> str:
     policy = policy_from_settings(runtime.settings)
     now = utcnow()
     with runtime.session_factory() as session:
+        begin_write(session)
         offer = session.get(Offer, offer_id)
         if offer is not None and offer.expires_at is not None and offer.expires_at > now:
             remaining = math.ceil((offer.expires_at - now).total_seconds())

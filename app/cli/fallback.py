@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.adapters.rq_queue import job_queue_for
 from app.cli.common import CliError, runtime_or_exit
+from app.models.base import utcnow
 from app.services.fallback.replay import replay_journal
 
 
@@ -30,7 +31,7 @@ def replay() -> None:
     except OperationalError as exc:
         raise CliError(f"cannot reach the database, nothing replayed: {_first_line(exc)}") from None
     summary = replay_journal(runtime.session_factory, directory, settings=runtime.settings,
-                             job_queue=job_queue_for(runtime))
+                             job_queue=job_queue_for(runtime), now=utcnow())
     click.echo(summary.line())
     for name, reason in summary.failed:
         click.echo(f"failed: {name}: {reason}", err=True)

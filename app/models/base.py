@@ -17,6 +17,12 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
+    """The service's one reading of the clock: now, timezone-aware, in UTC.
+
+    Only the edges call it (Flask views, CLI commands, rq jobs, and column defaults as a last
+    resort); they hand the result to services as `now`, so a service does the same thing for
+    the same input on any day, and a test can move every reading at once with time-machine.
+    """
     return datetime.now(UTC)
 
 

@@ -10,6 +10,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
+from app.models.base import utcnow
 from app.models.case import Case
 from app.runtime import Runtime
 from app.services.cases.intake import enqueue_matching
@@ -45,7 +46,7 @@ def commit_then_enqueue(session: Session, message_ids: Iterable[int] = (),
         if message_ids:
             enqueue_send(queue, message_ids)
         for case in cases_to_match:
-            enqueue_matching(session, queue, case)
+            enqueue_matching(session, queue, case, utcnow())
     except Exception as exc:  # the work is committed; the sweeper picks it up
         session.rollback()
         log.warning("follow-up work not enqueued (%s); left for the sweeper", type(exc).__name__)

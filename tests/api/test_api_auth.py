@@ -56,7 +56,7 @@ def test_every_api_route_refuses_a_missing_or_bad_token(client, header):
 def test_a_revoked_token_is_refused(client, handler, db_session):
     assert client.get("/api/v1/cases", headers=handler.headers).status_code == 200
     token = db_session.query(ApiToken).filter_by(user_id=handler.user.id).one()
-    staff.revoke_token(db_session, token.id)
+    staff.revoke_token(db_session, token.id, utcnow())
     assert client.get("/api/v1/cases", headers=handler.headers).status_code == 401
 
 

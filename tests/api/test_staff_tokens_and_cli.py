@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
 from app.models.staff import ApiToken, StaffUser
 from app.services.staff import accounts as staff
 from app.services.staff.passwords import verify_password
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 PASSWORD = "correct horse battery staple"
 
@@ -45,10 +48,10 @@ def test_token_round_trip(db_session):
     assert raw.startswith("h2h_") and len(raw) >= 40
     stored = db_session.query(ApiToken).one()
     assert stored.token_hash == staff.hash_token(raw) and stored.prefix == raw[:12]
-    assert staff.authenticate_token(db_session, raw).email == "t@example.org"
-    assert staff.authenticate_token(db_session, raw + "x") is None
-    assert staff.authenticate_token(db_session, raw[:-1]) is None
-    assert staff.authenticate_token(db_session, None) is None
+    assert staff.authenticate_token(db_session, raw, NOW).email == "t@example.org"
+    assert staff.authenticate_token(db_session, raw + "x", NOW) is None
+    assert staff.authenticate_token(db_session, raw[:-1], NOW) is None
+    assert staff.authenticate_token(db_session, None, NOW) is None
     with pytest.raises(staff.UnknownUser):
         staff.create_api_token(db_session, "nobody@example.org")
 

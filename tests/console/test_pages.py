@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.models.base import utcnow
@@ -14,6 +15,8 @@ from app.models.volunteer import Offer, Volunteer
 from app.services.casework.worklist import QueueFilters, load_queue
 from tests.console.conftest import minutes_ago
 from tests.signin import csrf_from, login, post_form
+
+pytestmark = pytest.mark.clock
 
 
 def test_queue_order_safeguarding_urgent_overdue_oldest(db_session, make_case):

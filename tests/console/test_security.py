@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import pytest
 from sqlalchemy import select
 
 from app import create_app
@@ -119,6 +120,7 @@ def test_login_rotates_session_and_logs(client, make_user, db_session):
         AccessLogEntry.user_id == user.id, AccessLogEntry.action == "login")) is not None
 
 
+@pytest.mark.clock
 def test_idle_time_out_signs_out(client, make_user, settings):
     login(client, make_user().email)
     assert client.get("/queue").status_code == 200
@@ -129,6 +131,7 @@ def test_idle_time_out_signs_out(client, make_user, settings):
     assert client.get("/queue").status_code == 302
 
 
+@pytest.mark.clock
 def test_absolute_time_out_signs_out(client, make_user, settings):
     login(client, make_user().email)
     with client.session_transaction() as sess:
@@ -136,6 +139,7 @@ def test_absolute_time_out_signs_out(client, make_user, settings):
     assert client.get("/queue").status_code == 302
 
 
+@pytest.mark.clock
 def test_auto_refresh_does_not_keep_a_session_alive(client, make_user):
     login(client, make_user().email)
     with client.session_transaction() as sess:

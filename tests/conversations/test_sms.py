@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.sms_segments import count_segments
+from app.models.base import utcnow
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.message import Message
@@ -41,6 +42,7 @@ def test_whole_flow_by_sms_ends_in_a_case(send_sms, db_session, language):
         assert len(reply) == 1 and count_segments(reply[0]).segments <= 2, reply
 
 
+@pytest.mark.clock
 def test_a_conversation_expires_after_inactivity(send_sms, db_session, settings):
     send_sms(PHONE, "hi")
     send_sms(PHONE, "1")
@@ -101,7 +103,7 @@ def test_stop_then_no_outbound_message_is_sent(send_sms, db_session):
     from app.services.messaging.outbox import queue_sms
 
     message = queue_sms(db_session, to_phone=E164, body="An offer", purpose="test",
-                        idempotency_key="after-stop")
+                        idempotency_key="after-stop", now=utcnow())
     assert message.status == "suppressed"
     assert "get our texts again" in send_sms(PHONE, "START")[0]
     db_session.refresh(resident)

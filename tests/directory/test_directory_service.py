@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app.models.base import utcnow
 from app.services.directory.demo import seed_demo_directory
 from app.services.directory.entries import (
     DirectoryError,
@@ -17,6 +18,8 @@ from app.services.directory.entries import (
     search_services,
     update_service,
 )
+
+pytestmark = pytest.mark.clock
 
 TODAY = date(2026, 11, 23)
 
@@ -91,8 +94,13 @@ def test_update_keeps_id_and_rejects_bad_input(db_session, directory):
 
 
 def test_demo_directory_is_idempotent_and_marked(db_session):
-    first = seed_demo_directory(db_session)
+    today = utcnow().date()
+    first = seed_demo_directory(db_session, today)
     assert first == 10
-    assert seed_demo_directory(db_session) == 0
-    hits = search_services(db_session, today=TODAY)
+    assert seed_demo_directory(db_session, today) == 0
+    hits = search_services(db_session, today=today)
     assert all(h.service.is_demo and "(demo)" in h.service.name for h in hits)
+    # Review dates count back from the day of loading: the same entries are due on any day.
+    assert sorted(h.service.name for h in hits if h.needs_review) == [
+        "Adult Social Care Front Door (demo)", "Kidderminster Meals on Wheels (demo)",
+        "Malvern Wellbeing Walks (demo)", "Telephone Friends (demo)"]

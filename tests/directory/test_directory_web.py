@@ -15,6 +15,8 @@ from app.services.geo.postcodes import Location
 from app.web.console import directory as directory_views
 from tests.signin import csrf_from, sign_in_as
 
+pytestmark = pytest.mark.clock
+
 FORM = {"name": "Evesham Lunch Club", "organisation_name": "Evesham Friends",
         "description": "Hot lunch on Tuesdays", "needs": ["food", "befriending"],
         "districts": "Wychavon, Worcester", "phone": "01632 960123",

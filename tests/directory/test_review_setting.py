@@ -6,6 +6,8 @@ import pytest
 
 from app.settings import ConfigError, load_settings
 
+pytestmark = pytest.mark.clock
+
 
 def _env(tmp_path, **extra: str) -> dict[str, str]:
     return {"HERE2HELP_INSTANCE": str(tmp_path), "SECRET_KEY": "x", **extra}

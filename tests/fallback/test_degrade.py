@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from app.models.base import utcnow
 from app.models.message import Call, Message
 from app.services.fallback.journal import pending_files, read_entry
 from app.services.fallback.replay import replay_journal
@@ -43,7 +44,7 @@ def test_sms_and_voice_with_the_database_down_are_journaled_and_advised(
 
     live = dataclasses.replace(settings, instance_path=down_settings.instance_path)
     summary = replay_journal(session_factory, live.fallback_journal_dir, settings=live,
-                             job_queue=None)
+                             job_queue=None, now=utcnow())
     assert (summary.sms, summary.calls, summary.failed) == (1, 1, [])
     assert db_session.scalar(select(Message.body).where(
         Message.twilio_sid == text["MessageSid"])) == text["Body"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.enums import CaseStatus, MessageDirection
+from app.models.base import utcnow
 from app.models.case import Case
 from app.models.conversation import ProcessedWebhook
 from app.models.message import Call, Message
@@ -84,7 +85,7 @@ def test_database_down_then_replay_loses_nothing_and_duplicates_nothing(
     queue = RecordingQueue()
 
     summary = replay_journal(session_factory, live_settings.fallback_journal_dir,
-                             settings=live_settings, job_queue=queue)
+                             settings=live_settings, job_queue=queue, now=utcnow())
 
     assert summary.failed == []
     assert (summary.sms, summary.calls, summary.voicemails) == (50, 3, 1)
@@ -115,7 +116,8 @@ def test_database_down_then_replay_loses_nothing_and_duplicates_nothing(
     assert list(fallback_journal.pending_files(journal)) == []
     assert len(list((journal / "replayed").glob("*.json"))) == 54
 
-    again = replay_journal(session_factory, journal, settings=live_settings, job_queue=queue)
+    again = replay_journal(session_factory, journal, settings=live_settings, job_queue=queue,
+                           now=utcnow())
     assert again.line() == "replayed 0 entries: 0 SMS, 0 calls; 0 failed"
     assert len(inbound_sids(db_session)) == 50
 
@@ -126,10 +128,11 @@ def test_replayed_file_put_back_is_skipped_by_its_claim(
     params = sms_params(1)
     fallback_post(params)
     journal = live_settings.fallback_journal_dir
-    replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    replay_journal(session_factory, journal, settings=live_settings, job_queue=None, now=utcnow())
     [done] = (journal / "replayed").glob("*.json")
     done.rename(journal / done.name)  # as if the move had not happened
-    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                             now=utcnow())
     assert (summary.sms, summary.already) == (0, 1)
     assert inbound_sids(db_session) == [params["MessageSid"]]
 
@@ -145,11 +148,13 @@ def test_crash_after_commit_before_move_then_rerun_loads_nothing_twice(
     # Entry 4 is committed, its file not yet moved.
     monkeypatch.setattr(fallback_replay, "move_to", _crashing(real_move, before_call=4))
     with pytest.raises(Crash):
-        replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+        replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                       now=utcnow())
     assert len(inbound_sids(db_session)) == 4
     monkeypatch.setattr(fallback_replay, "move_to", real_move)
 
-    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                             now=utcnow())
     assert (summary.sms, summary.already, summary.failed) == (2, 1, [])
     assert sorted(inbound_sids(db_session)) == sorted(p["MessageSid"] for p in texts)
 
@@ -165,12 +170,14 @@ def test_crash_before_commit_rolls_the_entry_back_and_rerun_loads_it_once(
     # Inside the transaction: the second entry's rows must vanish.
     monkeypatch.setattr(fallback_replay, "handle_sms", _crashing(real, after_call=2))
     with pytest.raises(Crash):
-        replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+        replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                       now=utcnow())
     assert len(inbound_sids(db_session)) == 1
     assert count(db_session, ProcessedWebhook, ProcessedWebhook.kind == "fallback") == 1
     monkeypatch.setattr(fallback_replay, "handle_sms", real)
 
-    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                             now=utcnow())
     assert (summary.sms, summary.failed) == (3, [])
     assert sorted(inbound_sids(db_session)) == sorted(p["MessageSid"] for p in texts)
 
@@ -185,7 +192,7 @@ def test_sms_the_primary_already_stored_is_not_loaded_again(
     db_session.commit()
     fallback_post(params)
     summary = replay_journal(session_factory, live_settings.fallback_journal_dir,
-                             settings=live_settings, job_queue=None)
+                             settings=live_settings, job_queue=None, now=utcnow())
     assert (summary.sms, summary.already) == (0, 1)
     assert inbound_sids(db_session) == [params["MessageSid"]]
 
@@ -197,9 +204,10 @@ def test_voicemail_replayed_before_its_call_entry_still_one_case(
     fallback_post({**params, "RecordingUrl": "https://api.twilio.com/rec/RE9",
                    "RecordingSid": "RE" + "9" * 32, "RecordingDuration": "20"})
     journal = live_settings.fallback_journal_dir
-    replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    replay_journal(session_factory, journal, settings=live_settings, job_queue=None, now=utcnow())
     fallback_post(params)  # the call entry turns up later (or was replayed later)
-    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                             now=utcnow())
     assert (summary.calls, summary.voicemails) == (1, 0)
     call = db_session.scalar(select(Call).where(Call.call_sid == params["CallSid"]))
     assert call.recording_url == "https://api.twilio.com/rec/RE9"
@@ -212,7 +220,7 @@ def test_withheld_caller_still_gets_a_case_without_a_number(
     params = call_params(2, From="anonymous")
     fallback_post(params)
     replay_journal(session_factory, live_settings.fallback_journal_dir, settings=live_settings,
-                   job_queue=None)
+                   job_queue=None, now=utcnow())
     call = db_session.scalar(select(Call).where(Call.call_sid == params["CallSid"]))
     case = db_session.get(Case, call.case_id)
     assert case.phone is None and case.status == CaseStatus.NEEDS_STAFF
@@ -224,9 +232,11 @@ def test_unreadable_and_unknown_entries_fail_once_and_are_set_aside(
     fallback_post({"From": "+447700900001", "Body": "no sid at all"})
     journal = live_settings.fallback_journal_dir
     (journal / "sms-SMbroken.json").write_text("{not json")
-    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    summary = replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                             now=utcnow())
     assert len(summary.failed) == 2
     assert summary.line().endswith("; 2 failed")
     assert len(list((journal / "failed").glob("*.json"))) == 2
-    again = replay_journal(session_factory, journal, settings=live_settings, job_queue=None)
+    again = replay_journal(session_factory, journal, settings=live_settings, job_queue=None,
+                           now=utcnow())
     assert again.failed == []

@@ -11,6 +11,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -36,11 +37,14 @@ class World:
 
     def volunteer(self, name: str, phone: str, postcode: str = "WR1 3AA",
                   needs: tuple[str, ...] = ("food",)) -> int:
+        now = utcnow()
+        # A year's DBS from the day the test runs: valid whatever the date, for the worker too.
+        expires = (now + timedelta(days=365)).date().isoformat()
         with self.runtime.session_factory() as session:
             v = create_volunteer(session, {
                 "name": name, "phone": phone, "postcode": postcode, "needs": list(needs),
-                "max_distance_km": 10, "dbs_status": "clear", "dbs_expires_on": "2030-01-01",
-            }, utcnow())
+                "max_distance_km": 10, "dbs_status": "clear", "dbs_expires_on": expires,
+            }, now)
             session.commit()
             return v.id
 
@@ -65,9 +69,10 @@ class World:
         with self.runtime.session_factory() as session:
             result = create_case(session, CaseDraft(
                 channel="sms", category="other", need=need, phone=phone, name="Mary Jones",
-                address="1 High Street", postcode=postcode), settings=self.runtime.settings)
+                address="1 High Street", postcode=postcode), settings=self.runtime.settings,
+                now=utcnow())
             session.commit()
-            enqueue_matching(session, job_queue_for(self.runtime), result.case)
+            enqueue_matching(session, job_queue_for(self.runtime), result.case, utcnow())
             return result.case.id
 
     def reply(self, phone: str, text: str) -> VolunteerReply | None:

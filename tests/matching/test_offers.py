@@ -18,6 +18,8 @@ from app.services.matching.offers import handle_offer_undelivered
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from tests.matching.conftest import NOW
 
+pytestmark = pytest.mark.clock
+
 POLICY = MatchingPolicy(offer_timeout_seconds=600, max_offer_attempts=3)
 
 

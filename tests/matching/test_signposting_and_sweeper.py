@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.domain.matching import MatchingPolicy
+from app.models.base import utcnow
 from app.models.directory import DirectoryOrganisation, DirectoryService
 from app.models.message import Message
 from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
 from app.services.matching.matcher import offer_next
 from app.services.recovery import sweeper
-from app.services.volunteers.dbs_reminders import send_dbs_reminders
+from app.services.volunteers.dbs_reminders import WINDOW_DAYS, send_dbs_reminders
 from app.services.volunteers.demo import seed_demo_volunteers
 from tests.matching.conftest import NOW
+
+pytestmark = pytest.mark.clock
 
 POLICY = MatchingPolicy(offer_timeout_seconds=600)
 
@@ -108,8 +112,14 @@ def test_no_coordinator_on_duty_marks_nothing(db_session, make_volunteer) -> Non
 
 
 def test_demo_volunteers_are_idempotent_and_marked(db_session) -> None:
-    added = seed_demo_volunteers(db_session)
-    assert added == 8 and seed_demo_volunteers(db_session) == 0
+    today = utcnow().date()
+    added = seed_demo_volunteers(db_session, today)
+    assert added == 8 and seed_demo_volunteers(db_session, today) == 0
     demo = list(db_session.scalars(select(Volunteer).where(Volunteer.is_demo.is_(True))))
     assert all(v.phone.startswith("+447700900") and "(demo)" in v.name for v in demo)
     assert any(v.kind == "organisation" and v.capacity for v in demo)
+    # Loaded on any day, the demo's DBS checks are current, and one is due for a reminder.
+    expiries = [v.dbs_expires_on for v in demo if v.dbs_expires_on is not None]
+    assert len(expiries) == 7 and min(expiries) > today
+    assert [d for d in expiries if d <= today + timedelta(days=WINDOW_DAYS)] == [
+        today + timedelta(days=28)]

@@ -44,6 +44,7 @@ def test_the_same_key_queued_at_once_gives_one_row(committed_runtime):
                 body="offer",
                 purpose="offer",
                 idempotency_key="race",
+                now=utcnow(),
             ).id
 
     ids = _all_at_once(queue)
@@ -57,7 +58,8 @@ def test_one_message_delivered_by_many_jobs_at_once_is_sent_once(committed_runti
     factory = committed_runtime.session_factory
     with factory() as session, session.begin():
         message_id = queue_sms(
-            session, to_phone=VOLUNTEER_PHONE, body="offer", purpose="offer", idempotency_key="one"
+            session, to_phone=VOLUNTEER_PHONE, body="offer", purpose="offer", idempotency_key="one",
+            now=utcnow()
         ).id
     sender = RecordingSmsSender()
     outcomes = _all_at_once(lambda: sending.deliver(factory, sender, message_id, utcnow()).outcome)

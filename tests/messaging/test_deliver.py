@@ -19,10 +19,13 @@ from app.services.delivery.sending import deliver
 from app.services.messaging.outbox import queue_sms
 from tests.messaging.conftest import VOLUNTEER_PHONE
 
+pytestmark = pytest.mark.clock
+
 
 def _queue(db_session, key: str = "k1", body: str = "Can you help? Reply YES or NO") -> int:
     message = queue_sms(
-        db_session, to_phone=VOLUNTEER_PHONE, body=body, purpose="offer", idempotency_key=key
+        db_session, to_phone=VOLUNTEER_PHONE, body=body, purpose="offer", idempotency_key=key,
+        now=utcnow()
     )
     db_session.commit()
     return message.id
@@ -79,6 +82,7 @@ def test_21610_marks_the_volunteer_opted_out_and_never_retries(
         body="next offer",
         purpose="offer",
         idempotency_key="k2",
+        now=utcnow(),
     )
     assert later.status == MessageStatus.SUPPRESSED
     assert len(fake_twilio.sends) == 1
@@ -257,6 +261,7 @@ def test_a_refused_offer_sms_is_handed_to_matching(
         purpose="offer",
         idempotency_key="offer-x",
         offer_id=offer_id,
+        now=utcnow(),
     )
     db_session.commit()
     fake_twilio.script(21610)

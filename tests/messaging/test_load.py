@@ -56,6 +56,7 @@ def test_burst_with_429_5xx_and_drops_sends_each_message_once(
                 body=f"Offer {i}: reply YES",
                 purpose="offer",
                 idempotency_key=f"load:{i}",
+                now=utcnow(),
             ).id
             for i in range(N_MESSAGES)
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,9 @@ from app.models.message import Message
 from app.services.messaging.outbox import MessageRefused, enqueue_send, queue_sms
 from tests.messaging.conftest import RESIDENT_PHONE, VOLUNTEER_PHONE
 
+#: Any fixed moment: queueing does not depend on the day.
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
 
 def _count(db_session) -> int:
     return db_session.scalar(select(func.count()).select_from(Message))
@@ -19,7 +23,8 @@ def _count(db_session) -> int:
 
 def test_queue_sms_writes_a_pending_row_with_segments(db_session):
     message = queue_sms(
-        db_session, to_phone="07700 900123", body="Hello ŵ", purpose="reply", idempotency_key="t:1"
+        db_session, to_phone="07700 900123", body="Hello ŵ", purpose="reply", idempotency_key="t:1",
+        now=NOW
     )
     assert message.id is not None
     assert message.status == MessageStatus.PENDING
@@ -30,7 +35,8 @@ def test_queue_sms_writes_a_pending_row_with_segments(db_session):
 
 def test_same_key_twice_gives_one_row(db_session):
     first = queue_sms(
-        db_session, to_phone=VOLUNTEER_PHONE, body="one", purpose="reply", idempotency_key="offer:1"
+        db_session, to_phone=VOLUNTEER_PHONE, body="one", purpose="reply",
+        idempotency_key="offer:1", now=NOW
     )
     again = queue_sms(
         db_session,
@@ -38,6 +44,7 @@ def test_same_key_twice_gives_one_row(db_session):
         body="changed",
         purpose="reply",
         idempotency_key="offer:1",
+        now=NOW,
     )
     assert again.id == first.id and again.body == "one"
     assert _count(db_session) == 1
@@ -72,6 +79,7 @@ def test_a_concurrent_insert_of_the_same_key_returns_the_winner(db_session, monk
         body="second",
         purpose="reply",
         idempotency_key="race:1",
+        now=NOW,
     )
     assert row.id == winner.id and row.body == "first"
     assert len(lookups) == 2
@@ -91,7 +99,8 @@ def test_a_concurrent_insert_of_the_same_key_returns_the_winner(db_session, monk
 )
 def test_non_uk_mobile_numbers_are_suppressed(db_session, phone, reason):
     message = queue_sms(
-        db_session, to_phone=phone, body="hi", purpose="reply", idempotency_key=f"s:{phone}"
+        db_session, to_phone=phone, body="hi", purpose="reply", idempotency_key=f"s:{phone}",
+        now=NOW
     )
     assert message.status == MessageStatus.SUPPRESSED
     assert message.error_message == f"suppressed: {reason}"
@@ -103,7 +112,8 @@ def test_opted_out_volunteer_and_resident_are_suppressed(db_session, volunteer, 
     db_session.flush()
     for key, phone in (("v", VOLUNTEER_PHONE), ("r", RESIDENT_PHONE)):
         message = queue_sms(
-            db_session, to_phone=phone, body="hi", purpose="offer", idempotency_key=key
+            db_session, to_phone=phone, body="hi", purpose="offer", idempotency_key=key,
+            now=NOW
         )
         assert message.status == MessageStatus.SUPPRESSED
         assert message.error_message == "suppressed: opted out"
@@ -111,18 +121,21 @@ def test_opted_out_volunteer_and_resident_are_suppressed(db_session, volunteer, 
 
 def test_opted_in_numbers_are_queued(db_session, volunteer):
     message = queue_sms(
-        db_session, to_phone=VOLUNTEER_PHONE, body="hi", purpose="offer", idempotency_key="ok"
+        db_session, to_phone=VOLUNTEER_PHONE, body="hi", purpose="offer", idempotency_key="ok",
+        now=NOW
     )
     assert message.status == MessageStatus.PENDING
 
 
 def test_withheld_number_queues_nothing(db_session):
     assert (
-        queue_sms(db_session, to_phone="anonymous", body="hi", purpose="reply", idempotency_key="w")
+        queue_sms(db_session, to_phone="anonymous", body="hi", purpose="reply", idempotency_key="w",
+        now=NOW)
         is None
     )
     assert (
-        queue_sms(db_session, to_phone=None, body="hi", purpose="reply", idempotency_key="w2")
+        queue_sms(db_session, to_phone=None, body="hi", purpose="reply", idempotency_key="w2",
+        now=NOW)
         is None
     )
     assert _count(db_session) == 0
@@ -136,6 +149,7 @@ def test_body_limits(db_session, caplog):
             body="a" * 1601,
             purpose="reply",
             idempotency_key="long",
+            now=NOW,
         )
     with pytest.raises(MessageRefused):
         queue_sms(
@@ -144,6 +158,7 @@ def test_body_limits(db_session, caplog):
             body="  ",
             purpose="reply",
             idempotency_key="empty",
+            now=NOW,
         )
     caplog.set_level(logging.WARNING)
     message = queue_sms(
@@ -152,12 +167,14 @@ def test_body_limits(db_session, caplog):
         body="a" * 1600,
         purpose="reply",
         idempotency_key="max",
+        now=NOW,
     )
     assert message.segments == 11
     assert "1600 characters" in caplog.text and "+447700" not in caplog.text
     with pytest.raises(ValueError):
         queue_sms(
-            db_session, to_phone=VOLUNTEER_PHONE, body="x", purpose="reply", idempotency_key=""
+            db_session, to_phone=VOLUNTEER_PHONE, body="x", purpose="reply", idempotency_key="",
+            now=NOW
         )
 
 
@@ -192,6 +209,7 @@ def test_enqueue_send_survives_redis_down(recording_queue, caplog):
 def test_phone_formats(db_session, raw, expected):
     """Every format is normalised or classed, and only UK mobiles are sent."""
     message = queue_sms(
-        db_session, to_phone=raw, body="hi", purpose="reply", idempotency_key=f"format:{raw}"
+        db_session, to_phone=raw, body="hi", purpose="reply", idempotency_key=f"format:{raw}",
+        now=NOW
     )
     assert (None if message is None else (message.status, message.to_phone)) == expected

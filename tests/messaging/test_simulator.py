@@ -39,7 +39,8 @@ def applied(settings, session_factory):
 
 def _send(db_session, session_factory, sender, phone: str) -> Message:
     message = queue_sms(
-        db_session, to_phone=phone, body="hello", purpose="reply", idempotency_key=f"sim:{phone}"
+        db_session, to_phone=phone, body="hello", purpose="reply", idempotency_key=f"sim:{phone}",
+        now=utcnow()
     )
     db_session.commit()
     assert deliver(session_factory, sender, message.id, utcnow()).outcome == "sent"

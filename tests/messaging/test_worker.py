@@ -9,6 +9,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from app.adapters.rq_queue import RqJobQueue
+from app.models.base import utcnow
 from app.models.message import Message
 from app.services.messaging.outbox import enqueue_send, queue_sms
 from tests.messaging.conftest import RESIDENT_PHONE, VOLUNTEER_PHONE
@@ -18,7 +19,8 @@ def _queue_two(db_session) -> list[int]:
     ids = []
     for key, phone in (("w1", VOLUNTEER_PHONE), ("w2", RESIDENT_PHONE)):
         message = queue_sms(
-            db_session, to_phone=phone, body=f"hello {key}", purpose="reply", idempotency_key=key
+            db_session, to_phone=phone, body=f"hello {key}", purpose="reply", idempotency_key=key,
+            now=utcnow()
         )
         ids.append(message.id)
     db_session.commit()
@@ -48,7 +50,8 @@ def test_rq_worker_schedules_a_backoff_retry_on_429(
 ):
     runtime = dataclasses.replace(redis_runtime, settings=twilio_settings)
     message = queue_sms(
-        db_session, to_phone=VOLUNTEER_PHONE, body="hi", purpose="reply", idempotency_key="r1"
+        db_session, to_phone=VOLUNTEER_PHONE, body="hi", purpose="reply", idempotency_key="r1",
+        now=utcnow()
     )
     db_session.commit()
     fake_twilio.script(20429)
@@ -68,7 +71,8 @@ def test_rq_worker_schedules_a_reconcile_after_a_dropped_answer(
 
     runtime = dataclasses.replace(redis_runtime, settings=twilio_settings)
     message = queue_sms(
-        db_session, to_phone=VOLUNTEER_PHONE, body="hi", purpose="reply", idempotency_key="d1"
+        db_session, to_phone=VOLUNTEER_PHONE, body="hi", purpose="reply", idempotency_key="d1",
+        now=utcnow()
     )
     db_session.commit()
     fake_twilio.script("drop")

@@ -9,6 +9,7 @@ import click
 import pytest
 
 from app.cli import _register, cli, main
+from app.models.base import utcnow
 from app.services.demo.seed import DEMO_EMAIL_DOMAIN, DemoReport, seed_demo
 from app.settings import PROJECT_ROOT
 
@@ -78,17 +79,19 @@ def test_worker_says_so_when_redis_is_unreachable(monkeypatch, tmp_path, capsys)
     assert err.count("\n") == 1 and "secret" not in err
 
 
+@pytest.mark.clock
 def test_seed_demo_is_idempotent_and_marked(db_session) -> None:
-    first = seed_demo(db_session)
+    first = seed_demo(db_session, utcnow().date())
     assert isinstance(first, DemoReport)
     assert {role for _email, role in first.staff_created} == {
         "call_handler", "coordinator", "admin", "partner"}
     assert all(email.endswith("@" + DEMO_EMAIL_DOMAIN) for email, _ in first.staff_created)
-    second = seed_demo(db_session)
+    second = seed_demo(db_session, utcnow().date())
     assert second.staff_created == [] and second.staff_existing == 4
     assert all(count == 0 for count in second.seeded.values())
 
 
+@pytest.mark.clock
 def test_seed_demo_command_prints_what_it_loaded(committed_env, monkeypatch, capsys) -> None:
     for name, value in committed_env.items():
         monkeypatch.setenv(name, value)

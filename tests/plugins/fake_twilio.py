@@ -33,7 +33,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -42,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from werkzeug.test import EnvironBuilder
 
+from app.models.base import utcnow
 from tests.plugins.twilio_api_contract import TwilioApiContract
 
 MESSAGES = re.compile(
@@ -212,7 +212,7 @@ class FakeTwilio:
 
     def _resource(self, request: FakeRequest) -> dict[str, Any]:
         sid = "SM" + secrets.token_hex(16)
-        now = format_datetime(datetime.now(UTC), usegmt=False)
+        now = format_datetime(utcnow(), usegmt=False)
         body = request.get("Body") or ""
         base = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         return {

@@ -23,9 +23,14 @@ WORDS = ["lonely since my husband died", "help with my electric bill and the met
          "lift to the hospital for my eye appointment"]
 
 
-def seed_demo_cases(session, today: date, count: int = 240) -> int:
+def seed_demo_cases(session, today: date, count: int = 240, since: date | None = None) -> int:
+    """`count` closed cases made between `since` (default: 170 days before `today`) and the
+    end of the day before `today`, with 30 volunteers; everything relative to `today`, so the
+    figures look the same whatever day it is."""
     rnd = random.Random(42)
-    start = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=170)
+    since = since or today - timedelta(days=170)
+    start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    minutes = (today - since).days * 24 * 60 - 1
     volunteers = [Volunteer(name=f"Demo volunteer {i}", phone=f"+447700900{960 + i:03d}",
                             source=rnd.choice(["staff", "web", "sms"]), is_demo=True,
                             created_at=start + timedelta(days=rnd.randint(0, 150)),
@@ -36,7 +41,7 @@ def seed_demo_cases(session, today: date, count: int = 240) -> int:
     session.add_all(volunteers)
     session.flush()
     for n in range(count):
-        created = start + timedelta(minutes=rnd.randint(0, 169 * 24 * 60))
+        created = start + timedelta(minutes=rnd.randint(0, minutes))
         category = rnd.choices(list(NEEDS), weights=[5, 2, 3])[0]
         outcome = rnd.choice(["matched", "matched", "signposted", "handled_by_staff", "unmet"])
         case = Case(reference=f"H2H-D{n:03d}", created_at=created, category=category,

@@ -6,10 +6,13 @@ import io
 from datetime import UTC, date, datetime
 
 import pypdf
+import pytest
 
 from app.models.case import Case
 from app.services.reports.briefing_pdf import MAX_DISTRICTS, build_briefing_pdf, district_rows
 from app.services.reports.tables import Period
+
+pytestmark = pytest.mark.clock
 
 JAN = Period.from_months("2026-01", "2026-01")
 

@@ -4,34 +4,44 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from pathlib import Path
 
 import pypdf
 import pytest
 from sqlalchemy import select
 
-pytestmark = pytest.mark.browser
+from app.models.base import utcnow
+from app.web.console.reports import default_period
+
+pytestmark = [pytest.mark.browser, pytest.mark.clock]
 
 
 @pytest.fixture
 def demo_data(live_server):
-    """The demo directory and demo cases, committed once on the shared live server."""
+    """The demo directory and demo cases, committed once on the shared live server.
+
+    The cases all fall in the period the reports page shows by default on the (possibly moved)
+    day the test runs, so the page's totals are known whatever the date.
+    """
     from app.models.case import Case
     from app.services.directory.demo import seed_demo_directory
     from tests.reports.demo_cases import seed_demo_cases
 
+    today = utcnow().date()
     with live_server.session() as session:
-        seed_demo_directory(session)
+        seed_demo_directory(session, today)
         session.commit()
         if session.scalar(select(Case.id).where(Case.reference == "H2H-D000")) is None:
-            seed_demo_cases(session, date.today())
+            seed_demo_cases(session, today, since=default_period(today).start)
 
 
 def test_reports_page_passes_axe_and_downloads_a_csv(logged_in_page, axe_check, demo_data):
     page = logged_in_page("coordinator")
     page.goto("/reports")
     assert page.locator("h1").inner_text() == "Reports"
+    period = default_period(utcnow().date())
+    assert page.locator("#from").input_value() == period.start.isoformat()
+    assert page.locator("#to").input_value() == period.end.isoformat()
     assert page.locator("svg.chart").count() >= 9
     assert axe_check(page) == []
     with page.expect_download() as info:

@@ -13,6 +13,8 @@ from app.services.reports.catalogue import build_report
 from app.services.reports.demand import terms
 from app.services.reports.tables import Period, month_bucket, month_text, percentile
 
+pytestmark = pytest.mark.clock
+
 JAN_FEB = Period(date(2026, 1, 1), date(2026, 2, 28))
 TODAY = date(2026, 3, 15)
 

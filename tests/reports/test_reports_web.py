@@ -14,6 +14,8 @@ from app.services.staff.accounts import create_api_token
 from tests.factories import make_staff_user
 from tests.signin import sign_in_as
 
+pytestmark = pytest.mark.clock
+
 QUERY = "from=2026-01-01&to=2026-02-28"
 
 

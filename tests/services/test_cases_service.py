@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from app.services.cases import intake as cases_service
 from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
 from app.services.geo.postcodes import Location
 
+#: Any fixed moment: what these tests check does not depend on the day.
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 PHONE = "07700 900123"
 E164 = "+447700900123"
 
@@ -36,7 +38,7 @@ def _coordinator(db_session, email: str, *, on_duty: bool = True, phone: str | N
 
 
 def test_new_case_normalises_phone_and_goes_to_matching(db_session, settings):
-    result = create_case(db_session, _draft(postcode="wr12nn"), settings=settings)
+    result = create_case(db_session, _draft(postcode="wr12nn"), settings=settings, now=NOW)
     case = result.case
     assert not result.joined and not result.safeguarding and result.message_ids == []
     assert re.fullmatch(r"H2H-[34679ACDEFGHJKMNPQRTVWXY]{4}", case.reference)
@@ -52,21 +54,21 @@ def test_new_case_normalises_phone_and_goes_to_matching(db_session, settings):
 
 
 def test_outward_code_only_is_kept(db_session, settings):
-    case = create_case(db_session, _draft(postcode=" wr1 "), settings=settings).case
+    case = create_case(db_session, _draft(postcode=" wr1 "), settings=settings, now=NOW).case
     assert case.postcode == "WR1"
 
 
 def test_withheld_number_is_never_stored_and_never_joined(db_session, settings):
-    first = create_case(db_session, _draft(phone="anonymous"), settings=settings)
-    second = create_case(db_session, _draft(phone="+266696687"), settings=settings)
+    first = create_case(db_session, _draft(phone="anonymous"), settings=settings, now=NOW)
+    second = create_case(db_session, _draft(phone="+266696687"), settings=settings, now=NOW)
     assert first.case.phone is None and first.case.resident_id is None
     assert second.case.id != first.case.id and not second.joined
 
 
 def test_second_contact_joins_the_open_case_and_keeps_the_words(db_session, settings):
-    first = create_case(db_session, _draft(), settings=settings)
+    first = create_case(db_session, _draft(), settings=settings, now=NOW)
     second = create_case(db_session, _draft(phone="+44 7700 900123", details="Also my pills",
-                                            need="prescriptions"), settings=settings)
+                                            need="prescriptions"), settings=settings, now=NOW)
     assert second.joined and second.case.id == first.case.id
     assert second.case.details == "Need shopping"
     event = db_session.scalars(select(CaseEvent).where(
@@ -78,16 +80,16 @@ def test_second_contact_joins_the_open_case_and_keeps_the_words(db_session, sett
 
 
 def test_a_closed_case_does_not_absorb_a_new_contact(db_session, settings):
-    first = create_case(db_session, _draft(), settings=settings).case
+    first = create_case(db_session, _draft(), settings=settings, now=NOW).case
     first.status = CaseStatus.COMPLETED
     db_session.flush()
-    second = create_case(db_session, _draft(details="New need"), settings=settings)
+    second = create_case(db_session, _draft(details="New need"), settings=settings, now=NOW)
     assert not second.joined and second.case.id != first.id
     assert second.case.resident_id == first.resident_id
 
 
 def test_needs_staff_draft_is_not_matched(db_session, settings):
-    case = create_case(db_session, _draft(needs_staff=True), settings=settings).case
+    case = create_case(db_session, _draft(needs_staff=True), settings=settings, now=NOW).case
     assert case.status == CaseStatus.NEEDS_STAFF and case.needs_matching is False
 
 
@@ -96,7 +98,7 @@ def test_safeguarding_alerts_duty_coordinators_without_health_details(db_session
     _coordinator(db_session, "off@example.org", on_duty=False, phone="+447700900002")
     _coordinator(db_session, "nophone@example.org")
     result = create_case(db_session, _draft(details="I CAN'T breathe, and I have fallen."),
-                         settings=settings)
+                         settings=settings, now=NOW)
     case = result.case
     assert result.safeguarding
     assert case.urgency == Urgency.SAFEGUARDING
@@ -112,30 +114,31 @@ def test_safeguarding_alerts_duty_coordinators_without_health_details(db_session
 
 def test_safeguarding_in_a_second_contact_escalates_the_open_case(db_session, settings):
     _coordinator(db_session, "duty@example.org", phone="+447700900003")
-    first = create_case(db_session, _draft(), settings=settings)
-    second = create_case(db_session, _draft(details="no food for days"), settings=settings)
+    first = create_case(db_session, _draft(), settings=settings, now=NOW)
+    second = create_case(db_session, _draft(details="no food for days"), settings=settings, now=NOW)
     assert second.joined and second.safeguarding and len(second.message_ids) == 1
     assert first.case.urgency == Urgency.SAFEGUARDING
     assert first.case.status == CaseStatus.NEEDS_STAFF
 
 
 def test_safeguarding_without_any_coordinator_still_creates_the_case(db_session, settings):
-    result = create_case(db_session, _draft(details="domestic violence"), settings=settings)
+    result = create_case(db_session, _draft(details="domestic violence"), settings=settings,
+                         now=NOW)
     assert result.safeguarding and result.message_ids == []
     assert result.case.id is not None
 
 
 def test_reference_clash_draws_again(db_session, settings, monkeypatch):
-    taken = create_case(db_session, _draft(phone=None), settings=settings).case.reference
+    taken = create_case(db_session, _draft(phone=None), settings=settings, now=NOW).case.reference
     draws = iter([taken, taken, "H2H-7K3Q"])
     monkeypatch.setattr(cases_service, "new_reference", lambda length: next(draws))
-    case = create_case(db_session, _draft(phone=None), settings=settings).case
+    case = create_case(db_session, _draft(phone=None), settings=settings, now=NOW).case
     assert case.reference == "H2H-7K3Q"
     assert db_session.scalar(select(Case).where(Case.reference == "H2H-7K3Q")).id == case.id
 
 
 def test_reference_falls_back_to_five_characters_when_crowded(db_session, settings, monkeypatch):
-    taken = create_case(db_session, _draft(phone=None), settings=settings).case.reference
+    taken = create_case(db_session, _draft(phone=None), settings=settings, now=NOW).case.reference
     lengths: list[int] = []
 
     def draw(length: int) -> str:
@@ -143,7 +146,7 @@ def test_reference_falls_back_to_five_characters_when_crowded(db_session, settin
         return taken if length == 4 else "H2H-7K3QA"
 
     monkeypatch.setattr(cases_service, "new_reference", draw)
-    case = create_case(db_session, _draft(phone=None), settings=settings).case
+    case = create_case(db_session, _draft(phone=None), settings=settings, now=NOW).case
     assert case.reference == "H2H-7K3QA"
     assert lengths == [4] * cases_service.SHORT_REFERENCE_ATTEMPTS + [5]
 
@@ -152,7 +155,7 @@ def test_postcode_lookup_fills_district_and_coordinates(db_session, settings, mo
     monkeypatch.setattr(cases_service, "locate",
                         lambda text: Location(text, "E07000237", "Worcester", 52.19, -2.22,
                                               "postcode"))
-    case = create_case(db_session, _draft(postcode="WR1 2NN"), settings=settings).case
+    case = create_case(db_session, _draft(postcode="WR1 2NN"), settings=settings, now=NOW).case
     assert (case.district, case.district_code) == ("Worcester", "E07000237")
     assert case.latitude == pytest.approx(52.19)
 
@@ -164,12 +167,13 @@ def test_a_failing_postcode_lookup_does_not_lose_the_case(db_session, settings, 
         raise OSError("directory unavailable")
 
     monkeypatch.setattr(postcodes, "directory", boom)
-    case = create_case(db_session, _draft(postcode="WR1 2NN"), settings=settings).case
+    case = create_case(db_session, _draft(postcode="WR1 2NN"), settings=settings, now=NOW).case
     assert case.id is not None and case.district is None
 
 
 def test_list_cases_pages_with_a_stable_cursor(db_session, settings):
-    made = [create_case(db_session, _draft(phone=None, details=f"n{i}"), settings=settings).case
+    made = [create_case(db_session, _draft(phone=None, details=f"n{i}"), settings=settings,
+                        now=NOW).case
             for i in range(5)]
     seen: list[int] = []
     cursor = None
@@ -177,7 +181,7 @@ def test_list_cases_pages_with_a_stable_cursor(db_session, settings):
         page = list_cases(db_session, CaseFilters(), cursor, limit=2)
         seen.extend(c.id for c in page.items)
         # A case arriving mid-paging must not shift the pages.
-        create_case(db_session, _draft(phone=None, details="late"), settings=settings)
+        create_case(db_session, _draft(phone=None, details="late"), settings=settings, now=NOW)
         cursor = page.next_cursor
         if cursor is None:
             break
@@ -191,8 +195,9 @@ def test_list_cases_filters(db_session, settings, monkeypatch):
                         lambda text: text and Location(text, None, "Wyre Forest", None, None,
                                                       "postcode"))
     a = create_case(db_session, _draft(phone=None, postcode="DY10 1AA", category="shielding"),
-                    settings=settings).case
-    b = create_case(db_session, _draft(phone=None, needs_staff=True), settings=settings).case
+                    settings=settings, now=NOW).case
+    b = create_case(db_session, _draft(phone=None, needs_staff=True), settings=settings,
+                    now=NOW).case
     ids = {c.id for c in list_cases(db_session, CaseFilters(district="wyre forest"),
                                     limit=100).items}
     assert a.id in ids and b.id not in ids
@@ -221,7 +226,7 @@ class _Queue:
 
 
 def test_enqueue_matching_after_commit(db_session, settings):
-    case = create_case(db_session, _draft(), settings=settings).case
+    case = create_case(db_session, _draft(), settings=settings, now=NOW).case
     db_session.commit()
     queue = _Queue(ok=True)
     assert enqueue_matching(db_session, queue, case, now=utcnow())
@@ -231,9 +236,9 @@ def test_enqueue_matching_after_commit(db_session, settings):
 
 
 def test_failed_enqueue_leaves_the_case_for_the_sweeper(db_session, settings):
-    case = create_case(db_session, _draft(), settings=settings).case
+    case = create_case(db_session, _draft(), settings=settings, now=NOW).case
     db_session.commit()
-    assert not enqueue_matching(db_session, _Queue(ok=False), case)
+    assert not enqueue_matching(db_session, _Queue(ok=False), case, now=utcnow())
     assert case.needs_matching and case.matching_enqueued_at is None
 
 

@@ -14,6 +14,8 @@ from app.domain.opening_hours import (
 )
 from app.settings import ConfigError, load_settings
 
+pytestmark = pytest.mark.clock
+
 WEEKDAYS = parse_opening_hours("Mon-Fri 09:00-17:00; Sat 10:00-13:00")
 
 

@@ -33,7 +33,6 @@ from app.domain.postcode import normalise_postcode, outcode_of
 from app.domain.references import LONG_LENGTH, SHORT_LENGTH, new_reference
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.jobs import MATCH_CASE
-from app.models.base import utcnow
 from app.models.case import Case
 from app.models.resident import Resident
 from app.models.staff import StaffUser
@@ -96,9 +95,8 @@ class CaseResult:
 
 
 def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
-                now: datetime | None = None) -> CaseResult:
+                now: datetime) -> CaseResult:
     """Open a case (or add this contact to the caller's open case). Flushes; the caller commits."""
-    now = now or utcnow()
     phone = parse_phone(draft.phone, settings.default_region)
     e164 = phone.e164 if phone.is_number else None
     phrases = find_safeguarding_phrases(draft.details, settings.safeguarding_phrases_file)
@@ -121,7 +119,7 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
 
 
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
-                     now: datetime | None = None) -> bool:
+                     now: datetime) -> bool:
     """After the case is committed: enqueue the matching job; stamp and commit when queued.
 
     `needs_matching` stays True until the matching job has dealt with the case, so the
@@ -132,7 +130,7 @@ def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
     ok = job_queue.enqueue(MATCH_CASE.func, case.id, job_id=f"match-case:{case.id}",
                            queue=MATCH_CASE.queue)
     if ok:
-        case.matching_enqueued_at = now or utcnow()
+        case.matching_enqueued_at = now
         session.commit()
     else:
         log.warning("matching of case %s not enqueued; the sweeper will retry", case.reference)
@@ -228,10 +226,11 @@ def _raise_safeguarding(session: Session, case: Case, phrases: list[str],
     event = add_case_event(session, case, "safeguarding",
                            "Safeguarding words in the resident's message: a coordinator is needed",
                            now=now, data={"phrases": phrases})
-    return alert_duty_coordinators(session, case, key=f"{case.id}:{event.id}")
+    return alert_duty_coordinators(session, case, key=f"{case.id}:{event.id}", now=now)
 
 
-def alert_duty_coordinators(session: Session, case: Case, *, key: str) -> list[int]:
+def alert_duty_coordinators(session: Session, case: Case, *, key: str,
+                            now: datetime) -> list[int]:
     """Queue the safeguarding SMS to every on-duty coordinator; returns outbox ids to enqueue.
 
     The text names the case only: an SMS can be read on a lock screen, so no health detail.
@@ -247,7 +246,7 @@ def alert_duty_coordinators(session: Session, case: Case, *, key: str) -> list[i
     for staff in coordinators:
         message = queue_sms(session, to_phone=staff.phone, body=body, purpose="safeguarding_alert",
                             idempotency_key=f"safeguarding-alert:{key}:{staff.id}",
-                            case_id=case.id)
+                            now=now, case_id=case.id)
         if message is not None and message.status == "pending":
             ids.append(message.id)
     if not ids:

@@ -12,14 +12,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models.base import utcnow
 from app.models.case import Case, CaseEvent
 
 __all__ = ["add_case_event"]
 
 
 def add_case_event(session: Session, case: Case, kind: str, summary: str = "", *,
-                   now: datetime | None = None, data: dict[str, Any] | None = None,
+                   now: datetime, data: dict[str, Any] | None = None,
                    staff_user_id: int | None = None, volunteer_id: int | None = None,
                    message_id: int | None = None, call_id: int | None = None,
                    offer_id: int | None = None) -> CaseEvent:
@@ -29,7 +28,7 @@ def add_case_event(session: Session, case: Case, kind: str, summary: str = "", *
     resident); the other ids link the line to what it is about; `data` holds the details.
     """
     event = CaseEvent(case_id=case.id, kind=kind, summary=summary, data=data or {},
-                      created_at=now or utcnow(), staff_user_id=staff_user_id,
+                      created_at=now, staff_user_id=staff_user_id,
                       volunteer_id=volunteer_id, message_id=message_id, call_id=call_id,
                       offer_id=offer_id)
     session.add(event)

@@ -37,7 +37,7 @@ class ActionResult:
 
 
 def edit_case(session: Session, case: Case, user_id: int, *, category: str, need: str,
-              urgency: str, details: str | None) -> ActionResult:
+              urgency: str, details: str | None, now: datetime) -> ActionResult:
     changes = {}
     for name, value in (("category", category), ("need", need), ("urgency", urgency),
                         ("details", (details or "").strip() or None)):
@@ -48,22 +48,24 @@ def edit_case(session: Session, case: Case, user_id: int, *, category: str, need
     if not changes:
         return ActionResult("Nothing changed.")
     names = ", ".join(sorted(changes))
-    add_case_event(session, case, "staff_edit", f"Changed {names}", staff_user_id=user_id,
+    add_case_event(session, case, "staff_edit", f"Changed {names}", now=now, staff_user_id=user_id,
                    data={"fields": {k: v for k, v in changes.items() if k != "details"}})
     return ActionResult(f"Saved: {names}.")
 
 
-def recode_other(session: Session, case: Case, user_id: int, need: str) -> ActionResult:
+def recode_other(session: Session, case: Case, user_id: int, need: str,
+                 now: datetime) -> ActionResult:
     if case.need not in (None, Need.OTHER):
         raise ActionError("Only a request recorded as 'other' can be re-coded.")
     add_case_event(session, case, "recoded", f"Re-coded 'other' as {need}",
-                   staff_user_id=user_id, data={"from": case.need, "to": need})
+                   now=now, staff_user_id=user_id, data={"from": case.need, "to": need})
     case.need = need
     return ActionResult(f"Re-coded as {need}.")
 
 
-def add_note(session: Session, case: Case, user_id: int, note: str) -> ActionResult:
-    add_case_event(session, case, "note", note.strip(), staff_user_id=user_id)
+def add_note(session: Session, case: Case, user_id: int, note: str,
+             now: datetime) -> ActionResult:
+    add_case_event(session, case, "note", note.strip(), now=now, staff_user_id=user_id)
     return ActionResult("Note added.")
 
 
@@ -76,7 +78,7 @@ def record_callback(session: Session, case: Case, user_id: int, due_at: datetime
         case.status = CaseStatus.NEEDS_STAFF
     add_case_event(session, case, "callback_scheduled",
                    f"Call back by {due_at:%d %b %Y %H:%M} UTC" + (f": {note}" if note else ""),
-                   staff_user_id=user_id, data={"due_at": due_at.isoformat()})
+                   now=now, staff_user_id=user_id, data={"due_at": due_at.isoformat()})
     return ActionResult("Call-back recorded.")
 
 
@@ -96,7 +98,7 @@ def close_case(session: Session, case: Case, user_id: int, outcome: str, reason:
     case.needs_matching = False
     add_case_event(session, case, "closed", f"Closed: {outcome.replace('_', ' ')}"
                    + (f" ({case.outcome_reason})" if case.outcome_reason else ""),
-                   staff_user_id=user_id, data={"outcome": outcome})
+                   now=now, staff_user_id=user_id, data={"outcome": outcome})
     return ActionResult("Case closed.")
 
 
@@ -114,7 +116,8 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
     if step.offer is None:
         raise ActionError("No offer was made: " + (step.detail or "the matching refused it") + ".")
     add_case_event(session, case, "staff_assigned", f"Offered to {volunteer.name} by staff",
-                   staff_user_id=user_id, volunteer_id=volunteer.id, offer_id=step.offer.id,
+                   now=now, staff_user_id=user_id, volunteer_id=volunteer.id,
+                   offer_id=step.offer.id,
                    data={"volunteer_id": volunteer.id, "offer_id": step.offer.id})
     return ActionResult(f"Offer sent to {volunteer.name}.", list(step.message_ids))
 
@@ -127,12 +130,12 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
         raise ActionError("That directory service does not exist.")
     body = signpost_text(case, service)
     message = queue_sms(session, to_phone=case.phone, body=body, purpose="signpost",
-                        idempotency_key=f"signpost:{case.id}:{service.id}", case_id=case.id,
-                        resident_id=case.resident_id)
+                        idempotency_key=f"signpost:{case.id}:{service.id}", now=now,
+                        case_id=case.id, resident_id=case.resident_id)
     case.directory_service_id = service.id
     case.status = CaseStatus.SIGNPOSTED
     add_case_event(session, case, "signposted", f"Signposted to {service.name}",
-                   staff_user_id=user_id,
+                   now=now, staff_user_id=user_id,
                    data={"service_id": service.id, "message_id": message.id if message else None})
     return ActionResult(f"Signposted to {service.name}" + ("." if message else
                         " (no number to text: tell them by phone)."),

@@ -90,7 +90,7 @@ def _invite_to_finish_by_text(session: Session, call_sid: str, now: datetime,
     conversation.last_activity_at = now
     conversation.resume_sms_sent_at = now
     message = queue_sms(session, to_phone=parsed.e164, body=flow.phrase("resume_sms", language),
-                        purpose="resume", idempotency_key=f"resume:{call_sid}")
+                        purpose="resume", idempotency_key=f"resume:{call_sid}", now=now)
     session.flush()
     if message is None or message.status != "pending":
         return []

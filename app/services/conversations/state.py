@@ -27,7 +27,6 @@ from app.domain.flow_engine import Turn
 from app.domain.flow_files import load_flow
 from app.domain.flows import Flow
 from app.domain.references import format_for_speech
-from app.models.base import utcnow
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.services.cases.intake import CaseDraft, create_case
@@ -78,9 +77,9 @@ def _key(key: str) -> str:
     return key.replace("\x00", "")[:255]
 
 
-def claim(session: Session, kind: str, key: str) -> ProcessedWebhook:
+def claim(session: Session, kind: str, key: str, now: datetime) -> ProcessedWebhook:
     """Record the delivery now (flushed), so a parallel duplicate waits on it or fails."""
-    row = ProcessedWebhook(kind=kind, key=_key(key), response_body="", created_at=utcnow())
+    row = ProcessedWebhook(kind=kind, key=_key(key), response_body="", created_at=now)
     session.add(row)
     session.flush()
     return row

@@ -118,15 +118,15 @@ def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conve
         case = conv.open_case(session, conversation, draft, settings, now, reply.outcome)
         call.case_id = case.id
         if isinstance(action, CreateCase):
-            _finish(session, flow, conversation, case, reply)
+            _finish(session, flow, conversation, case, reply, now)
         else:
             conv.note_handover(session, case, settings, now, action.reason, Channel.VOICE)
             _handover(session, flow, settings, reply, language.code, now)
     return reply
 
 
-def _finish(session: Session, flow: Flow, conversation: Conversation, case, reply: VoiceReply
-            ) -> None:
+def _finish(session: Session, flow: Flow, conversation: Conversation, case, reply: VoiceReply,
+            now: datetime) -> None:
     code = conversation.state.get("language", flow.default_language)
     # "H 2 H. 7 K 3 Q" -> "H, 2, H. 7, K, 3, Q": the commas make text-to-speech pause on each.
     spoken = format_for_speech(case.reference).replace(" ", ", ").replace("., ", ". ")
@@ -140,7 +140,8 @@ def _finish(session: Session, flow: Flow, conversation: Conversation, case, repl
     if parsed.is_number and parsed.mobile:
         text = flow.phrase("closing_sms", code).replace("{reference}", case.reference)
         message = queue_sms(session, to_phone=parsed.e164, body=text, purpose="case_reference",
-                            idempotency_key=f"case-reference:{case.id}", case_id=case.id)
+                            idempotency_key=f"case-reference:{case.id}", now=now,
+                            case_id=case.id)
         if message is not None and message.status == "pending":
             reply.outcome.message_ids.append(message.id)
 

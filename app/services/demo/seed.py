@@ -1,20 +1,22 @@
-"""Demo data for trying the service out: staff accounts plus, from their own modules,
-volunteers and a directory. Everything is clearly marked as demo (is_demo=True, or an e-mail
-address under the reserved .invalid domain) and loading it twice changes nothing.
+"""Demo data for trying the service out: staff accounts, volunteers and a directory.
+Everything is clearly marked as demo (is_demo=True, or an e-mail address under the reserved
+.invalid domain) and loading it twice changes nothing.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Role
 from app.models.staff import StaffUser
+from app.services.directory.demo import seed_demo_directory
 from app.services.staff.passwords import hash_password
+from app.services.volunteers.demo import seed_demo_volunteers
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +25,12 @@ DEMO_EMAIL_DOMAIN = "demo.here2help.invalid"
 #: Documented in the README; demo accounts exist only where someone ran `seed-demo`.
 DEMO_PASSWORD = "here2help-demo-password"  # noqa: S105 (a documented demo credential)
 
-#: The other demo seeders: (label, module, function). Each takes a Session and returns a count.
-AREA_SEEDERS: tuple[tuple[str, str, str], ...] = (
-    ("volunteers", "app.services.volunteers.demo", "seed_demo_volunteers"),
-    ("directory services", "app.services.directory.demo", "seed_demo_directory"),
-)
-
 
 @dataclass
 class DemoReport:
     staff_created: list[tuple[str, str]] = field(default_factory=list)  # (email, role)
     staff_existing: int = 0
     seeded: dict[str, int] = field(default_factory=dict)  # label -> rows added
-    not_available: list[str] = field(default_factory=list)  # labels whose seeder is missing
 
 
 def demo_email(role: Role) -> str:
@@ -58,28 +53,17 @@ def seed_demo_staff(session: Session, report: DemoReport) -> None:
     session.flush()
 
 
-def _seeder(module: str, func: str):
-    """The seeder function, or None if its module is not installed (reported, not an error)."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise  # the module exists but is broken: say so, do not hide it
-        return None
-    return getattr(mod, func, None)
+def seed_demo(session: Session, today: date) -> DemoReport:
+    """Load every kind of demo data, then commit (all or nothing).
 
-
-def seed_demo(session: Session) -> DemoReport:
-    """Load every kind of demo data, then commit (all or nothing)."""
+    Dates in the demo (DBS expiries, directory reviews) count from `today`, the day it is
+    loaded, so demo data loaded on any day looks current.
+    """
     report = DemoReport()
     try:
         seed_demo_staff(session, report)
-        for label, module, func in AREA_SEEDERS:
-            seeder = _seeder(module, func)
-            if seeder is None:
-                report.not_available.append(label)
-                continue
-            report.seeded[label] = int(seeder(session))
+        report.seeded["volunteers"] = seed_demo_volunteers(session, today)
+        report.seeded["directory services"] = seed_demo_directory(session, today)
         session.commit()
     except BaseException:
         session.rollback()

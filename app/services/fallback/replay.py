@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import Channel
 from app.domain.phone import parse_phone
-from app.models.base import utcnow
 from app.models.case import Case
 from app.models.conversation import ProcessedWebhook
 from app.models.message import Call, Message
@@ -93,8 +92,13 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def replay_journal(session_factory: Callable[[], Session], directory: Path, *,
-                   settings: Settings, job_queue: JobQueue | None) -> ReplaySummary:
-    """Replay every pending entry under `directory`; see the module docstring."""
+                   settings: Settings, job_queue: JobQueue | None,
+                   now: datetime) -> ReplaySummary:
+    """Replay every pending entry under `directory`; see the module docstring.
+
+    `now` is when the replay runs: call-back deadlines count from it, and it stands in for the
+    receipt time an entry lacks.
+    """
     summary = ReplaySummary()
     for path in pending_files(directory):
         try:
@@ -108,15 +112,16 @@ def replay_journal(session_factory: Callable[[], Session], directory: Path, *,
             summary.failed.append((path.name, f"neither an SMS nor a call; moved to {FAILED_DIR}/"))
             _set_aside(path)
             continue
-        _replay_file(session_factory, path, entry, settings, job_queue, summary)
+        _replay_file(session_factory, path, entry, settings, job_queue, summary, now)
     return summary
 
 
 def _replay_file(session_factory: Callable[[], Session], path: Path, entry: JournalEntry,
-                 settings: Settings, job_queue: JobQueue | None, summary: ReplaySummary) -> None:
+                 settings: Settings, job_queue: JobQueue | None, summary: ReplaySummary,
+                 now: datetime) -> None:
     with session_factory() as session:
         try:
-            result = replay_entry(session, entry, settings)
+            result = replay_entry(session, entry, settings, now)
             session.commit()
         except Exception as exc:  # this entry stays pending for the next run
             session.rollback()
@@ -135,28 +140,30 @@ def _replay_file(session_factory: Callable[[], Session], path: Path, entry: Jour
             summary.voicemails += 1
         else:
             summary.calls += 1
-        _follow_up(session, job_queue, result)
+        _follow_up(session, job_queue, result, now)
 
 
-def replay_entry(session: Session, entry: JournalEntry, settings: Settings) -> Replayed:
+def replay_entry(session: Session, entry: JournalEntry, settings: Settings,
+                 now: datetime) -> Replayed:
     """Load one entry (flushes, never commits); `loaded=False` when it is already in."""
     key = f"{entry.kind}:{entry.key}"
     claimed = session.scalar(select(ProcessedWebhook.id).where(
         ProcessedWebhook.kind == CLAIM_KIND, ProcessedWebhook.key == key))
     if claimed is not None:
         return Replayed(entry.kind, loaded=False)
-    session.add(ProcessedWebhook(kind=CLAIM_KIND, key=key, response_body="", created_at=utcnow()))
+    session.add(ProcessedWebhook(kind=CLAIM_KIND, key=key, response_body="", created_at=now))
     session.flush()
     if entry.kind == KIND_SMS:
-        return _replay_sms(session, entry, settings)
-    return _replay_call(session, entry, settings)
+        return _replay_sms(session, entry, settings, now)
+    return _replay_call(session, entry, settings, now)
 
 
-def _replay_sms(session: Session, entry: JournalEntry, settings: Settings) -> Replayed:
+def _replay_sms(session: Session, entry: JournalEntry, settings: Settings,
+                now: datetime) -> Replayed:
     sid = entry.key
     if session.scalar(select(Message.id).where(Message.twilio_sid == sid)) is not None:
         return Replayed(KIND_SMS, loaded=False)  # the primary webhook had stored it
-    received = _received_at(entry)
+    received = _received_at(entry, now)
     outcome = handle_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
         from_raw=entry.get("From", "") or "", to_raw=entry.get("To", "") or "",
@@ -169,7 +176,7 @@ def _replay_sms(session: Session, entry: JournalEntry, settings: Settings) -> Re
     for index, text in enumerate(outcome.messages):
         try:
             reply = queue_sms(session, to_phone=to_phone, body=text, purpose="reply",
-                              idempotency_key=f"fallback-reply:{sid}:{index}",
+                              idempotency_key=f"fallback-reply:{sid}:{index}", now=now,
                               case_id=inbound.case_id if inbound else None)
         except MessageRefused:
             log.warning("fallback replay: reply %d to %s could not be queued", index, sid)
@@ -179,9 +186,10 @@ def _replay_sms(session: Session, entry: JournalEntry, settings: Settings) -> Re
     return result
 
 
-def _replay_call(session: Session, entry: JournalEntry, settings: Settings) -> Replayed:
+def _replay_call(session: Session, entry: JournalEntry, settings: Settings,
+                 now: datetime) -> Replayed:
     """Make sure the call has a call-back case; attach the voicemail when this entry has one."""
-    received = _received_at(entry)
+    received = _received_at(entry, now)
     parsed = parse_phone(entry.get("From"), settings.default_region)
     call = session.scalar(select(Call).where(Call.call_sid == entry.key))
     if call is None:
@@ -200,7 +208,7 @@ def _replay_call(session: Session, entry: JournalEntry, settings: Settings) -> R
         call.case_id = case.id
         result.message_ids.extend(created.message_ids)
         # Callback due from NOW: nobody could ring them back while the service was down.
-        conv.note_handover(session, case, settings, utcnow(), reason="service down, fallback",
+        conv.note_handover(session, case, settings, now, reason="service down, fallback",
                            channel=Channel.VOICE)
     if entry.kind == KIND_RECORDING:
         record_voicemail(session, call_sid=entry.key, recording_sid=entry.get("RecordingSid"),
@@ -210,14 +218,15 @@ def _replay_call(session: Session, entry: JournalEntry, settings: Settings) -> R
     return result
 
 
-def _follow_up(session: Session, job_queue: JobQueue | None, result: Replayed) -> None:
+def _follow_up(session: Session, job_queue: JobQueue | None, result: Replayed,
+               now: datetime) -> None:
     """After the commit: enqueue sends and matching; a failure leaves them to the sweeper."""
     if job_queue is None or not (result.message_ids or result.cases_to_match):
         return
     try:
         enqueue_send(job_queue, result.message_ids)
         for case in result.cases_to_match:
-            enqueue_matching(session, job_queue, case)
+            enqueue_matching(session, job_queue, case, now)
     except Exception as exc:
         session.rollback()
         log.warning("fallback replay: follow-up work not enqueued (%s); left for the sweeper",
@@ -231,12 +240,12 @@ def _set_aside(path: Path) -> None:
         log.exception("could not move %s aside", path.name)
 
 
-def _received_at(entry: JournalEntry) -> datetime:
+def _received_at(entry: JournalEntry, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(entry.received_at)
     except ValueError:
-        return utcnow()
-    return moment if moment.tzinfo else utcnow()
+        return now
+    return moment if moment.tzinfo else now
 
 
 def _int(raw: str | None) -> int | None:

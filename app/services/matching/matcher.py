@@ -238,7 +238,7 @@ def make_offer(session: Session, case: Case, chosen: Ranked, ranking: Ranking | 
         return MatchStep("nothing", detail="offered concurrently")
     body = offer_texts.offer_text(case, max(1, policy.offer_timeout_seconds // 60))
     message = queue_sms(session, to_phone=volunteer.phone, body=body, purpose="offer",
-                        idempotency_key=f"offer:{offer.id}", case_id=case.id,
+                        idempotency_key=f"offer:{offer.id}", now=now, case_id=case.id,
                         volunteer_id=volunteer.id, offer_id=offer.id)
     case.status, case.offer_attempts, case.updated_at = CaseStatus.OFFERED, attempt, now
     case.first_offer_at = case.first_offer_at or now

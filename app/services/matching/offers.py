@@ -70,19 +70,19 @@ def accept(session: Session, offer: Offer, now: datetime) -> tuple[bool, list[in
     volunteer = session.get(Volunteer, offer.volunteer_id)
     add_case_event(session, case, "assigned", f"Assigned to {volunteer.name} (said YES)",
                    now=now, volunteer_id=volunteer.id, offer_id=offer.id)
-    return True, _assignment_messages(session, case, volunteer, offer)
+    return True, _assignment_messages(session, case, volunteer, offer, now)
 
 
 def _assignment_messages(session: Session, case: Case, volunteer: Volunteer,
-                         offer: Offer) -> list[int]:
+                         offer: Offer, now: datetime) -> list[int]:
     phone = format_for_display(case.phone) if case.phone else None
     to_volunteer = queue_sms(
         session, to_phone=volunteer.phone, body=offer_texts.assignment_text(case, phone),
-        purpose="assignment", idempotency_key=f"assignment:{offer.id}:volunteer",
+        purpose="assignment", idempotency_key=f"assignment:{offer.id}:volunteer", now=now,
         case_id=case.id, volunteer_id=volunteer.id, offer_id=offer.id)
     to_resident = queue_sms(
         session, to_phone=case.phone, body=offer_texts.resident_assigned_text(case, volunteer),
-        purpose="assigned", idempotency_key=f"assignment:{offer.id}:resident",
+        purpose="assigned", idempotency_key=f"assignment:{offer.id}:resident", now=now,
         case_id=case.id, resident_id=case.resident_id)
     return [m.id for m in (to_volunteer, to_resident) if m is not None and m.status == "pending"]
 
@@ -150,6 +150,6 @@ def complete(session: Session, case: Case, volunteer: Volunteer, now: datetime) 
                    volunteer_id=volunteer.id)
     message = queue_sms(session, to_phone=case.phone,
                         body=offer_texts.resident_completed_text(case), purpose="completed",
-                        idempotency_key=f"completed:{case.id}:resident", case_id=case.id,
-                        resident_id=case.resident_id)
+                        idempotency_key=f"completed:{case.id}:resident", now=now,
+                        case_id=case.id, resident_id=case.resident_id)
     return [message.id] if message is not None and message.status == "pending" else []

@@ -73,7 +73,7 @@ def signpost_case(session: Session, case: Case, now: datetime, why: str) -> Sign
         return None
     message = queue_sms(session, to_phone=case.phone, body=signpost_text(case, service),
                         purpose="signpost", idempotency_key=f"signpost:{case.id}:{service.id}",
-                        case_id=case.id, resident_id=case.resident_id)
+                        now=now, case_id=case.id, resident_id=case.resident_id)
     if message is None or message.status != "pending":
         return None  # cannot reach them by SMS: staff will phone instead
     case.status, case.directory_service_id = CaseStatus.SIGNPOSTED, service.id

@@ -3,7 +3,7 @@
 Interface for every service that texts someone:
 
     queue_sms(session, *, to_phone: str, body: str, purpose: str, idempotency_key: str,
-              case_id: int | None = None, volunteer_id: int | None = None,
+              now: datetime, case_id: int | None = None, volunteer_id: int | None = None,
               resident_id: int | None = None, offer_id: int | None = None) -> Message | None
 
 writes one outbound `Message` row (status `pending`, segments counted) or returns the existing
@@ -39,7 +39,6 @@ from app.domain.enums import MessageDirection, MessageStatus
 from app.domain.phone import PhoneKind, parse_phone
 from app.domain.sms_segments import count_segments
 from app.jobs import SEND_MESSAGE
-from app.models.base import utcnow
 from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
@@ -67,6 +66,7 @@ def queue_sms(
     body: str,
     purpose: str,
     idempotency_key: str,
+    now: datetime,
     case_id: int | None = None,
     volunteer_id: int | None = None,
     resident_id: int | None = None,
@@ -113,7 +113,7 @@ def queue_sms(
     if reason:
         message.status = MessageStatus.SUPPRESSED
         message.error_message = f"suppressed: {reason}"
-        message.status_updated_at = utcnow()
+        message.status_updated_at = now
         log.info("%s SMS %s suppressed: %s", purpose, idempotency_key, reason)
     return _insert_once(session, message)
 

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Role
-from app.models.base import utcnow
 from app.models.staff import AccessLogEntry, ApiToken, StaffUser
 from app.services.staff.passwords import MIN_PASSWORD_LENGTH, hash_password
 
@@ -110,8 +109,7 @@ def create_api_token(session: Session, email: str, name: str = "") -> str:
     return raw
 
 
-def authenticate_token(session: Session, raw: str | None,
-                       now: datetime | None = None) -> StaffUser | None:
+def authenticate_token(session: Session, raw: str | None, now: datetime) -> StaffUser | None:
     """The active user owning this unrevoked token, or None. Commits last_used_at (throttled)."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(TOKEN_PREFIX):
         return None
@@ -126,17 +124,16 @@ def authenticate_token(session: Session, raw: str | None,
     user = session.get(StaffUser, token.user_id)
     if user is None or not user.active:
         return None
-    now = now or utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.commit()
     return user
 
 
-def revoke_token(session: Session, token_id: int, now: datetime | None = None) -> None:
+def revoke_token(session: Session, token_id: int, now: datetime) -> None:
     token = session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
-        token.revoked_at = now or utcnow()
+        token.revoked_at = now
         session.commit()
 
 

@@ -68,7 +68,8 @@ def send_dbs_reminders(session: Session, now: datetime) -> ReminderResult:
     result = ReminderResult([v.id for v in volunteers])
     for staff in coordinators:
         message = queue_sms(session, to_phone=staff.phone, body=body, purpose="dbs_reminder",
-                            idempotency_key=f"dbs-reminder:{now:%Y%m%d}:{staff.id}:{batch}")
+                            idempotency_key=f"dbs-reminder:{now:%Y%m%d}:{staff.id}:{batch}",
+                            now=now)
         if message is not None and message.status == "pending":
             result.message_ids.append(message.id)
     for volunteer in volunteers:

@@ -8,7 +8,7 @@ seeder twice adds nothing. Flushes only; `app.services.demo.seed.seed_demo` comm
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,31 +18,34 @@ from app.services.volunteers.register import validate
 
 _EVERYDAY = ["food", "prescriptions", "befriending"]
 
-#: (name, number, postcode, needs, km, DBS expiry or None, extra fields)
-DEMO_VOLUNTEERS: tuple[tuple[str, str, str, list[str], float, date | None, dict], ...] = (
-    ("Sam Patel (demo)", "07700 900801", "WR1 2NN", _EVERYDAY, 5, date(2027, 9, 30), {}),
+#: (name, number, postcode, needs, km, DBS expiry in days from the day of loading or None,
+#: extra fields). Relative, so demo data loaded on any day has checks that are still valid;
+#: Raj's falls inside the 30-day reminder window, so the DBS reminder has something to show.
+DEMO_VOLUNTEERS: tuple[tuple[str, str, str, list[str], float, int | None, dict], ...] = (
+    ("Sam Patel (demo)", "07700 900801", "WR1 2NN", _EVERYDAY, 5, 300, {}),
     ("Ann Hughes (demo)", "07700 900802", "WR2 4AA", [*_EVERYDAY, "transport"], 8,
-     date(2027, 3, 31), {"availability": {"sat": [["09:00", "17:00"]],
-                                          "sun": [["09:00", "17:00"]]}}),
-    ("Raj Singh (demo)", "07700 900803", "WR5 1AA", ["food", "wellbeing"], 3,
-     date(2026, 12, 31), {}),
+     120, {"availability": {"sat": [["09:00", "17:00"]],
+                            "sun": [["09:00", "17:00"]]}}),
+    ("Raj Singh (demo)", "07700 900803", "WR5 1AA", ["food", "wellbeing"], 3, 28, {}),
     ("Kate Morris (demo)", "07700 900804", "WR14 1AA", ["befriending", "wellbeing"], 10,
      None, {"dbs_status": "pending"}),
     ("Tom Baker (demo)", "07700 900805", "WR9 8AA", ["transport", "prescriptions"], 15,
-     date(2028, 1, 31), {"max_open_assignments": 2}),
+     425, {"max_open_assignments": 2}),
     ("Lucy Evans (demo)", "07700 900806", "B60 1AA", [*_EVERYDAY, "money"], 6,
-     date(2027, 6, 30), {"active": False}),
+     210, {"active": False}),
     ("St Mark's Church befriending (demo)", "07700 900807", "WR1 3AA", ["befriending"], 10,
-     date(2027, 11, 30), {"kind": "organisation", "contact_name": "Jo Bloggs", "capacity": 6}),
+     360, {"kind": "organisation", "contact_name": "Jo Bloggs", "capacity": 6}),
     ("Corner Shop deliveries (demo)", "07700 900808", "WR11 4AA", ["food"], 12,
-     date(2027, 4, 30), {"kind": "organisation", "contact_name": "Priya Shah", "capacity": 10}),
+     150, {"kind": "organisation", "contact_name": "Priya Shah", "capacity": 10}),
 )
 
 
-def seed_demo_volunteers(session: Session) -> int:
-    """Add the demo volunteers not there yet; returns how many were added."""
+def seed_demo_volunteers(session: Session, today: date) -> int:
+    """Add the demo volunteers not there yet, DBS expiries counted from `today`; returns how
+    many were added."""
     added = 0
-    for name, number, postcode, needs, km, expires, extra in DEMO_VOLUNTEERS:
+    for name, number, postcode, needs, km, expires_in, extra in DEMO_VOLUNTEERS:
+        expires = today + timedelta(days=expires_in) if expires_in is not None else None
         values = {"name": name, "phone": number, "postcode": postcode, "needs": needs,
                   "max_distance_km": km, "dbs_status": "clear" if expires else "none",
                   "dbs_expires_on": expires, **extra}

@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint, abort
 
 from app.domain.enums import Role
+from app.models.base import utcnow
 from app.models.staff import StaffUser
 from app.services.staff.accounts import authenticate_token
 from app.web.session import db_session
@@ -52,7 +53,7 @@ def require_token() -> ResponseReturnValue | None:
     raw = _bearer_token()
     if raw is None:
         return unauthorised("Send 'Authorization: Bearer <token>' (here2help create-api-token).")
-    user = authenticate_token(db_session(), raw)
+    user = authenticate_token(db_session(), raw, utcnow())
     if user is None:
         return unauthorised("The API token is not valid, or it was revoked.")
     g.api_user = user

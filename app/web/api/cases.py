@@ -13,6 +13,7 @@ from flask_smorest import Blueprint, abort
 
 from app.domain.enums import Channel
 from app.domain.references import parse_reference
+from app.models.base import utcnow
 from app.models.case import Case
 from app.models.staff import StaffUser
 from app.repositories.cases import (
@@ -96,7 +97,7 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     user = api_user()
     draft = _draft(data, user)
     session = db_session()
-    result = create_case(session, draft, settings=runtime().settings)
+    result = create_case(session, draft, settings=runtime().settings, now=utcnow())
     commit_then_enqueue(session, result.message_ids, [result.case])
     case = result.case
     view = CaseView(case)

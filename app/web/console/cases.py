@@ -138,7 +138,7 @@ def edit_case(reference: str) -> Response:
     return _act(reference, CaseEditForm(prefix="edit"), "edit_form", lambda c, f:
                 case_actions.edit_case(db_session(), c, _uid(), category=f.category.data,
                                        need=f.need.data, urgency=f.urgency.data,
-                                       details=f.details.data))
+                                       details=f.details.data, now=utcnow()))
 
 
 @bp.post("/cases/<reference>/assign")
@@ -176,14 +176,14 @@ def _as_utc(value):
 @roles_required(*STAFF_ROLES)
 def recode(reference: str) -> Response:
     return _act(reference, RecodeForm(prefix="recode"), "recode_form", lambda c, f:
-                case_actions.recode_other(db_session(), c, _uid(), f.need.data))
+                case_actions.recode_other(db_session(), c, _uid(), f.need.data, utcnow()))
 
 
 @bp.post("/cases/<reference>/note")
 @roles_required(*STAFF_ROLES)
 def note(reference: str) -> Response:
     return _act(reference, NoteForm(prefix="note"), "note_form", lambda c, f:
-                case_actions.add_note(db_session(), c, _uid(), f.note.data))
+                case_actions.add_note(db_session(), c, _uid(), f.note.data, utcnow()))
 
 
 @bp.post("/cases/<reference>/close")

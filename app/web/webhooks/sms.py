@@ -45,11 +45,12 @@ def inbound_sms() -> Response:
 def _process(sid: str, form) -> Response:
     session = db_session()
     settings = runtime().settings
-    claimed = conv.claim(session, KIND, sid) if sid else None
+    now = utcnow()
+    claimed = conv.claim(session, KIND, sid, now) if sid else None
     outcome = handle_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
         from_raw=form.get("From", ""), to_raw=form.get("To", ""), body=form.get("Body", ""),
-        now=utcnow(),
+        now=now,
     )
     body = twiml.sms(outcome.messages)
     if claimed is not None:

@@ -60,7 +60,7 @@ def _once(key: str, work: Callable[[], VoiceReply]) -> Response:
     for _attempt in range(2):  # the claim comes first: see app/web/webhooks/sms.py
 
         try:
-            claimed = conv.claim(session, KIND, key)
+            claimed = conv.claim(session, KIND, key, utcnow())
             reply = work()
             body = render(reply)
             claimed.response_body = body
