@@ -1,9 +1,8 @@
 """Benchmark: the category-by-month report over 1,000,000 cases on PostgreSQL.
 
 Compares, in the same run on the same data, the report as the console and API run it
-(`app.services.reports.catalogue`: SQLAlchemy, dialect-aware month bucket, the period filter, then
-the
-Python pivot into the headline table) against a bare `GROUP BY` written by hand.
+(`app.services.reports.demand`: SQLAlchemy, dialect-aware month bucket, the period filter,
+then the Python pivot into the headline table) against a bare `GROUP BY` written by hand.
 
     .venv/bin/python -m bench.reports_bench            # or: .venv/bin/python -m bench
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test  BENCH_CASES=1000000

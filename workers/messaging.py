@@ -1,9 +1,9 @@
 """Outbound SMS jobs. Arguments are message ids only (no number or text ever reaches Redis).
 
-- `send_message(message_id)`: `app.services.delivery.sending.deliver` claims the outbox row and
-sends it
-  at most once; this job only schedules what `deliver` asks for next (a 429 retry with backoff,
-  a reconcile after a "maybe sent", and outbox rows a failure hook queued, e.g. the next offer).
+- `send_message(message_id)`: `app.services.delivery.sending.deliver` claims the outbox row
+  and sends it at most once; this job only schedules what `deliver` asks for next (a 429
+  retry with backoff, a reconcile after a "maybe sent", and outbox rows a failure hook
+  queued, e.g. the next offer).
 - `reconcile_message(message_id)`: resolves an `unknown` row against Twilio's message list.
 
 Both are safe to run any number of times (rq retries, false abandons, the sweeper): every

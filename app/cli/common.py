@@ -50,11 +50,11 @@ def check_redis(settings: Settings, redis: Redis) -> None:
         raise CliError(f"cannot reach Redis at {where}: {first_line(exc)}") from None
 
 
-def run_guarded(group: click.Command, argv: list[str] | None) -> int:
+def run_guarded(command: click.Command, argv: list[str] | None) -> int:
     """Run click in standalone=False mode so no exception escapes as a traceback."""
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
     try:
-        result = group.main(args=argv, prog_name="here2help", standalone_mode=False)
+        result = command.main(args=argv, prog_name="here2help", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

@@ -21,10 +21,13 @@ from app.cli.supervise import (
     PortInUse,
     Supervisor,
     check_port_free,
-    python_argv,
     wait_for_port,
+    worker_argv,
 )
+from app.models.base import utcnow
 from app.redis_conn import connect, embedded_redis_url, stop_embedded_redis
+from app.services.demo.seed import DEMO_PASSWORD
+from app.services.demo.seed import seed_demo as seed_demo_data
 from app.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -97,7 +100,7 @@ def serve(host: str, port: int) -> None:
         runtime = runtime_or_exit()
         check_redis(settings, runtime.redis)
         supervisor.start("web", gunicorn_argv(host, port))
-        supervisor.start("worker", python_argv("worker"))
+        supervisor.start("worker", worker_argv())
         running = lambda: supervisor.all_alive() and not supervisor.stopping  # noqa: E731
         if wait_for_port(host, port, WEB_START_SECONDS, running):
             _print_urls(settings, host, port)
@@ -145,7 +148,7 @@ def worker(burst: bool) -> None:
         check_redis(settings, connect(settings))
     # The worker is its own entry point (`python -m workers`): the app never imports the
     # workers, and exec hands this process over so SIGTERM reaches the worker directly.
-    argv = [sys.executable, "-m", "workers", *(["--burst"] if burst else [])]
+    argv = worker_argv(burst=burst)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(argv[0], argv)  # noqa: S606 - the worker becomes this process
@@ -157,15 +160,11 @@ def seed_demo() -> None:
 
     Safe to run again: what is already there is left alone.
     """
-    from app.models.base import utcnow
-    from app.services.demo.seed import DEMO_PASSWORD
-    from app.services.demo.seed import seed_demo as load
-
     runtime = runtime_or_exit()
     _migrate(runtime.settings)
     try:
         with runtime.session_factory() as session:
-            report = load(session, utcnow().date())
+            report = seed_demo_data(session, utcnow().date())
     except Exception as exc:
         raise CliError(f"could not load the demo data: {first_line(exc)}") from None
     finally:

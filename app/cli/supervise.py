@@ -108,6 +108,7 @@ def _signal_group(child: subprocess.Popen, signum: int) -> None:
         pass
 
 
-def python_argv(*args: str) -> list[str]:
-    """Run `here2help ARGS` with this interpreter (works without the console script on PATH)."""
-    return [sys.executable, "-c", "from app.cli import main; main()", *args]
+def worker_argv(*, burst: bool = False) -> list[str]:
+    """The worker process (`python -m workers`) with this interpreter: what `here2help worker`
+    runs, started directly (it needs no console script on PATH)."""
+    return [sys.executable, "-m", "workers", *(["--burst"] if burst else [])]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from app import create_app
+
 _sids = itertools.count(1)
 VOICE_VERBS = {"Say", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Pause"}
 
@@ -114,20 +116,5 @@ def caller(twilio_post) -> Callable[[str], Caller]:
 
 @pytest.fixture
 def app(runtime):
-    """The full app; if it cannot be built, an app with only the webhooks."""
-    from app import create_app
-
-    try:
-        return create_app(runtime=runtime)
-    except Exception:
-        from flask import Flask
-
-        from app.web import session as web_session
-        from app.web.webhooks import init_webhooks
-
-        bare = Flask("app")
-        bare.config.update(TESTING=True, SECRET_KEY="test")
-        bare.extensions["here2help"] = runtime
-        web_session.init_app(bare)
-        init_webhooks(bare)
-        return bare
+    """The whole app, as Twilio reaches it."""
+    return create_app(runtime=runtime)

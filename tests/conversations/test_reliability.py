@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app import create_app
 from app.models.case import Case
 from app.models.conversation import ProcessedWebhook
 from app.models.message import Message
@@ -15,12 +16,6 @@ from tests.conversations.conftest import new_sid, sms_texts
 from tests.plugins.twilio_webhooks import BASE_URL, sign
 
 WALK = ["hi", "1", "1", "1", "skip", "WR1 2NN", "skip", "yes"]
-
-
-def _bare_or_full_app(runtime):
-    from tests.conversations.conftest import app as app_fixture
-
-    return app_fixture.__wrapped__(runtime)
 
 
 def _post_sms(client, token: str, params: dict[str, str]):
@@ -49,7 +44,7 @@ def _all_at_once(deliver: Callable[[], Any], copies: int = 6) -> list[bytes]:
 
 
 def test_the_same_sid_in_parallel_threads_changes_the_database_once(committed_runtime):
-    app = _bare_or_full_app(committed_runtime)
+    app = create_app(runtime=committed_runtime)
     token = committed_runtime.settings.twilio_auth_token
     phone = "07700900777"
     for text in WALK[:-1]:
@@ -97,7 +92,7 @@ def test_matching_is_enqueued_after_commit_when_redis_is_up(send_sms, runtime, r
 def test_the_same_voice_step_in_parallel_advances_the_call_once(committed_runtime):
     from app.models.conversation import Conversation
 
-    app = _bare_or_full_app(committed_runtime)
+    app = create_app(runtime=committed_runtime)
     token = committed_runtime.settings.twilio_auth_token
     call = {"CallSid": "CA" + "e" * 32, "From": "07700900778", "To": "+441632960000"}
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 ENV_VAR = "H2H_TEST_CLOCK"
 UK = ZoneInfo("Europe/London")
@@ -56,8 +57,6 @@ def pytest_configure(config: pytest.Config) -> None:
     text = config.getoption("--clock-date")
     if not text:
         return
-    import time_machine
-
     _moved_to = parse_clock_date(text)
     _travel = time_machine.travel(_moved_to, tick=True)
     _travel.start()

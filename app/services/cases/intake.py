@@ -1,12 +1,11 @@
-"""Creating cases and writing their timeline. No Flask here: callers pass a Session.
+"""Creating cases from any channel. No Flask here: callers pass a Session.
 
-Transactions: `create_case` only flushes (timeline lines go through
-`app.services.cases.timeline.add_case_event`); the caller (a webhook service, an
-API handler's service call, a job) commits once for the whole use case, THEN enqueues the
-outbox message ids in `CaseResult.message_ids` (`app.services.messaging.outbox.enqueue_send`) and,
-when
-`case.needs_matching`, calls `enqueue_matching`. A lost enqueue is harmless: the rows stay
-flagged (`needs_matching`, outbox `pending`) and the sweeper re-enqueues them.
+Transactions: `create_case` only flushes (its timeline lines go through `cases.timeline`); the
+caller (a webhook, an API or console view, a job) commits once for the whole use case, THEN
+enqueues the outbox message ids in `CaseResult.message_ids` and, when `case.needs_matching`,
+calls `enqueue_matching` (web requests do both through `commit_then_enqueue`). A lost enqueue
+is harmless: the rows stay flagged (`needs_matching`, outbox `pending`) and the sweeper
+re-enqueues them.
 
 Rules that live here (so every channel follows them):
 - phone numbers go through `parse_phone`; a withheld number is stored as no number;
@@ -37,21 +36,14 @@ from app.models.case import Case
 from app.models.resident import Resident
 from app.models.staff import StaffUser
 from app.ports import JobQueue
-from app.repositories.cases import (
-    find_open_case_for_phone,
-    get_case_by_reference,
-    list_cases,
-    reference_exists,
-)
+from app.repositories.cases import find_open_case_for_phone, reference_exists
 from app.services.cases.timeline import add_case_event
 from app.services.geo.postcodes import locate
 from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
-__all__ = [
-    "CaseDraft", "CaseResult", "create_case", "enqueue_matching",
-    "find_open_case_for_phone", "get_case_by_reference", "list_cases",
-]
+__all__ = ["CaseDraft", "CaseResult", "alert_duty_coordinators", "create_case",
+           "enqueue_matching"]
 
 log = logging.getLogger(__name__)
 

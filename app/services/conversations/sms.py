@@ -32,7 +32,7 @@ from app.models.conversation import Conversation
 from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
-from app.services.cases.intake import find_open_case_for_phone
+from app.repositories.cases import find_open_case_for_phone
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.messaging.outbox import suppression_reason

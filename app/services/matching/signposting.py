@@ -1,8 +1,7 @@
 """Signposting: send the resident a directory service that meets their need in their district.
 
-Used by matching (app.services.matching.matcher.offer_next) for needs a service answers better than
-a
-volunteer (SIGNPOST_NEEDS, `money` by default: advice services) and for any need no volunteer
+Used by matching (`matcher.offer_next`) for needs a service answers better than a volunteer
+(SIGNPOST_NEEDS, `money` by default: advice services) and for any need no volunteer
 can take. Which service: an active one listing the need and covering the case's district
 (named explicitly first, then services covering every district), nearest first when the case
 has a location. The resident gets its name, phone and opening hours by SMS; the case becomes

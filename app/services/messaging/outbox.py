@@ -15,13 +15,13 @@ caller commits, then calls
 
 which enqueues workers.messaging.send_message for each (a lost enqueue is re-done by the sweeper).
 
-The job calls `deliver(session_factory, sender, message_id, now)` (in messaging.sending,
+The job calls `deliver(session_factory, sender, message_id, now)` (in delivery.sending,
 not this module): claim, send outside any transaction, record; see that module for the
 exactly-once and "maybe sent" policies.
 
 Why an outbox: the DB is the source of truth (docs/reliability.md, 'Outbox'). The unique
 idempotency_key means a retried webhook or job queues the same SMS once; the send job
-(`messaging.sending`) claims the row before calling the provider, so no row is ever sent twice.
+(`delivery.sending`) claims the row before calling the provider, so no row is ever sent twice.
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ Columns (header row required, any order; names are case-insensitive):
 `DD/MM/YYYY`; `availability` is like `mon 09:00-12:00; sat 10:00-16:00`; `active` is yes/no.
 A phone number already on the register UPDATES that volunteer (so a corrected sheet can be
 imported again); the summary counts created and updated rows separately. Each row is checked
-with the same rules as the API (app.services.volunteers.register) and saved in its own SAVEPOINT,
-so a
-bad row never spoils its neighbours; work is committed every BATCH rows.
+with the same rules as the API (volunteers.register) and saved in its own SAVEPOINT, so a bad
+row never spoils its neighbours; work is committed every BATCH rows.
 """
 
 from __future__ import annotations

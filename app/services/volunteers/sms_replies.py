@@ -12,9 +12,8 @@ Which offer a YES/NO answers: the one named by reference (`YES H2H-7K3Q`), else 
 offer the number holds; with several and no reference the volunteer is asked which (so a YES is
 never applied to the wrong resident). With no open offer, a YES/NO within 24 hours of the
 volunteer's last offer answers that one, late: YES still assigns if the case is not covered yet
-(see app.services.matching.offers), else "already covered"; NO is simply thanked. Otherwise (and
-for a
-DONE with nothing assigned) the text is not about an offer at all, so None: a volunteer may
+(see matching.offers), else "already covered"; NO is simply thanked. Otherwise (and for a DONE
+with nothing assigned) the text is not about an offer at all, so None: a volunteer may
 also be a resident answering the help menu. A reference makes the intent explicit, so then
 they are told there is nothing waiting. Replies are bound to offers made to THIS number
 (a From number is all that identifies a volunteer): another case's reference counts as none.

@@ -2,8 +2,8 @@
 
 Shapes are checked by the schemas below (422 for a wrong type); the register's rules (phone,
 postcode, needs, DBS status, distance, organisation contact and capacity) live in
-app.services.volunteers.register and come back as the same 422 body: {"errors": {"json": {field:
-[..]}}}.
+app.services.volunteers.register and come back as the same 422 body:
+{"errors": {"json": {field: [..]}}}.
 """
 
 from __future__ import annotations
