@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.models.base import utcnow
@@ -59,6 +60,8 @@ def test_directory_page_passes_axe_and_downloads_the_pdf(logged_in_page, axe_che
     assert axe_check(page) == []
     page.select_option("select[name=need]", "food")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**need=food**")
+    expect(page.locator("table caption")).to_contain_text("services")  # the results have loaded
     assert page.locator("tbody tr").count() >= 3
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the whole directory (PDF, large print)").click()
