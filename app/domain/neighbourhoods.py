@@ -43,7 +43,7 @@ POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_LOOKUP = ("postcode", "code")
 REQUIRED_POPULATION = ("code", "total")
 
-#: Counts below this are shown as "<5" so that no resident can be picked out of the figures.
+#: Counts from 1 up to below this are shown as "<5", so no resident can be picked out of figures.
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
 
@@ -90,15 +90,15 @@ def parse_population(text: str) -> int:
 
 
 def shown_count(count: int) -> int | str:
-    """A count as published: under 5 becomes "<5"."""
-    return SUPPRESSED if count < SUPPRESS_BELOW else count
+    """A count as published: 1 to 4 becomes "<5" (a zero identifies nobody)."""
+    return SUPPRESSED if 0 < count < SUPPRESS_BELOW else count
 
 
 def shown_rate(count: int, value: float | None, digits: int = 1) -> float | str | None:
     """A rate or share worked out from `count`: suppressed with it, so it cannot be undone."""
     if value is None:
         return None
-    return SUPPRESSED if count < SUPPRESS_BELOW else round(value, digits)
+    return SUPPRESSED if 0 < count < SUPPRESS_BELOW else round(value, digits)
 
 
 @dataclass(frozen=True)

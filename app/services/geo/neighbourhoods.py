@@ -5,7 +5,7 @@ Interface:
     neighbourhood_code_for(session, postcode) -> str | None   # LSOA code, sector, or None
     import_neighbourhoods(session, lookup, population, progress=, on_error=) -> ImportReport
     backfill_neighbourhoods(session) -> BackfillReport
-    neighbourhood_labels(session) -> dict[code, (name, district)]
+    neighbourhood_labels(session, codes) -> dict[code, (name, district)]
 
 With a lookup loaded, a postcode that is not in it has no neighbourhood (rather than a sector,
 which would mix two geographies in one ranking); with none loaded every full postcode has its
@@ -20,7 +20,7 @@ a failed import leaves the old ones in place. It does not touch cases or volunte
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -105,10 +105,12 @@ def _codes_for(session: Session, postcodes: list[str]) -> dict[str, str | None]:
     return {p: sector_of(p) for p in postcodes}
 
 
-def neighbourhood_labels(session: Session) -> dict[str, tuple[str, str | None]]:
-    """Loaded neighbourhoods: code -> (name, district name)."""
+def neighbourhood_labels(session: Session, codes: Collection[str]
+                         ) -> dict[str, tuple[str, str | None]]:
+    """Loaded neighbourhoods among `codes`: code -> (name, district name)."""
     rows = session.execute(select(Neighbourhood.code, Neighbourhood.name,
-                                  Neighbourhood.district_name))
+                                  Neighbourhood.district_name)
+                           .where(Neighbourhood.code.in_(sorted(set(codes)))))
     return {code: (name, district) for code, name, district in rows}
 
 
