@@ -5,7 +5,9 @@ pence, and what a decision must respect (the pot's minimum and maximum award and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 #: Kinds of group that may apply, as (value, label); reports count by these.
 ORGANISATION_TYPES: list[tuple[str, str]] = [
@@ -103,3 +105,21 @@ def acknowledgement_text(reference: str, organisation: str, pot: str) -> str:
     """The SMS a group gets: short, no amounts or bank details (a lock screen shows it)."""
     return (f"Here2Help: thank you, we have {organisation[:40]}'s expression of interest for "
             f"{pot[:40]} (ref {reference}). A coordinator will be in touch.")
+
+
+class PotTerms(Protocol):
+    name: str
+    min_award_pence: int
+    max_award_pence: int
+    closes_on: date
+
+
+def funding_text(reference: str, pots: Sequence[PotTerms], form_url: str | None) -> str:
+    """The SMS that tells a group which grant pots are open and where to apply (at most 2)."""
+    named = "; ".join(
+        f"{p.name[:40]} ({pounds(p.min_award_pence)} to {pounds(p.max_award_pence)}, closes "
+        f"{p.closes_on.day} {p.closes_on:%b %Y})" for p in pots[:2])
+    where = f"Apply at {form_url}" if form_url else "Reply HELP and we will send the form"
+    more = f" and {len(pots) - 2} more" if len(pots) > 2 else ""
+    return (f"Here2Help {reference}: community grants open now: {named}{more}. {where}. "
+            "Reply HELP to reach us.")[:640]

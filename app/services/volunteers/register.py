@@ -29,7 +29,7 @@ from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
 from app.services.matching.matcher import MAX_DISTANCE_KM
 
-KNOWN_NEEDS = tuple(n.value for n in Need)
+KNOWN_NEEDS = tuple(n.value for n in Need if n is not Need.FUNDING)  # grants answer funding
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TEXT_LIMITS = {"name": 200, "contact_name": 200, "email": 254, "notes": 2000}
 #: Fields a caller may set; everything else (location, district, timestamps) is derived.
