@@ -132,10 +132,16 @@ def confirm_check(session: Session, application: GrantApplication, item: str, st
     existing = next((c for c in application.checks if c.item == item), None)
     if existing is not None:
         return existing
-    check = GrantCheck(item=item, checked_by_user_id=staff_id, checked_at=now,
-                       note=(note or "").strip()[:500] or None)
-    application.checks.append(check)
-    session.flush()
+    check = GrantCheck(application_id=application.id, item=item, checked_by_user_id=staff_id,
+                       checked_at=now, note=(note or "").strip()[:500] or None)
+    try:
+        with session.begin_nested():
+            session.add(check)
+            session.flush()
+    except IntegrityError:  # a colleague confirmed the same item at the same moment
+        session.expire(application, ["checks"])
+        return next(c for c in application.checks if c.item == item)
+    session.expire(application, ["checks"])
     return check
 
 
