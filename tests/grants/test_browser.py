@@ -119,6 +119,11 @@ def test_grants_pages_pass_axe(page, live_server, live_user, axe_check, tmp_path
     assert axe_check(page) == []
 
     login_as(page, live_user("coordinator", name="Cora Ordinator"))
+    page.goto("/grants/pots/new")
+    assert axe_check(page) == []
+    page.get_by_role("button", name="Add the pot").click()  # empty: errors shown accessibly
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    assert axe_check(page) == []
     page.goto("/grants")
     expect(page.get_by_role("link", name=reference)).to_be_visible()
     assert axe_check(page) == []

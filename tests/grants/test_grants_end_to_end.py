@@ -174,3 +174,27 @@ def test_public_form_refuses_bad_input_and_closed_pots(app, client, db_session) 
                              {**base, **extra})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db_session.scalar(select(GrantApplication.id)) is None
+
+
+def test_a_pot_can_be_changed_but_not_below_its_awards(client, db_session) -> None:
+    sign_in_as(client, db_session, "coordinator")
+    _pot(client, "Winter Fund", "1000")
+    pot = db_session.scalar(select(FundingPot).where(FundingPot.name == "Winter Fund"))
+    page = client.get(f"/grants/pots/{pot.id}/edit").get_data(as_text=True)
+    assert 'value="1000.00"' in page and "Change Winter Fund" in page
+    db_session.add(GrantApplication(reference="G-AAAAAA", pot_id=pot.id, organisation_name="X",
+                                    organisation_type="school", contact_name="Y", purpose="Z",
+                                    amount_requested_pence=40_000, status="awarded",
+                                    awarded_pence=40_000))
+    db_session.commit()
+    form = {"name": "Winter Fund", "budget": "300", "min_award": "50", "max_award": "200",
+            "opens_on": pot.opens_on.isoformat(), "closes_on": pot.closes_on.isoformat()}
+    low = post_form(client, f"/grants/pots/{pot.id}/edit", f"/grants/pots/{pot.id}/edit", form)
+    assert low.status_code == 400
+    assert "already awarded £400: the budget cannot be less" in low.get_data(as_text=True)
+    ok = post_form(client, f"/grants/pots/{pot.id}/edit", f"/grants/pots/{pot.id}/edit",
+                   {**form, "budget": "2000"})
+    assert ok.status_code == 302
+    db_session.refresh(pot)
+    assert (pot.budget_pence, pot.max_award_pence) == (200_000, 20_000)
+    assert client.get("/grants/pots/999999/edit").status_code == 404

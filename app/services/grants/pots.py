@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.grants import AWARDED, GrantRefused, check_pot, is_open
+from app.domain.grants import AWARDED, GrantRefused, check_pot, is_open, pounds
 from app.models.grant import FundingPot, GrantApplication, GrantPayment
 
 
@@ -43,18 +43,34 @@ class PotSummary:
 
 def create_pot(session: Session, data: PotInput) -> FundingPot:
     """A new pot (flushes; the caller commits)."""
-    check_pot(data.name, data.budget_pence, data.min_award_pence, data.max_award_pence,
-              data.opens_on, data.closes_on)
-    name = data.name.strip()[:200]
-    if session.scalar(select(FundingPot.id).where(FundingPot.name == name)) is not None:
-        raise GrantRefused("There is already a funding pot with this name")
-    pot = FundingPot(name=name, description=data.description.strip(),
-                     budget_pence=data.budget_pence, min_award_pence=data.min_award_pence,
-                     max_award_pence=data.max_award_pence, opens_on=data.opens_on,
-                     closes_on=data.closes_on)
+    pot = FundingPot()
+    _apply(session, pot, data)
     session.add(pot)
     session.flush()
     return pot
+
+
+def update_pot(session: Session, pot: FundingPot, data: PotInput) -> FundingPot:
+    """Change a pot; its budget can never fall below what it has already awarded."""
+    awarded = awarded_pence(session, pot.id)
+    if data.budget_pence < awarded:
+        raise GrantRefused(f"The pot has already awarded {pounds(awarded)}: the budget cannot "
+                           "be less")
+    _apply(session, pot, data)
+    session.flush()
+    return pot
+
+
+def _apply(session: Session, pot: FundingPot, data: PotInput) -> None:
+    check_pot(data.name, data.budget_pence, data.min_award_pence, data.max_award_pence,
+              data.opens_on, data.closes_on)
+    name = data.name.strip()[:200]
+    clash = session.scalar(select(FundingPot.id).where(FundingPot.name == name))
+    if clash is not None and clash != pot.id:
+        raise GrantRefused("There is already a funding pot with this name")
+    pot.name, pot.description = name, data.description.strip()
+    pot.budget_pence, pot.opens_on, pot.closes_on = data.budget_pence, data.opens_on, data.closes_on
+    pot.min_award_pence, pot.max_award_pence = data.min_award_pence, data.max_award_pence
 
 
 def awarded_pence(session: Session, pot_id: int) -> int:

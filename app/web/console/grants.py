@@ -31,7 +31,13 @@ from app.services.grants.applications import (
     paid_pence,
     record_payment,
 )
-from app.services.grants.pots import PotInput, budget_left_pence, create_pot, pot_summaries
+from app.services.grants.pots import (
+    PotInput,
+    budget_left_pence,
+    create_pot,
+    pot_summaries,
+    update_pot,
+)
 from app.web.console.access import STAFF_ROLES, log_access, roles_required
 from app.web.console.blueprint import bp
 from app.web.console.grant_forms import CheckForm, DecisionForm, PaymentForm, PotForm
@@ -63,27 +69,49 @@ def grants() -> str:
 
 @bp.route("/grants/pots/new", methods=["GET", "POST"])
 @roles_required(*GRANT_EDITORS)
-def grants_new_pot() -> str | Response:
+def grants_new_pot() -> str | Response | tuple[str, int]:
+    return _pot_page(None)
+
+
+@bp.route("/grants/pots/<int:pot_id>/edit", methods=["GET", "POST"])
+@roles_required(*GRANT_EDITORS)
+def grants_edit_pot(pot_id: int) -> str | Response | tuple[str, int]:
+    pot = db_session().get(FundingPot, pot_id)
+    if pot is None:
+        abort(404)
+    return _pot_page(pot)
+
+
+def _pot_page(pot: FundingPot | None) -> Response | tuple[str, int]:
     form = PotForm()
+    if pot is not None and request.method == "GET":
+        form = PotForm(formdata=None, name=pot.name, description=pot.description,
+                       budget=f"{pot.budget_pence / 100:.2f}",
+                       min_award=f"{pot.min_award_pence / 100:.2f}",
+                       max_award=f"{pot.max_award_pence / 100:.2f}", opens_on=pot.opens_on,
+                       closes_on=pot.closes_on)
     error = None
     if form.validate_on_submit():
         session = db_session()
+        data = PotInput(
+            name=form.name.data or "", description=form.description.data or "",
+            budget_pence=parse_money(form.budget.data),
+            min_award_pence=parse_money(form.min_award.data),
+            max_award_pence=parse_money(form.max_award.data),
+            opens_on=form.opens_on.data, closes_on=form.closes_on.data)
         try:
-            pot = create_pot(session, PotInput(
-                name=form.name.data or "", description=form.description.data or "",
-                budget_pence=parse_money(form.budget.data),
-                min_award_pence=parse_money(form.min_award.data),
-                max_award_pence=parse_money(form.max_award.data),
-                opens_on=form.opens_on.data, closes_on=form.closes_on.data))
+            saved = create_pot(session, data) if pot is None else update_pot(session, pot, data)
         except GrantRefused as exc:
+            session.rollback()
             error = str(exc)
         else:
-            log_access("grant_pot_created", target=f"pot:{pot.id}")
+            log_access("grant_pot_created" if pot is None else "grant_pot_changed",
+                       target=f"pot:{saved.id}")
             session.commit()
-            flash(f"Funding pot “{pot.name}” created.", "success")
+            flash(f"Funding pot “{saved.name}” saved.", "success")
             return redirect(url_for("console.grants"))
     status = 400 if form.errors or error else 200
-    return render_template("grants/pot_form.html", form=form, error=error), status
+    return render_template("grants/pot_form.html", form=form, error=error, pot=pot), status
 
 
 def _application(reference: str) -> GrantApplication:
