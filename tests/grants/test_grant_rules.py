@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
+import pypdf
 import pytest
 
 from app.domain.grants import GrantRefused, parse_money, pounds
+from app.models import Case, FundingPot
 from app.services.grants.applications import (
     InterestInput,
     confirm_check,
@@ -15,6 +18,8 @@ from app.services.grants.applications import (
     submit_interest,
 )
 from app.services.grants.pots import PotInput, create_pot
+from app.services.reports.briefing_pdf import build_briefing_pdf
+from app.services.reports.tables import Period
 from tests.factories import make_staff_user
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -78,3 +83,23 @@ def test_checks_once_each_and_decisions_once(db_session) -> None:
                        reference=None, staff_id=staff.id, now=NOW)
     with pytest.raises(GrantRefused, match="checks are closed"):
         confirm_check(db_session, application, "governing_document", staff.id, NOW)
+
+
+def test_briefing_stays_one_page_with_forty_districts_and_three_pots(db_session) -> None:
+    for n in range(200):
+        db_session.add(Case(reference=f"H2H-G{n:03d}", category="other", need="other",
+                            district=f"District number {n % 40} with a long name",
+                            details="supercalifragilistic " * 5 + f"word{n % 17}",
+                            created_at=datetime(2026, 1, 1 + n % 28, tzinfo=UTC)))
+    for n in range(3):
+        db_session.add(FundingPot(name=f"A funding pot with a long name number {n}",
+                                  budget_pence=6_000_000, min_award_pence=5_000,
+                                  max_award_pence=50_000, opens_on=date(2026, 1, 1),
+                                  closes_on=date(2026, 12, 31)))
+    db_session.commit()
+    january = Period(date(2026, 1, 1), date(2026, 1, 31))
+    reader = pypdf.PdfReader(io.BytesIO(build_briefing_pdf(db_session, january,
+                                                           today=date(2026, 2, 3))))
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "Community grants" in text and "long name number 2" in text
