@@ -40,6 +40,15 @@ _MONEY = re.compile(r"^£?\s*(\d{1,7})(?:\.(\d{1,2}))?$")
 MAX_PENCE = 100_000_000  # £1,000,000: far beyond any community pot
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str | None, limit: int) -> str:
+    """Typed text as kept: control characters (NUL above all: PostgreSQL text cannot hold
+    it) removed, ends trimmed, cut to `limit` characters."""
+    return _CONTROL.sub("", text or "").strip()[:limit]
+
+
 class GrantRefused(ValueError):
     """A request the grants rules do not allow; the message is one line, for a person."""
 

@@ -169,11 +169,19 @@ def test_public_form_refuses_bad_input_and_closed_pots(app, client, db_session) 
         ({"amount": "100", "contact_phone": "12"}, "Enter a UK phone number"),
         ({"amount": "100", "contact_phone": "07700 900556", "postcode": "nowhere"},
          "full postcode"),
+        ({"amount": "100", "contact_phone": "07700 900556", "organisation_name": "\0\x01"},
+         "Enter the name of your group"),
     ]:
         response = post_form(public, "/community-grants", "/community-grants",
                              {**base, **extra})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db_session.scalar(select(GrantApplication.id)) is None
+    accepted = post_form(public, "/community-grants", "/community-grants", {
+        **base, "amount": "100", "contact_phone": "07700 900556",
+        "organisation_name": "Caf\u00e9 \0Club \U0001f600", "purpose": "x" * 3000 + "\0"})
+    assert accepted.status_code == 302
+    saved = db_session.scalar(select(GrantApplication))
+    assert saved.organisation_name == "Café Club \U0001f600" and "\0" not in saved.purpose
 
 
 def test_a_pot_can_be_changed_but_not_below_its_awards(client, db_session) -> None:

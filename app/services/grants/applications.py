@@ -31,6 +31,7 @@ from app.domain.grants import (
     acknowledgement_text,
     check_award,
     check_payment,
+    clean_text,
     is_open,
     missing_checks,
 )
@@ -76,10 +77,14 @@ def submit_interest(session: Session, data: InterestInput, now: datetime) -> Sub
         raise GrantRefused("That funding pot is not open for applications")
     if data.organisation_type not in ORGANISATION_TYPE_LABELS:
         raise GrantRefused("Choose the kind of group")
+    for value, what in ((data.organisation_name, "the name of your group"),
+                        (data.contact_name, "your name"), (data.purpose, "what the money is for")):
+        if not clean_text(value, 4000):
+            raise GrantRefused(f"Enter {what}")
     phone = parse_phone(data.contact_phone) if data.contact_phone else None
     if data.contact_phone and (phone is None or not phone.is_number):
         raise GrantRefused("Enter a UK phone number, like 07700 900123")
-    email = (data.contact_email or "").strip().lower() or None
+    email = clean_text(data.contact_email, 254).lower() or None
     if email and not _EMAIL.match(email):
         raise GrantRefused("Enter an e-mail address, like name@example.org")
     if phone is None and email is None:
@@ -89,11 +94,12 @@ def submit_interest(session: Session, data: InterestInput, now: datetime) -> Sub
         raise GrantRefused("Enter the group's full postcode, like WR1 2NN")
     location = locate(postcode) if postcode else None
     application = GrantApplication(
-        pot_id=pot.id, organisation_name=data.organisation_name.strip()[:200],
-        organisation_type=data.organisation_type, contact_name=data.contact_name.strip()[:200],
+        pot_id=pot.id, organisation_name=clean_text(data.organisation_name, 200),
+        organisation_type=data.organisation_type, contact_name=clean_text(data.contact_name, 200),
         contact_phone=phone.e164 if phone else None, contact_email=email, postcode=postcode,
         neighbourhood_code=neighbourhood_code_for(session, postcode),
-        district=location.district_name if location else None, purpose=data.purpose.strip(),
+        district=location.district_name if location else None,
+        purpose=clean_text(data.purpose, 4000),
         amount_requested_pence=data.amount_pence, status=RECEIVED, created_at=now,
         updated_at=now)
     _insert_with_reference(session, application)
@@ -133,7 +139,7 @@ def confirm_check(session: Session, application: GrantApplication, item: str, st
     if existing is not None:
         return existing
     check = GrantCheck(application_id=application.id, item=item, checked_by_user_id=staff_id,
-                       checked_at=now, note=(note or "").strip()[:500] or None)
+                       checked_at=now, note=clean_text(note, 500) or None)
     try:
         with session.begin_nested():
             session.add(check)
@@ -150,7 +156,7 @@ def decide(session: Session, application: GrantApplication, *, award: bool,
     """Award (an amount within the pot's rules) or decline, with a reason, once."""
     if application.status != RECEIVED:
         raise GrantRefused("This application has already been decided")
-    if not reason.strip():
+    if not clean_text(reason, 2000):
         raise GrantRefused("Give the reason for the decision")
     if award:
         missing = missing_checks({c.item for c in application.checks})
@@ -165,7 +171,7 @@ def decide(session: Session, application: GrantApplication, *, award: bool,
                     budget_left=budget_left_pence(session, pot))
         application.awarded_pence = amount_pence
     application.status = AWARDED if award else DECLINED
-    application.decision_reason = reason.strip()
+    application.decision_reason = clean_text(reason, 2000)
     application.decided_by_user_id = staff_id
     application.decided_at = now
     application.updated_at = now
@@ -186,7 +192,7 @@ def record_payment(session: Session, application: GrantApplication, *, amount_pe
     check_payment(amount_pence, awarded=locked.awarded_pence if locked.status == AWARDED
                   else None, paid=paid_pence(session, locked))
     payment = GrantPayment(amount_pence=amount_pence, paid_on=paid_on,
-                           payment_reference=(reference or "").strip()[:80] or None,
+                           payment_reference=clean_text(reference, 80) or None,
                            recorded_by_user_id=staff_id, created_at=now)
     locked.payments.append(payment)
     locked.updated_at = now

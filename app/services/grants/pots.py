@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.grants import AWARDED, GrantRefused, check_pot, is_open, pounds
+from app.domain.grants import AWARDED, GrantRefused, check_pot, clean_text, is_open, pounds
 from app.models.grant import FundingPot, GrantApplication, GrantPayment
 
 
@@ -64,11 +64,11 @@ def update_pot(session: Session, pot: FundingPot, data: PotInput) -> FundingPot:
 def _apply(session: Session, pot: FundingPot, data: PotInput) -> None:
     check_pot(data.name, data.budget_pence, data.min_award_pence, data.max_award_pence,
               data.opens_on, data.closes_on)
-    name = data.name.strip()[:200]
+    name = clean_text(data.name, 200)
     clash = session.scalar(select(FundingPot.id).where(FundingPot.name == name))
     if clash is not None and clash != pot.id:
         raise GrantRefused("There is already a funding pot with this name")
-    pot.name, pot.description = name, data.description.strip()
+    pot.name, pot.description = name, clean_text(data.description, 2000)
     pot.budget_pence, pot.opens_on, pot.closes_on = data.budget_pence, data.opens_on, data.closes_on
     pot.min_award_pence, pot.max_award_pence = data.min_award_pence, data.max_award_pence
 
