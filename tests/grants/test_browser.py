@@ -79,9 +79,11 @@ def test_neighbourhood_report_passes_axe(logged_in_page, axe_check, neighbourhoo
     section = page.locator("section[aria-labelledby=neighbourhood-demand]")
     expect(section.locator("h2")).to_have_text("Demand by neighbourhood (ranked)")
     expect(section).to_contain_text("standardised")
-    assert section.locator("tbody tr").count() == 8
+    body = section.locator("tbody").inner_text()
+    # Other browser tests may have placed a case or volunteer on the same live server.
+    assert all(f"{name} ({code})" in body for code, name, _ in AREAS)
     assert section.locator("svg.chart rect").count() >= 1
-    assert "<5" in section.locator("tbody").inner_text()
+    assert "<5" in body
     assert axe_check(page) == []
     _shot(page, "neighbourhood-demand.png", tmp_path, section)
 
