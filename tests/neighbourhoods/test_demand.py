@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.domain.neighbourhoods import Measure, relative_scores, shown_count, shown_rate
-from app.models import Case, Resident
+from app.models import Case, Neighbourhood, Resident
 from app.services.reports.neighbourhoods import neighbourhood_demand, neighbourhood_demand_table
 from app.services.reports.tables import Period
 from app.services.staff.accounts import create_api_token
@@ -67,11 +67,17 @@ def test_scores_are_standardised_measures_averaged() -> None:
 
 
 def test_demand_figures_rank_and_suppress(demand) -> None:
+    demand.add(Neighbourhood(code="E01032999", name="Worcester 099Z", district_code="E07000237",
+                             district_name="Worcester", population=1800))
+    demand.add(Neighbourhood(code="E01099999", name="Elsewhere 001A", district_code="E09000001",
+                             district_name="Elsewhere", population=1800))
     rows = {r.code: r for r in neighbourhood_demand(demand, MARCH)}
+    # A neighbourhood of a district served, with no requests, is ranked; one elsewhere is not.
+    assert rows["E01032999"].requests == 0 and "E01099999" not in rows
     busy, quiet, wyre = rows[BUSY], rows[QUIET], rows[WYRE]
     assert (busy.requests, busy.safeguarding, busy.unmet, busy.repeat) == (8, 1, 5, 2)
     assert (quiet.requests, wyre.requests, wyre.volunteers) == (3, 0, 6)
-    assert busy.rank == 1 and wyre.rank == 3 and busy.score > quiet.score > wyre.score
+    assert busy.rank == 1 and busy.score > quiet.score > wyre.score
     published = busy.published()
     assert published["requests"] == 8
     assert published["requests_per_1000_a_month"] == round(8 * 1000 / 1734, 2)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.enums import ApprovalStatus, CaseOutcome, Urgency
@@ -36,8 +36,10 @@ METHOD = (
     "neighbourhoods shown (value minus the average, divided by the standard deviation) and "
     "averaged, with volunteers counting against pressure; 0 is the average and higher means "
     "more pressure. Measures a neighbourhood has no figure for (no population loaded) are left "
-    "out of its average. Counts of 1 to 4, and the rates and shares worked out from them, are "
-    "shown as \"<5\". Requests with no placeable postcode are left out."
+    "out of its average. Every loaded neighbourhood in a district the help line served in the "
+    "period is ranked, with or without requests. Counts of 1 to 4, and the rates and shares "
+    "worked out from them, are shown as \"<5\". Requests with no placeable postcode are left "
+    "out."
 )
 
 
@@ -86,7 +88,8 @@ class NeighbourhoodDemand:
 
 
 def neighbourhood_demand(session: Session, period: Period) -> list[NeighbourhoodDemand]:
-    """Every neighbourhood with requests in the period or volunteers, ranked by relative score."""
+    """Neighbourhoods with requests in the period or volunteers, and the loaded ones in the
+    districts served, ranked by relative score."""
     earlier = aliased(Case)
     is_repeat = exists().where(and_(earlier.resident_id == Case.resident_id,
                                     earlier.created_at < Case.created_at, earlier.id != Case.id))
@@ -103,15 +106,21 @@ def neighbourhood_demand(session: Session, period: Period) -> list[Neighbourhood
         .where(Volunteer.neighbourhood_code.is_not(None), Volunteer.active.is_(True),
                Volunteer.approval_status == ApprovalStatus.APPROVED)
         .group_by(Volunteer.neighbourhood_code)).tuples().all())
-    known = {n.code: n for n in session.scalars(select(Neighbourhood))}
+    # Loaded neighbourhoods with figures, and every other one in a district the help line
+    # served in the period: a neighbourhood with no requests is low demand, not unknown.
+    served = session.scalars(select(Case.district_code).distinct().where(
+        period.contains(Case.created_at), Case.district_code.is_not(None))).all()
+    codes = sorted({row[0] for row in counts} | set(helpers))
+    known = {n.code: n for n in session.scalars(select(Neighbourhood).where(or_(
+        Neighbourhood.code.in_(codes), Neighbourhood.district_code.in_(sorted(served)))))}
     months = len(period.months())
     rows: dict[str, NeighbourhoodDemand] = {}
     for code, total, safeguarding, unmet, repeat, district in counts:
         rows[code] = _row(known, code, district, months, int(total), int(safeguarding),
                           int(unmet), int(repeat))
-    for code in helpers:
+    for code in [*helpers, *known]:
         rows.setdefault(code, _row(known, code, None, months, 0, 0, 0, 0))
-        rows[code].volunteers = int(helpers[code])
+        rows[code].volunteers = int(helpers.get(code, 0))
     ranked = list(rows.values())
     scores = relative_scores([
         Measure("requests per 1,000", [r.per_1000_a_month for r in ranked]),
@@ -169,7 +178,8 @@ def neighbourhood_months_table(session: Session, period: Period, today: date) ->
     cells: Counter[tuple[str, str]] = Counter()
     for code, month, total in raw:
         cells[code, month_text(month)] += int(total)
-    known = {n.code: n for n in session.scalars(select(Neighbourhood))}
+    known = {n.code: n for n in session.scalars(select(Neighbourhood).where(
+        Neighbourhood.code.in_(sorted({code for code, _ in cells}))))}
     months = period.months()
     rows = []
     for code in sorted({code for code, _ in cells}):
