@@ -14,6 +14,7 @@ from app.cli import (
     directory,
     fallback,
     flows,
+    neighbourhoods,
     reports,
     serve,
     simulate,
@@ -34,7 +35,8 @@ def cli() -> None:
 
 
 def _register() -> None:
-    for module in (serve, db, users, simulate, flows, volunteers, directory, fallback, reports):
+    for module in (serve, db, users, simulate, flows, volunteers, directory, fallback, reports,
+                   neighbourhoods):
         module.register(cli)
 
 

@@ -23,6 +23,8 @@ class Need(StrEnum):
     MONEY = "money"
     WELLBEING = "wellbeing"
     OTHER = "other"
+    # A community group asking about money for its work: open grant pots are signposted.
+    FUNDING = "funding"
 
 
 class Urgency(StrEnum):

@@ -41,12 +41,15 @@ class MatchingPolicy:
     max_offer_attempts: int = 5
     dbs_required_needs: tuple[str, ...] = DEFAULT_DBS_NEEDS
     signpost_needs: tuple[str, ...] = ("money",)
+    # Where a community group applies for a grant (PUBLIC_BASE_URL + /community-grants).
+    funding_form_url: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"offer_timeout_seconds": self.offer_timeout_seconds,
                 "max_offer_attempts": self.max_offer_attempts,
                 "dbs_required_needs": list(self.dbs_required_needs),
-                "signpost_needs": list(self.signpost_needs)}
+                "signpost_needs": list(self.signpost_needs),
+                "funding_form_url": self.funding_form_url}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> MatchingPolicy:
@@ -56,6 +59,7 @@ class MatchingPolicy:
             max_offer_attempts=int(get("max_offer_attempts", 5)),  # type: ignore[call-overload]
             dbs_required_needs=tuple(get("dbs_required_needs", DEFAULT_DBS_NEEDS)),  # type: ignore[arg-type]
             signpost_needs=tuple(get("signpost_needs", ("money",))),  # type: ignore[arg-type]
+            funding_form_url=str(get("funding_form_url") or "") or None,
         )
 
 

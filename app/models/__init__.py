@@ -9,7 +9,9 @@ from app.models.directory import (
     DirectoryService,
     DirectoryServiceLocation,
 )
+from app.models.grant import FundingPot, GrantApplication, GrantCheck, GrantPayment
 from app.models.message import Call, Message, MessageStatusEvent
+from app.models.neighbourhood import Neighbourhood, NeighbourhoodPostcode
 from app.models.resident import Resident
 from app.models.staff import AccessLogEntry, ApiToken, StaffUser
 from app.models.volunteer import Offer, Volunteer
@@ -33,5 +35,11 @@ __all__ = [
     "Resident",
     "StaffUser",
     "Volunteer",
+    "FundingPot",
+    "GrantApplication",
+    "GrantCheck",
+    "GrantPayment",
+    "Neighbourhood",
+    "NeighbourhoodPostcode",
     "utcnow",
 ]

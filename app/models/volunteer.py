@@ -32,6 +32,8 @@ class Volunteer(TimestampMixin, Base):
     postcode: Mapped[str | None] = mapped_column(String(10))
     district: Mapped[str | None] = mapped_column(String(80))
     district_code: Mapped[str | None] = mapped_column(String(12))
+    # LSOA code, or postcode sector when no lookup is loaded (app.services.geo.neighbourhoods).
+    neighbourhood_code: Mapped[str | None] = mapped_column(String(12), index=True)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -38,6 +38,7 @@ from app.models.staff import StaffUser
 from app.ports import JobQueue
 from app.repositories.cases import find_open_case_for_phone, reference_exists
 from app.services.cases.timeline import add_case_event
+from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
 from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
@@ -97,6 +98,7 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
         return _join_open_case(session, existing, draft, phrases, now)
     resident = _upsert_resident(session, phone, draft) if e164 else None
     case = _build_case(draft, e164, resident, now)
+    case.neighbourhood_code = neighbourhood_code_for(session, case.postcode)
     _insert_with_reference(session, case)
     add_case_event(
         session, case, "created", f"Case opened ({case.channel})", now=now,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import OPEN_CASE_STATUSES, CaseStatus, Urgency
 from app.models.case import Case
+from app.services.geo.neighbourhoods import neighbourhood_labels
 
 #: Statuses in which a person should look at the case; an assigned case joins only when a
 #: call-back is due.
@@ -37,6 +38,7 @@ class QueueFilters:
     category: str = ""
     need: str = ""
     district: str = ""
+    neighbourhood: str = ""
     urgency: str = ""
     age: str = ""
 
@@ -57,6 +59,7 @@ class QueuePage:
     total: int
     counts: dict[str, int] = field(default_factory=dict)
     districts: list[str] = field(default_factory=list)
+    neighbourhoods: list[tuple[str, str]] = field(default_factory=list)  # (code, label)
 
 
 def priority_order(now: datetime):
@@ -80,7 +83,8 @@ def _base(filters: QueueFilters, now: datetime) -> Select:
                  Case.callback_due_at.is_not(None)),
         ))
     for column, value in ((Case.category, filters.category), (Case.need, filters.need),
-                          (Case.district, filters.district), (Case.urgency, filters.urgency)):
+                          (Case.district, filters.district), (Case.urgency, filters.urgency),
+                          (Case.neighbourhood_code, filters.neighbourhood)):
         if value:
             stmt = stmt.where(column == value)
     if filters.age in AGE_FILTERS:
@@ -101,7 +105,8 @@ def load_queue(session: Session, filters: QueueFilters, now: datetime,
         for c in cases
     ]
     return QueuePage(rows=rows, total=total, counts=status_counts(session),
-                     districts=known_districts(session))
+                     districts=known_districts(session),
+                     neighbourhoods=known_neighbourhoods(session))
 
 
 def status_counts(session: Session) -> dict[str, int]:
@@ -119,6 +124,18 @@ def known_districts(session: Session) -> list[str]:
     return list(session.scalars(
         select(Case.district).where(Case.district.is_not(None)).distinct().order_by(Case.district)
     ))
+
+
+def known_neighbourhoods(session: Session) -> list[tuple[str, str]]:
+    """Neighbourhoods of open cases, as (code, "name (code)") choices, by name."""
+    codes = session.scalars(
+        select(Case.neighbourhood_code).distinct()
+        .where(Case.neighbourhood_code.is_not(None),
+               Case.status.in_([s.value for s in OPEN_CASE_STATUSES]))).all()
+    labels = neighbourhood_labels(session, codes)
+    choices = [(code, f"{labels[code][0]} ({code})" if code in labels else code)
+               for code in codes]
+    return sorted(choices, key=lambda choice: choice[1])
 
 
 def format_age(age: timedelta) -> str:

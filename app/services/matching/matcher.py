@@ -26,7 +26,7 @@ from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.enums import ApprovalStatus, CaseStatus, OfferStatus, VolunteerKind
+from app.domain.enums import ApprovalStatus, CaseStatus, Need, OfferStatus, VolunteerKind
 from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking
 from app.domain.matching import rank_volunteers as rank_pure
 from app.models.case import Case
@@ -77,6 +77,8 @@ def policy_from_settings(settings: Settings) -> MatchingPolicy:
         max_offer_attempts=settings.max_offer_attempts,
         dbs_required_needs=tuple(settings.dbs_required_needs),
         signpost_needs=tuple(getattr(settings, "signpost_needs", ("money",))),
+        funding_form_url=(f"{settings.public_base_url.rstrip('/')}/community-grants"
+                          if settings.public_base_url else None),
     )
 
 
@@ -199,8 +201,10 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
         return MatchStep("nothing", detail=f"case is {case.status}")
     if open_offers(session, case.id):
         return MatchStep("nothing", detail="an offer is still open")
-    if case.need in policy.signpost_needs and not case.offer_attempts:
-        step = _signpost(session, case, now, "a directory service answers this need best")
+    if (case.need in policy.signpost_needs or case.need == Need.FUNDING) \
+            and not case.offer_attempts:
+        step = _signpost(session, case, now, "a directory service answers this need best",
+                         policy)
         if step is not None:
             return step
     if case.offer_attempts >= policy.max_offer_attempts:
@@ -208,7 +212,7 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
     ranking = rank_case(session, case, now, policy)
     if not ranking.ranked:
         if not case.offer_attempts:
-            step = _signpost(session, case, now, "no volunteer could take it")
+            step = _signpost(session, case, now, "no volunteer could take it", policy)
             if step is not None:
                 return step
         return escalate(session, case, now, _no_one_words(case, ranking))
@@ -284,8 +288,9 @@ def escalate(session: Session, case: Case, now: datetime, reason: str) -> MatchS
     return MatchStep("needs_staff", detail=reason)
 
 
-def _signpost(session: Session, case: Case, now: datetime, why: str) -> MatchStep | None:
-    result = signpost_case(session, case, now, why)
+def _signpost(session: Session, case: Case, now: datetime, why: str,
+              policy: MatchingPolicy) -> MatchStep | None:
+    result = signpost_case(session, case, now, why, funding_form_url=policy.funding_form_url)
     if result is None:
         return None
     return MatchStep("signposted", message_ids=result.message_ids, detail=result.service_name)

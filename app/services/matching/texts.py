@@ -19,6 +19,7 @@ NEED_WORDS = {
     "money": "money worries",
     "wellbeing": "a wellbeing chat",
     "other": "a request for help",
+    "funding": "funding for a community group",
 }
 
 

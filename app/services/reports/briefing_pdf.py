@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.models.case import Case
 from app.services.directory.pdf import correct_on
 from app.services.reports.catalogue import build_report
+from app.services.reports.grants import briefing_lines
 from app.services.reports.tables import NOT_RECORDED, Period
 
 MAX_DISTRICTS = 14
@@ -109,6 +110,9 @@ def build_briefing_pdf(session: Session, period: Period, *, today: date) -> byte
     story.append(Paragraph(
         escape(", ".join(f"{w[:20]} ({n})" for w, n in words)) or "No free-text requests.",
         BODY))
+    story.append(Paragraph("Community grants", H2))
+    story.extend(Paragraph(escape(line), BODY)
+                 for line in briefing_lines(session, period, today))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()

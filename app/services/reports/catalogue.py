@@ -23,6 +23,11 @@ from app.services.reports.demand import (
     requests_by_category,
     requests_by_need,
 )
+from app.services.reports.grants import grants_by_area, grants_by_type, grants_per_pot
+from app.services.reports.neighbourhoods import (
+    neighbourhood_demand_table,
+    neighbourhood_months_table,
+)
 from app.services.reports.outcomes import (
     costs,
     dbs_checks,
@@ -40,12 +45,17 @@ REPORT_BUILDERS: dict[str, Callable[[Session, Period, date], Table]] = {
     "other-by-need": other_by_need,
     "other-terms": other_terms,
     "by-district": by_district,
+    "neighbourhood-demand": neighbourhood_demand_table,
+    "neighbourhood-months": neighbourhood_months_table,
     "outcomes": outcomes,
     "timings": timings,
     "volunteers": volunteers,
     "dbs": dbs_checks,
     "statutory-referrals": statutory_referrals,
     "costs": costs,
+    "grants-by-type": grants_by_type,
+    "grants-by-area": grants_by_area,
+    "grants-per-pot": grants_per_pot,
 }
 
 

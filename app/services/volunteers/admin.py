@@ -20,6 +20,7 @@ from app.domain.phone import parse_phone
 from app.domain.postcode import normalise_postcode
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
 
 LIST_LIMIT = 200
@@ -121,6 +122,7 @@ def create_signup(session: Session, data: SignupInput, now: datetime) -> Volunte
         approval_status=ApprovalStatus.PENDING, source="signup_page", active=True,
         **(location.columns() if location else {}),
     )
+    volunteer.neighbourhood_code = neighbourhood_code_for(session, postcode)
     _note(volunteer, "signed up on the public page", now)
     try:
         with session.begin_nested():

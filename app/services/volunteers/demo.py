@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.volunteer import Volunteer
+from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.volunteers.register import validate
 
 _EVERYDAY = ["food", "prescriptions", "befriending"]
@@ -53,7 +54,10 @@ def seed_demo_volunteers(session: Session, today: date) -> int:
         if session.scalar(select(Volunteer.id).where(Volunteer.phone == clean["phone"])):
             continue
         session.add(Volunteer(is_demo=True, source="demo", approval_status="approved",
-                              notes="Demo data: not a real person.", **clean))
+                              notes="Demo data: not a real person.",
+                              neighbourhood_code=neighbourhood_code_for(session,
+                                                                        clean.get("postcode")),
+                              **clean))
         added += 1
     session.flush()
     return added

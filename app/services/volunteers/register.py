@@ -25,10 +25,11 @@ from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.domain.matching import DAYS
 from app.domain.phone import parse_phone
 from app.models.volunteer import Volunteer
+from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
 from app.services.matching.matcher import MAX_DISTANCE_KM
 
-KNOWN_NEEDS = tuple(n.value for n in Need)
+KNOWN_NEEDS = tuple(n.value for n in Need if n is not Need.FUNDING)  # grants answer funding
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TEXT_LIMITS = {"name": 200, "contact_name": 200, "email": 254, "notes": 2000}
 #: Fields a caller may set; everything else (location, district, timestamps) is derived.
@@ -229,6 +230,7 @@ def create_volunteer(session: Session, data: Mapping[str, Any], now: datetime, *
     if find_by_phone(session, clean["phone"]) is not None:
         raise VolunteerInvalid({"phone": ["A volunteer with this number is already registered."]})
     volunteer = Volunteer(source=source, created_at=now, updated_at=now, **clean)
+    volunteer.neighbourhood_code = neighbourhood_code_for(session, volunteer.postcode)
     try:
         with session.begin_nested():
             session.add(volunteer)
@@ -247,6 +249,8 @@ def update_volunteer(session: Session, volunteer: Volunteer, data: Mapping[str, 
         raise VolunteerInvalid({"phone": ["Another volunteer has this number."]})
     for key, value in clean.items():
         setattr(volunteer, key, value)
+    if "postcode" in clean:
+        volunteer.neighbourhood_code = neighbourhood_code_for(session, volunteer.postcode)
     volunteer.updated_at = now
     session.flush()
     return volunteer

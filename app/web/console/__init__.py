@@ -26,6 +26,8 @@ from app.web.console import (  # noqa: F401
     auth,
     cases,
     directory,
+    grants,
+    grants_public,
     new_case,
     queue,
     reports,

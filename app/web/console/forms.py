@@ -47,8 +47,12 @@ NEED_CHOICES = [
     (Need.TRANSPORT.value, "Transport"),
     (Need.MONEY.value, "Money worries"),
     (Need.WELLBEING.value, "Wellbeing"),
+    (Need.FUNDING.value, "Funding for a community group"),
     (Need.OTHER.value, "Other"),
 ]
+#: What a volunteer can offer: not "other", and not funding (open grants answer that need).
+VOLUNTEER_NEED_CHOICES = [c for c in NEED_CHOICES
+                          if c[0] not in (Need.OTHER.value, Need.FUNDING.value)]
 URGENCY_CHOICES = [
     (Urgency.ROUTINE.value, "Routine"),
     (Urgency.URGENT.value, "Urgent"),
@@ -171,7 +175,7 @@ class SignupForm(FlaskForm):
                                                      "name@example.com"), Length(max=254)])
     postcode = StringField("Postcode", validators=[DataRequired(REQUIRED.format(
         "your postcode")), Length(max=10)])
-    needs = SelectMultipleField("What could you help with?", choices=NEED_CHOICES[:-1],
+    needs = SelectMultipleField("What could you help with?", choices=VOLUNTEER_NEED_CHOICES,
                                 validators=[DataRequired("Choose at least one way to help")])
     max_distance_km = IntegerField("How far could you travel, in kilometres?", default=5,
                                    validators=[InputRequired("Enter a distance"),

@@ -26,7 +26,7 @@ def _filters() -> QueueFilters:
     args = request.args
     return QueueFilters(**{
         name: (args.get(name) or "").strip()[:80]
-        for name in ("status", "category", "need", "district", "urgency", "age")
+        for name in ("status", "category", "need", "district", "neighbourhood", "urgency", "age")
     })
 
 
@@ -40,6 +40,7 @@ def _context() -> dict:
         "age_choices": [(k, AGE_LABELS[k]) for k in AGE_FILTERS],
         "status_choices": [(s.value, s.value.replace("_", " ").capitalize()) for s in CaseStatus],
         "district_choices": [(d, d) for d in page.districts],
+        "neighbourhood_choices": page.neighbourhoods,
     }
 
 
