@@ -60,6 +60,8 @@ class Settings:
     safeguarding_phrases_file: Path | None = None  # None: app/data/safeguarding_phrases.txt
     testing: bool = False
     sms_daily_cap: int = 2000  # outbound SMS per UTC day; beyond it sends are suppressed
+    trusted_proxy_count: int = 0  # X-Forwarded-* hops to trust (0: not behind a proxy)
+    api_rate_limit: str = "300 per minute"  # per API token (Flask-Limiter notation)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -150,6 +152,18 @@ def _database_url(env: Mapping[str, str], instance: Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A limit such as "300 per minute" or "10/second" (checked with the limiter's parser)."""
+    from limits import parse_many
+
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '300 per minute', not {raw!r}") from None
+    return raw
+
+
 def _persistent_secret(instance: Path, filename: str) -> str:
     """A random secret made once and kept under instance/, so restarts keep signatures valid."""
     path = instance / filename
@@ -221,5 +235,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         safeguarding_phrases_file=_existing_file(env, "SAFEGUARDING_PHRASES_FILE"),
         testing=_bool(env, "HERE2HELP_TESTING", False),
         sms_daily_cap=_int(env, "SMS_DAILY_CAP", 2000, minimum=1),
+        trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
+        api_rate_limit=_rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
         extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
     )

@@ -11,7 +11,7 @@ from app.models.directory import (
 )
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.resident import Resident
-from app.models.staff import AccessLogEntry, ApiToken, StaffUser
+from app.models.staff import AccessLogEntry, ApiToken, LoginThrottle, StaffUser
 from app.models.volunteer import Offer, Volunteer
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "DirectoryOrganisation",
     "DirectoryService",
     "DirectoryServiceLocation",
+    "LoginThrottle",
     "Message",
     "MessageStatusEvent",
     "Offer",

@@ -44,7 +44,7 @@ def test_partner_cannot_see_queue_or_others_cases(client, make_user, make_case):
     login(client, make_user("partner").email)
     assert client.get("/queue").status_code == 403
     assert client.get("/queue/partial").status_code == 403
-    assert client.get(f"/cases/{case.reference}").status_code == 403
+    assert client.get(f"/cases/{case.reference}").status_code == 404
     assert client.get("/cases/new").status_code == 200
 
 

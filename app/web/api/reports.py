@@ -12,7 +12,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.services.reports.demand import category_need_summary
 from app.services.reports.tables import Period
-from app.web.api.auth import roles_required
 from app.web.session import db_session
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1",
@@ -57,7 +56,6 @@ class RequestsByCategorySchema(Schema):
 @blp.response(200, RequestsByCategorySchema)
 @blp.alt_response(401, response="Unauthorized")
 @blp.alt_response(403, response="DEFAULT_ERROR")
-@roles_required("coordinator", "admin")
 def requests_by_category(from_: str, to: str) -> dict[str, Any]:
     """Requests for help by category of support and need, per month (both months included).
 

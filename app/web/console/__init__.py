@@ -6,8 +6,8 @@
 - CSRF on every state-changing request except Twilio's signed webhooks and the bearer-token
   API, which are exempted explicitly (a browser cannot forge either: they carry no cookie);
 - Flask-Limiter (per-process memory) for per-IP limits on sign-in and the public sign-up page;
-- security headers (CSP without inline scripts or styles, no framing, no caching of pages that
-  show personal data) and session cookie settings.
+- security headers (CSP without inline scripts or styles, no framing, `no-store` on every
+  response but static files: JSON, CSV and PDF carry personal data too) and cookie settings.
 """
 
 from __future__ import annotations
@@ -23,15 +23,18 @@ from app.models.base import utcnow
 
 # Each page module adds its routes to the console blueprint when it is imported.
 from app.web.console import (  # noqa: F401
+    admin,
     auth,
     cases,
     directory,
     new_case,
     queue,
+    referrals,
     reports,
     signup,
     volunteers,
 )
+from app.web.console.access import may
 from app.web.console.blueprint import bp
 from app.web.console.extensions import csrf, limiter, login_manager
 from app.web.session import runtime
@@ -61,6 +64,7 @@ def init_console(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals["console_settings"] = lambda: runtime().settings
     app.jinja_env.globals["now_utc"] = utcnow
+    app.jinja_env.globals["may"] = may
     _error_pages(app)
 
 
@@ -133,7 +137,9 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
         headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        # Pages, JSON, CSV and PDF alike may carry personal data: no browser or proxy keeps it.
+        headers["Cache-Control"] = "no-store"
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
