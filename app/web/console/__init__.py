@@ -5,7 +5,8 @@
   version), so deactivating an account or signing out ends every session at once;
 - CSRF on every state-changing request except Twilio's signed webhooks and the bearer-token
   API, which are exempted explicitly (a browser cannot forge either: they carry no cookie);
-- Flask-Limiter (per-process memory) for per-IP limits on sign-in and the public sign-up page;
+- Flask-Limiter (counts in Redis, shared by every web process) for per-address limits on
+  sign-in and the public sign-up page, and per-token limits on the API;
 - security headers (CSP without inline scripts or styles, no framing, `no-store` on every
   response but static files: JSON, CSV and PDF carry personal data too) and cookie settings.
 """
@@ -36,7 +37,7 @@ from app.web.console import (  # noqa: F401
 )
 from app.web.console.access import may
 from app.web.console.blueprint import bp
-from app.web.console.extensions import csrf, limiter, login_manager
+from app.web.console.extensions import csrf, limiter, limiter_storage_uri, login_manager
 from app.web.session import runtime
 from app.web.webhooks.blueprint import bp as twilio_bp
 
@@ -84,6 +85,8 @@ def _error_pages(app: Flask) -> None:
     def handler(exc: HTTPException):
         if request.path.startswith(CSRF_EXEMPT_PREFIXES):
             return exc
+        if exc.response is not None:  # the view already chose its answer (the sign-up form)
+            return exc.response
         code = exc.code or 500
         title, message = ERROR_TEXT.get(code, ("Something went wrong", str(exc.description)))
         return render_template("console/error.html", title=title, message=message), code
@@ -108,6 +111,13 @@ def _session_config(app: Flask, settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_CHECK_DEFAULT=False,
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(settings.redis_url if settings else None,
+                                                  settings.testing if settings else True),
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2},
+        # Redis down must not stop sign-in: count in memory until it is back.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="here2help",
     )
 
 
