@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         SESSION_COOKIE_SAMESITE="Lax",
     )
     if settings.secret_key_is_generated and not settings.testing:
-        log.warning("SECRET_KEY is not set: sessions will not survive a restart")
+        log.warning("SECRET_KEY is not set: using the one kept in instance/secret-key")
     app.extensions["here2help"] = runtime
     if settings.trusted_proxy_count:
         # The client's address, scheme and host as the N trusted proxies saw them: sign-in

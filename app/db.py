@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.private_files import private_file
+
 #: Webhooks answer within Twilio's 15 s; a statement that takes longer than this is abandoned.
 STATEMENT_TIMEOUT_MS = 5000
 
@@ -19,9 +21,11 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+            private_file(Path(url.database))
         engine = create_engine(
-            url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs
+            url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True,
+            **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
@@ -32,7 +36,10 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         "connect_timeout": 5,
         "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
     }
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    # hide_parameters: an error message (logged, or kept in rq's failed-job record) must not
+    # carry the phone numbers and message bodies that were being written.
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args,
+                         hide_parameters=True, **kwargs)
 
 
 #: Execution option that `begin_write` sets: the transaction will write, so lock first.

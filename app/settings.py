@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
+from app.private_files import private_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -169,10 +170,8 @@ def _persistent_secret(instance: Path, filename: str) -> str:
     path = instance / filename
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(16)
-    path.write_text(value + "\n")
-    path.chmod(0o600)
+    value = secrets.token_hex(32)
+    private_file(path).write_text(value + "\n")
     return value
 
 
@@ -193,6 +192,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if backend == "twilio" and (not account_sid or token_generated):
         raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
     secret = env.get("SECRET_KEY", "").strip()
+    database_url = _database_url(env, instance)
+    if not secret and not database_url.startswith("sqlite"):
+        raise ConfigError("SECRET_KEY must be set when DATABASE_URL is not the embedded SQLite "
+                          "database (every web process must sign sessions with the same key)")
     region = env.get("DEFAULT_REGION", "GB").strip().upper() or "GB"
     if len(region) != 2 or not region.isalpha():
         raise ConfigError(f"DEFAULT_REGION must be a two-letter region code, not {region!r}")
@@ -201,7 +204,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"TWILIO_PHONE_NUMBER must be E.164 (+44...), not {phone_number!r}")
     dbs_needs = env.get("DBS_REQUIRED_NEEDS")
     return Settings(
-        database_url=_database_url(env, instance),
+        database_url=database_url,
         redis_url=_url(env, "REDIS_URL", {"redis", "rediss", "unix"}),
         twilio_account_sid=account_sid or "AC" + "0" * 32,
         twilio_auth_token=token,
@@ -212,7 +215,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_base_url=_url(env, "PUBLIC_BASE_URL", {"http", "https"}),
         sms_backend=backend,
         offer_timeout_seconds=_int(env, "OFFER_TIMEOUT_SECONDS", 900, minimum=1),
-        secret_key=secret or secrets.token_hex(32),
+        # Embedded SQLite without SECRET_KEY: one key kept under instance/, so the web
+        # processes `serve` starts (and restarts) accept each other's sessions.
+        secret_key=secret or _persistent_secret(instance, "secret-key"),
         secret_key_is_generated=not secret,
         default_region=region,
         instance_path=instance,

@@ -137,7 +137,8 @@ def _never_html_on_api(response: Response) -> Response:
     code = response.status_code
     replacement = jsonify({"code": code, "status": HTTP_STATUS_CODES.get(code, "Error")})
     replacement.status_code = code
-    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+    for header in ("Allow", "WWW-Authenticate", "Retry-After", "Cache-Control",
+                   "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"):
         if header in response.headers:
             replacement.headers[header] = response.headers[header]
     return replacement
