@@ -102,7 +102,7 @@ def test_markup_in_directory_text_is_printed_not_obeyed(db_session):
     fetched: list[str] = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the http.server name)
+        def do_GET(self):
             fetched.append(self.path)
             self.send_response(404)
             self.end_headers()
