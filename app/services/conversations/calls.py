@@ -126,7 +126,9 @@ def record_voicemail(session: Session, *, call_sid: str, recording_sid: str | No
     case = session.get(Case, call.case_id) if call.case_id else None
     if case is not None and first_time:
         add_case_event(session, case, "voicemail", "Voicemail left: call back", now=now,
-                       data={"recording_url": call.recording_url, "duration": duration},
+                       # The call's id, not Twilio's URL: staff listen through the console,
+                       # which checks their role and logs it.
+                       data={"call_id": call.id, "duration": duration},
                        call_id=call.id)
     session.flush()
     return case

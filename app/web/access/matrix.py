@@ -59,7 +59,7 @@ class Capability:
 PUBLIC = Capability("public", "Sign in, the public volunteer sign-up, health, static files, "
                     "Twilio webhooks (Twilio-signed)", frozenset())
 WORK_CASES = Capability("work cases", "The queue, case pages and every case action, merging a "
-                        "partner's referral, the SMS log", STAFF)
+                        "partner's referral, the SMS log, voicemail recordings", STAFF)
 VIEW_CASE = Capability("view a case", "Open a case (a partner: only cases it referred; any other "
                        "reference answers 404)", EVERYONE_SIGNED_IN)
 REFER = Capability("refer a case", "Enter or refer a request for help (a partner's referral "
@@ -136,6 +136,7 @@ MATRIX: dict[str, Rule] = {
     "console.note": _session(WORK_CASES),
     "console.close": _session(WORK_CASES),
     "console.merge_case": _session(WORK_CASES),
+    "console.recording": _session(WORK_CASES),
     # Console: directory.
     "console.directory": _session(READ_DIRECTORY),
     "console.directory_pdf": _session(READ_DIRECTORY),

@@ -30,6 +30,7 @@ from app.web.console import (  # noqa: F401
     directory,
     new_case,
     queue,
+    recordings,
     referrals,
     reports,
     signup,
@@ -48,7 +49,7 @@ CSRF_EXEMPT_PREFIXES = ("/twilio/", "/api/v1/")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self' https:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
 
