@@ -46,6 +46,8 @@ blp = Blueprint("api_cases", __name__, url_prefix="/api/v1",
 @blp.arguments(CaseListArgs, location="query", as_kwargs=True)
 @blp.response(200, CasePageSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def list_cases_view(cursor: str | None = None, limit: int = 25, **filters: Any) -> dict[str, Any]:
     """Cases, newest first, filtered by status, category, need, urgency or district.
 
@@ -68,6 +70,8 @@ def list_cases_view(cursor: str | None = None, limit: int = 25, **filters: Any) 
 @blp.route("/cases/<reference>", methods=["GET"])
 @blp.response(200, CaseDetailSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def get_case_view(reference: str) -> CaseView:
     """One case with its timeline (`events`) and its SMS (`messages`)."""
@@ -91,6 +95,8 @@ def get_case_view(reference: str) -> CaseView:
 @blp.alt_response(200, schema=CaseSchema,
                   description="The resident already had an open case: this was added to it.")
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str]]:
     """Refer a case (partners: channel `web`) or enter one (staff: channel `staff`).
 

@@ -55,7 +55,8 @@ class RequestsByCategorySchema(Schema):
 @blp.arguments(MonthRangeArgs, location="query", as_kwargs=True)
 @blp.response(200, RequestsByCategorySchema)
 @blp.alt_response(401, response="Unauthorized")
-@blp.alt_response(403, response="DEFAULT_ERROR")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def requests_by_category(from_: str, to: str) -> dict[str, Any]:
     """Requests for help by category of support and need, per month (both months included).
 

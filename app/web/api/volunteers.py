@@ -129,6 +129,8 @@ def _invalid(exc: VolunteerInvalid) -> None:
 @blp.arguments(VolunteerCreateSchema)
 @blp.response(201, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def create_view(data: dict[str, Any]) -> Volunteer:
     """Register a volunteer (approved unless `approval_status` says otherwise)."""
     session = db_session()
@@ -147,6 +149,8 @@ def create_view(data: dict[str, Any]) -> Volunteer:
 @blp.arguments(VolunteerListArgs, location="query", as_kwargs=True)
 @blp.response(200, VolunteerPageSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def list_view(limit: int = 50, cursor: int | None = None, approval_status: str | None = None,
               active: bool | None = None, need: str | None = None) -> dict[str, Any]:
     """Volunteers in id order; pass `next` back as `cursor` for the next page."""
@@ -173,6 +177,8 @@ def list_view(limit: int = 50, cursor: int | None = None, approval_status: str |
 @blp.route("/volunteers/<int(max=2147483647):volunteer_id>", methods=["GET"])
 @blp.response(200, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def get_view(volunteer_id: int) -> Volunteer:
     volunteer = db_session().get(Volunteer, volunteer_id)
@@ -187,6 +193,8 @@ def get_view(volunteer_id: int) -> Volunteer:
 @blp.arguments(VolunteerInputSchema)
 @blp.response(200, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def update_view(data: dict[str, Any], volunteer_id: int) -> Volunteer:
     """Change the fields given; the others keep their values."""
