@@ -20,6 +20,18 @@ def test_database_errors_do_not_carry_the_values(engine) -> None:
     assert "+447700900777" not in str(caught.value)
 
 
+def test_a_duplicate_key_error_does_not_name_the_value(db_session) -> None:
+    from app.models.resident import Resident
+
+    db_session.add(Resident(phone="+447700900778"))
+    db_session.commit()
+    db_session.add(Resident(phone="+447700900778"))
+    with pytest.raises(IntegrityError) as caught:
+        db_session.commit()
+    db_session.rollback()
+    assert "+447700900778" not in str(caught.value)
+
+
 def test_json_csv_and_pdf_are_never_cached(client, db_session) -> None:
     user = StaffUser(email="nostore@example.org", role="coordinator", password_hash="unused")
     db_session.add(user)
