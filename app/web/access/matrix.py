@@ -58,8 +58,8 @@ class Capability:
 
 PUBLIC = Capability("public", "Sign in, the public volunteer sign-up, health, static files, "
                     "Twilio webhooks (Twilio-signed)", frozenset())
-WORK_CASES = Capability("work cases", "The queue, case pages and every case action, merging a "
-                        "partner's referral, the SMS log, voicemail recordings", STAFF)
+WORK_CASES = Capability("work cases", "The queue, every case action (staff's full case page), "
+                        "merging a partner's referral, the SMS log, voicemail recordings", STAFF)
 VIEW_CASE = Capability("view a case", "Open a case (a partner: only cases it referred; any other "
                        "reference answers 404)", EVERYONE_SIGNED_IN)
 REFER = Capability("refer a case", "Enter or refer a request for help (a partner's referral "
