@@ -128,3 +128,20 @@ def test_each_token_has_its_own_rate_limit(runtime, make_caller):
              for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert client.get("/api/v1/messages", headers=second.headers).status_code == 200
+
+
+def test_the_api_never_hands_out_twilio_recording_urls(client, make_caller, db_session,
+                                                       job_queue_recorder):
+    from app.services.cases.timeline import add_case_event
+
+    handler = make_caller("call_handler")
+    reference = client.post("/api/v1/cases", json=CASE,
+                            headers=handler.headers).get_json()["reference"]
+    case = db_session.scalar(select(Case).where(Case.reference == reference))
+    add_case_event(db_session, case, "voicemail", "Voicemail left: call back", now=utcnow(),
+                   data={"recording_url": "https://api.twilio.com/2010-04-01/Recordings/RE1",
+                         "duration": 12})
+    db_session.commit()
+    body = client.get(f"/api/v1/cases/{reference}", headers=handler.headers).get_json()
+    [voicemail] = [e for e in body["events"] if e["kind"] == "voicemail"]
+    assert voicemail["data"] == {"duration": 12}
