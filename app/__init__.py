@@ -31,8 +31,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         SESSION_COOKIE_SAMESITE="Lax",
     )
     if settings.secret_key_is_generated and not settings.testing:
-        log.warning("SECRET_KEY is not set: sessions will not survive a restart")
+        log.warning("SECRET_KEY is not set: using the one kept in instance/secret-key")
     app.extensions["here2help"] = runtime
+    if settings.trusted_proxy_count:
+        # The client's address, scheme and host as the N trusted proxies saw them: sign-in
+        # limits and the access log need the real address, and Twilio's signature the real URL.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.trusted_proxy_count
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
     # Imported here, not at the top: every `app.*` import runs this package first, and the
     # workers and the CLI must not load (or depend on) the whole web stack to name a job.

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.private_files import private_file
 
 #: Webhooks answer within Twilio's 15 s; a statement that takes longer than this is abandoned.
 STATEMENT_TIMEOUT_MS = 5000
@@ -19,9 +22,11 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+            private_file(Path(url.database))
         engine = create_engine(
-            url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs
+            url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True,
+            **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
@@ -32,7 +37,31 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         "connect_timeout": 5,
         "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
     }
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    # hide_parameters: an error message (logged, or kept in rq's failed-job record) must not
+    # carry the phone numbers and message bodies that were being written.
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args,
+                           hide_parameters=True, **kwargs)
+    event.listen(engine, "handle_error", _without_row_details)
+    return engine
+
+
+def _without_row_details(context: ExceptionContext) -> BaseException | None:
+    """PostgreSQL's errors add the values themselves ("DETAIL: Failing row contains (...)",
+    "Key (phone)=(+44...) already exists"), which hide_parameters cannot hide: keep only the
+    first line of the server's message. The error keeps its types, so callers catch it as before.
+    """
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
+    if original is None or not isinstance(wrapped, DBAPIError):
+        return None
+    first_line = str(original).split("\n", 1)[0]
+    if first_line == str(original):
+        return None
+    try:
+        cleaned = type(original)(first_line)
+    except Exception:  # an error type that cannot be rebuilt from a message alone
+        cleaned = Exception(first_line)
+    return type(wrapped)(wrapped.statement, None, cleaned, hide_parameters=True,
+                         connection_invalidated=wrapped.connection_invalidated)
 
 
 #: Execution option that `begin_write` sets: the transaction will write, so lock first.

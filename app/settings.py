@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
+from app.private_files import private_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -60,6 +61,8 @@ class Settings:
     safeguarding_phrases_file: Path | None = None  # None: app/data/safeguarding_phrases.txt
     testing: bool = False
     sms_daily_cap: int = 2000  # outbound SMS per UTC day; beyond it sends are suppressed
+    trusted_proxy_count: int = 0  # X-Forwarded-* hops to trust (0: not behind a proxy)
+    api_rate_limit: str = "300 per minute"  # per API token (Flask-Limiter notation)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -150,15 +153,25 @@ def _database_url(env: Mapping[str, str], instance: Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A limit such as "300 per minute" or "10/second" (checked with the limiter's parser)."""
+    from limits import parse_many
+
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '300 per minute', not {raw!r}") from None
+    return raw
+
+
 def _persistent_secret(instance: Path, filename: str) -> str:
     """A random secret made once and kept under instance/, so restarts keep signatures valid."""
     path = instance / filename
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(16)
-    path.write_text(value + "\n")
-    path.chmod(0o600)
+    value = secrets.token_hex(32)
+    private_file(path).write_text(value + "\n")
     return value
 
 
@@ -179,6 +192,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if backend == "twilio" and (not account_sid or token_generated):
         raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
     secret = env.get("SECRET_KEY", "").strip()
+    database_url = _database_url(env, instance)
+    if not secret and not database_url.startswith("sqlite"):
+        raise ConfigError("SECRET_KEY must be set when DATABASE_URL is not the embedded SQLite "
+                          "database (every web process must sign sessions with the same key)")
     region = env.get("DEFAULT_REGION", "GB").strip().upper() or "GB"
     if len(region) != 2 or not region.isalpha():
         raise ConfigError(f"DEFAULT_REGION must be a two-letter region code, not {region!r}")
@@ -187,7 +204,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"TWILIO_PHONE_NUMBER must be E.164 (+44...), not {phone_number!r}")
     dbs_needs = env.get("DBS_REQUIRED_NEEDS")
     return Settings(
-        database_url=_database_url(env, instance),
+        database_url=database_url,
         redis_url=_url(env, "REDIS_URL", {"redis", "rediss", "unix"}),
         twilio_account_sid=account_sid or "AC" + "0" * 32,
         twilio_auth_token=token,
@@ -198,7 +215,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_base_url=_url(env, "PUBLIC_BASE_URL", {"http", "https"}),
         sms_backend=backend,
         offer_timeout_seconds=_int(env, "OFFER_TIMEOUT_SECONDS", 900, minimum=1),
-        secret_key=secret or secrets.token_hex(32),
+        # Embedded SQLite without SECRET_KEY: one key kept under instance/, so the web
+        # processes `serve` starts (and restarts) accept each other's sessions.
+        secret_key=secret or _persistent_secret(instance, "secret-key"),
         secret_key_is_generated=not secret,
         default_region=region,
         instance_path=instance,
@@ -221,5 +240,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         safeguarding_phrases_file=_existing_file(env, "SAFEGUARDING_PHRASES_FILE"),
         testing=_bool(env, "HERE2HELP_TESTING", False),
         sms_daily_cap=_int(env, "SMS_DAILY_CAP", 2000, minimum=1),
+        trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
+        api_rate_limit=_rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
         extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
     )

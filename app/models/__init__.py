@@ -13,7 +13,7 @@ from app.models.grant import FundingPot, GrantApplication, GrantCheck, GrantPaym
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.neighbourhood import Neighbourhood, NeighbourhoodPostcode
 from app.models.resident import Resident
-from app.models.staff import AccessLogEntry, ApiToken, StaffUser
+from app.models.staff import AccessLogEntry, ApiToken, LoginThrottle, StaffUser
 from app.models.volunteer import Offer, Volunteer
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "DirectoryOrganisation",
     "DirectoryService",
     "DirectoryServiceLocation",
+    "LoginThrottle",
     "Message",
     "MessageStatusEvent",
     "Offer",

@@ -38,7 +38,10 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex
     prefix: Mapped[str] = mapped_column(String(12))  # shown to staff to tell tokens apart
     name: Mapped[str] = mapped_column(String(120), default="")
+    #: "reports", "read" or "write" (each includes the ones before it): see app.web.access.
+    scope: Mapped[str] = mapped_column(String(10), default="write", server_default="write")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]  # None only for tokens made before expiry existed
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -57,3 +60,21 @@ class AccessLogEntry(Base):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins for one account from one address: the back-off's atomic counter.
+
+    Keyed by (email, address) so that a stranger's wrong guesses slow the stranger down and
+    nobody else: the real person, signing in from their own address, is never locked out.
+    """
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip_address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ux_login_throttles_email_ip", "email", "ip_address", unique=True),)

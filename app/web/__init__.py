@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.web import health, session
+from app.web.access.gate import init_gate
 from app.web.api import init_api
 from app.web.console import init_console
 from app.web.webhooks import init_webhooks
@@ -16,3 +17,4 @@ def register(app: Flask) -> None:
     init_webhooks(app)
     init_api(app)
     init_console(app)
+    init_gate(app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from app.models.base import utcnow
 from app.models.staff import StaffUser
 from app.services.staff import accounts as staff
 
@@ -55,7 +56,8 @@ def make_caller(db_session) -> Callable[..., ApiCaller]:
         user = StaffUser(email=email, role=role, password_hash="unused", organisation=organisation)
         db_session.add(user)
         db_session.commit()
-        return ApiCaller(user, staff.create_api_token(db_session, email, name="tests"))
+        token = staff.create_api_token(db_session, email, name="tests", now=utcnow())
+        return ApiCaller(user, token)
 
     return make
 

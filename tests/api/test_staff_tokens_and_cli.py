@@ -44,7 +44,7 @@ def test_duplicate_email_is_a_domain_error(db_session):
 def test_token_round_trip(db_session):
     db_session.add(StaffUser(email="t@example.org", role="partner", password_hash="x"))
     db_session.commit()
-    raw = staff.create_api_token(db_session, "T@example.org", name="referrals")
+    raw = staff.create_api_token(db_session, "T@example.org", name="referrals", now=NOW)
     assert raw.startswith("h2h_") and len(raw) >= 40
     stored = db_session.query(ApiToken).one()
     assert stored.token_hash == staff.hash_token(raw) and stored.prefix == raw[:12]
@@ -53,7 +53,7 @@ def test_token_round_trip(db_session):
     assert staff.authenticate_token(db_session, raw[:-1], NOW) is None
     assert staff.authenticate_token(db_session, None, NOW) is None
     with pytest.raises(staff.UnknownUser):
-        staff.create_api_token(db_session, "nobody@example.org")
+        staff.create_api_token(db_session, "nobody@example.org", now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_cli_create_user_and_token(cli_env):
     assert "sam@example.org" in made.stdout
     token = _cli(cli_env, "create-api-token", "sam@example.org")
     assert token.returncode == 0
-    assert token.stdout.startswith("h2h_") and len(token.stdout.strip().splitlines()) == 1
+    assert token.stdout.strip().splitlines()[-1].startswith("h2h_")
 
 
 @pytest.mark.parametrize(("args", "stdin", "code", "message"), [
@@ -130,4 +130,55 @@ def test_installed_command_reads_a_piped_password(cli_env):
     assert made.returncode == 0, made.stderr
     token = subprocess.run([*here2help, "create-api-token", "pipe@example.org"], text=True,
                            capture_output=True, env=env, timeout=120)
-    assert token.returncode == 0 and token.stdout.startswith("h2h_")
+    assert token.returncode == 0 and token.stdout.strip().splitlines()[-1].startswith("h2h_")
+
+
+def _live(cli_env, raw: str) -> bool:
+    """Whether the token would be accepted now (the API's own check, on the CLI's database)."""
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine
+    from app.models.base import utcnow
+
+    engine = make_engine(cli_env["DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            return staff.authenticate(session, raw, utcnow()) is not None
+    finally:
+        engine.dispose()
+
+
+def test_cli_token_scope_expiry_list_and_revoke(cli_env):
+    assert _cli(cli_env, "create-user", "scoped@example.org", "--role", "coordinator",
+                stdin=PASSWORD + "\n").returncode == 0
+    made = _cli(cli_env, "create-api-token", "scoped@example.org", "--name", "council BI",
+                "--scope", "reports", "--expires-days", "7")
+    assert made.returncode == 0, made.stderr
+    raw = made.stdout.strip().splitlines()[-1]
+    assert raw.startswith("h2h_") and "scope reports" in made.stdout
+    assert _live(cli_env, raw)
+    listed = _cli(cli_env, "api-tokens", "list")
+    [row] = [line.split("\t") for line in listed.stdout.splitlines()
+             if "scoped@example.org" in line and "council BI" in line]
+    token_id, prefix, scope, state = row[0], row[1], row[5], row[6]
+    assert raw.startswith(prefix) and scope == "reports" and state == "active"
+    assert _cli(cli_env, "revoke-api-token", token_id).returncode == 0
+    assert not _live(cli_env, raw)
+    listed = _cli(cli_env, "api-tokens", "list").stdout
+    assert f"{token_id}\t{prefix}" in listed and "\trevoked\t" in listed
+    # By the token itself, too.
+    other = _cli(cli_env, "create-api-token", "scoped@example.org").stdout.splitlines()[-1]
+    assert _cli(cli_env, "revoke-api-token", other).returncode == 0
+    assert not _live(cli_env, other)
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("create-api-token", "x@example.org", "--scope", "admin"), 2, "--scope"),
+    (("create-api-token", "x@example.org", "--expires-days", "0"), 2, "--expires-days"),
+    (("revoke-api-token", "h2h_not-a-token"), 1, "no such API token"),
+    (("revoke-api-token", "999999"), 1, "no such API token"),
+])
+def test_cli_token_errors(cli_env, args, code, message):
+    result = _cli(cli_env, *args)
+    assert result.returncode == code and message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -124,6 +124,7 @@ CONSOLE_PAGES = [
     ("coordinator", "/volunteers"), ("coordinator", "/volunteers/{volunteer}"),
     ("coordinator", "/directory"), ("coordinator", "/reports"),
     ("call_handler", "/volunteers"),  # the 403 page
+    ("partner", "/referrals"), ("admin", "/admin/api-tokens"), ("admin", "/admin/access-log"),
 ]
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.models.base import utcnow
 from app.models.staff import AccessLogEntry, StaffUser
 from app.runtime import Runtime
-from app.services.staff.signin import MAX_FAILURES
+from app.services.staff.signin import FREE_FAILURES, MAX_WAIT, sign_in, wait_after
 from app.web.console.auth import GENERIC_FAILURE
 from tests.factories import PASSWORD
 from tests.signin import csrf_from, login
@@ -44,7 +46,7 @@ def test_partner_cannot_see_queue_or_others_cases(client, make_user, make_case):
     login(client, make_user("partner").email)
     assert client.get("/queue").status_code == 403
     assert client.get("/queue/partial").status_code == 403
-    assert client.get(f"/cases/{case.reference}").status_code == 403
+    assert client.get(f"/cases/{case.reference}").status_code == 404
     assert client.get("/cases/new").status_code == 200
 
 
@@ -85,19 +87,43 @@ def _fast_hash_check(monkeypatch) -> None:
                         lambda stored, given: stored is not None and given == PASSWORD)
 
 
-def test_account_locks_after_repeated_failures(client, make_user, db_session, monkeypatch):
+def _login_from(app, address: str, email: str, password: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client, login(client, email, password)
+
+
+def test_a_stranger_cannot_lock_someone_out(app, make_user, db_session, monkeypatch):
+    """Wrong guesses slow the guesser's address down; the owner, elsewhere, signs in at once."""
     _fast_hash_check(monkeypatch)
     user = make_user()
-    for _ in range(MAX_FAILURES):
-        login(client, user.email, "wrong password, sorry")
-    db_session.expire_all()
-    assert db_session.get(StaffUser, user.id).locked_until is not None
-    response = login(client, user.email, PASSWORD)  # right password, still locked
-    assert response.status_code == 401
-    assert client.get("/queue").status_code == 302
+    for _ in range(FREE_FAILURES + 5):
+        _stranger, response = _login_from(app, "203.0.113.9", user.email, "a wrong guess")
+        assert response.status_code == 401
+    _stranger, right_but_waiting = _login_from(app, "203.0.113.9", user.email, PASSWORD)
+    assert right_but_waiting.status_code == 401  # the guesser's address must wait
+    owner, response = _login_from(app, "198.51.100.7", user.email, PASSWORD)
+    assert response.status_code == 302
+    assert owner.get("/queue").status_code == 200
     failures = db_session.scalars(select(AccessLogEntry).where(
         AccessLogEntry.user_id == user.id, AccessLogEntry.action == "login_failed")).all()
-    assert len(failures) == MAX_FAILURES + 1
+    assert len(failures) == FREE_FAILURES + 6
+    assert failures[-1].detail == {"outcome": "wait"}
+
+
+def test_back_off_grows_and_then_lets_the_address_try_again(db_session, make_user,
+                                                            monkeypatch):
+    _fast_hash_check(monkeypatch)
+    user = make_user()
+    now = utcnow()
+    for _ in range(FREE_FAILURES):
+        assert sign_in(db_session, user.email, "wrong", now, "192.0.2.1").outcome == "invalid"
+    waiting = sign_in(db_session, user.email, PASSWORD, now, "192.0.2.1")
+    assert waiting.outcome == "wait" and 0 < waiting.wait_seconds <= 31
+    later = now + wait_after(FREE_FAILURES) + timedelta(seconds=1)
+    assert sign_in(db_session, user.email, PASSWORD, later, "192.0.2.1").outcome == "ok"
+    assert wait_after(FREE_FAILURES + 1) == 2 * wait_after(FREE_FAILURES)
+    assert wait_after(100) == MAX_WAIT
 
 
 def test_sign_in_is_rate_limited_per_address(client, monkeypatch):

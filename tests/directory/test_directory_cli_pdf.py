@@ -90,3 +90,37 @@ def test_pdf_of_empty_directory(db_session):
     reader = pypdf.PdfReader(io.BytesIO(build_directory_pdf(db_session, today=date(2026, 1, 1),
                                                             review_months=12)))
     assert "The directory is empty." in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_markup_in_directory_text_is_printed_not_obeyed(db_session):
+    """A district or name with reportlab markup: no fetch (SSRF), no broken PDF, shown as typed."""
+    import http.server
+    import threading
+
+    from app.services.directory.entries import ServiceInput, create_service
+
+    fetched: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetched.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            return None
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        evil = f'<img src="http://127.0.0.1:{server.server_port}/ssrf" width="1" height="1"/>'
+        create_service(db_session, ServiceInput(
+            organisation_name="Trust <b", name="Pantry <b", needs=("food",), districts=(evil,),
+            last_reviewed_on=date(2026, 9, 1)))
+        pdf = build_directory_pdf(db_session, today=date(2026, 11, 23), review_months=12)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert fetched == []
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "Pantry <b" in text and "/ssrf" in text

@@ -155,3 +155,12 @@ def test_validation_catches_a_broken_export(db_session):
     errors = validate_services(document)
     assert any("service 1: (root): 'status' is a required property" in e for e in errors)
     assert any(e.startswith("service 2: id:") for e in errors)
+
+
+def test_hsds_text_is_unescaped_exactly_once() -> None:
+    """Markup is dropped; text the council escaped stays text, never becoming markup."""
+    from app.services.directory.hsds_feeds import clean_text
+
+    assert clean_text("<p>Food &amp;amp; more</p><script>x()</script>") == "Food &amp; more"
+    assert clean_text("Call &lt;img src=x&gt; now") == "Call <img src=x> now"
+    assert clean_text("<b>Open</b><br>Mon&nbsp;to Fri") == "Open\nMon to Fri"

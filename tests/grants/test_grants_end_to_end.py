@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pypdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import DirectoryOrganisation, FundingPot, GrantApplication, Message
 from app.models.base import utcnow
@@ -206,3 +206,25 @@ def test_a_pot_can_be_changed_but_not_below_its_awards(client, db_session) -> No
     db_session.refresh(pot)
     assert (pot.budget_pence, pot.max_award_pence) == (200_000, 20_000)
     assert client.get("/grants/pots/999999/edit").status_code == 404
+
+
+def test_the_public_form_limit_counts_only_applications_that_went_through(
+        app, client, db_session) -> None:
+    sign_in_as(client, db_session, "admin")
+    _pot(client)
+    pot_id = db_session.scalar(select(FundingPot.id))
+    public = app.test_client()
+    for _ in range(4):  # mistakes cost nothing
+        response = post_form(public, "/community-grants", "/community-grants", {
+            "pot_id": str(pot_id), "organisation_name": "Group", "amount": "lots"})
+        assert response.status_code == 400
+    for i in range(3):
+        _apply(public, pot_id, contact_phone=f"07700 90056{i}")
+    over = post_form(public, "/community-grants", "/community-grants", {
+        "pot_id": str(pot_id), "organisation_name": "Kept Typed Allotment Society",
+        "organisation_type": "charity", "contact_name": "Bo", "contact_phone": "07700 900569",
+        "postcode": "WR1 2NN", "purpose": "Seeds", "amount": "60", "agree": "y"})
+    page = over.get_data(as_text=True)
+    assert over.status_code == 429
+    assert "Please wait a moment" in page and "Kept Typed Allotment Society" in page
+    assert db_session.scalar(select(func.count()).select_from(GrantApplication)) == 3

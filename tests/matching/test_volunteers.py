@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from app.models.base import utcnow
 from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
 from app.services.staff import accounts as staff
@@ -26,7 +27,7 @@ def headers(db_session) -> dict[str, str]:
                      password_hash="unused")
     db_session.add(user)
     db_session.commit()
-    token = staff.create_api_token(db_session, user.email, name="tests")
+    token = staff.create_api_token(db_session, user.email, name="tests", now=utcnow())
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -208,18 +208,50 @@ def test_opt_out_after_queueing_suppresses_at_send_time(
     assert fake_twilio.sends == []
 
 
-def test_daily_cap_suppresses_and_logs_loudly(
+def _queue_as(db_session, purpose: str, key: str, body: str = "A short text") -> int:
+    message = queue_sms(db_session, to_phone=VOLUNTEER_PHONE, body=body, purpose=purpose,
+                        idempotency_key=key, now=utcnow())
+    db_session.commit()
+    return message.id
+
+
+def test_daily_budget_counts_segments_defers_and_logs_loudly(
     db_session, session_factory, twilio_sender, fake_twilio, caplog
 ):
-    first, second = _queue(db_session, "a"), _queue(db_session, "b")
+    long_text = "x" * 300  # two segments
+    first = _queue_as(db_session, "signpost", "a", long_text)
+    second = _queue_as(db_session, "signpost", "b")
     now = utcnow()
-    assert deliver(session_factory, twilio_sender, first, now, daily_cap=1).outcome == "sent"
-    assert deliver(session_factory, twilio_sender, second, now, daily_cap=1).outcome == (
-        "suppressed"
-    )
-    assert _row(db_session, second).error_message == "suppressed: daily SMS cap reached"
-    assert any(r.levelname == "ERROR" and "daily cap" in r.getMessage() for r in caplog.records)
-    assert len(fake_twilio.sends) == 1
+    # Budget 12: 10% (1 segment) kept for offers, so plain texts may use 11 segments.
+    assert deliver(session_factory, twilio_sender, first, now, daily_cap=12).outcome == "sent"
+    assert _row(db_session, first).segments == 2
+    assert deliver(session_factory, twilio_sender, second, now, daily_cap=2).outcome == "deferred"
+    held = _row(db_session, second)
+    assert held.status == "pending" and held.error_message.startswith("deferred")
+    assert any(r.levelname == "ERROR" and "budget" in r.getMessage() for r in caplog.records)
+    # The next day the same row goes out: deferred, never dropped.
+    tomorrow = now + timedelta(days=1)
+    assert deliver(session_factory, twilio_sender, second, tomorrow, daily_cap=2).outcome == "sent"
+    assert len(fake_twilio.sends) == 2
+
+
+def test_offers_use_the_reserve_and_safety_alerts_are_never_held(
+    db_session, session_factory, twilio_sender, fake_twilio
+):
+    now = utcnow()
+    ids = {purpose: _queue_as(db_session, purpose, f"k-{purpose}")
+           for purpose in ("signpost", "offer", "resume", "safeguarding_alert")}
+    # Budget 10 (1 reserved): the plain text uses 1, and a full day is simulated below.
+    assert deliver(session_factory, twilio_sender, ids["signpost"], now,
+                   daily_cap=10).outcome == "sent"
+    db_session.get(Message, ids["signpost"]).segments = 9  # as if 9 segments had gone today
+    db_session.commit()
+    assert deliver(session_factory, twilio_sender, ids["resume"], now,
+                   daily_cap=10).outcome == "deferred"
+    assert deliver(session_factory, twilio_sender, ids["offer"], now,
+                   daily_cap=10).outcome == "sent"  # the reserve
+    assert deliver(session_factory, twilio_sender, ids["safeguarding_alert"], now,
+                   daily_cap=10).outcome == "sent"  # over the whole budget, still sent
 
 
 def test_record_backend_sends_nothing_and_marks_sent(db_session, session_factory):

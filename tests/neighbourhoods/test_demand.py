@@ -11,6 +11,7 @@ import pytest
 
 from app.domain.neighbourhoods import Measure, relative_scores, shown_count, shown_rate
 from app.models import Case, Neighbourhood, Resident
+from app.models.base import utcnow
 from app.services.reports.neighbourhoods import neighbourhood_demand, neighbourhood_demand_table
 from app.services.reports.tables import Period
 from app.services.staff.accounts import create_api_token
@@ -120,15 +121,15 @@ def test_reports_page_csv_and_api_show_the_same_suppressed_figures(client, deman
     assert ["Worcester 011B (E01032150)", "2100", "<5", "<5"] in month_rows
 
     user = make_staff_user(demand, "admin")
-    token = create_api_token(demand, user.email)
+    token = create_api_token(demand, user.email, now=utcnow())
     body = client.get("/api/v1/reports/neighbourhood-demand?from=2026-03&to=2026-03",
                       headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [n["code"] for n in body["neighbourhoods"]] == [BUSY, QUIET, WYRE]
     assert body["neighbourhoods"][1]["requests"] == "<5" and "standardised" in body["method"]
     handler = make_staff_user(demand, "call_handler")
+    handler_token = create_api_token(demand, handler.email, now=utcnow())
     refused = client.get("/api/v1/reports/neighbourhood-demand?from=2026-03&to=2026-03",
-                         headers={"Authorization":
-                                  f"Bearer {create_api_token(demand, handler.email)}"})
+                         headers={"Authorization": f"Bearer {handler_token}"})
     assert refused.status_code == 403
 
 

@@ -95,9 +95,50 @@ def test_seed_demo_is_idempotent_and_marked(db_session) -> None:
 def test_seed_demo_command_prints_what_it_loaded(committed_env, monkeypatch, capsys) -> None:
     for name, value in committed_env.items():
         monkeypatch.setenv(name, value)
-    code, out, err = _run(["seed-demo"], capsys)
+    # A PostgreSQL test database is a deliberate demo server here: say so with --force.
+    seed = ["seed-demo"] if committed_env["DATABASE_URL"].startswith("sqlite") else \
+        ["seed-demo", "--force"]
+    code, out, err = _run(seed, capsys)
     assert code == 0, err
     assert "admin@demo.here2help.invalid (admin)" in out
     assert "demo staff password" in out
-    code, out, _ = _run(["seed-demo"], capsys)
+    code, out, _ = _run(seed, capsys)
     assert code == 0 and "already present: 4" in out and "password" not in out
+
+
+@pytest.mark.parametrize(("env", "word"), [
+    ({"DATABASE_URL": "postgresql://h2h@127.0.0.1:9/prod", "SECRET_KEY": "k"}, "PostgreSQL"),
+    ({"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+      "TWILIO_AUTH_TOKEN": "a-real-looking-token"}, "Twilio"),
+])
+def test_seed_demo_refuses_a_production_set_up(env, word, monkeypatch, tmp_path,
+                                               capsys) -> None:
+    monkeypatch.setenv("HERE2HELP_INSTANCE", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _out, err = _run(["seed-demo"], capsys)
+    assert code == 1 and err.count("\n") == 1 and word in err and "--force" in err
+
+
+def test_secret_key_is_required_with_postgresql(monkeypatch, tmp_path, capsys) -> None:
+    monkeypatch.setenv("HERE2HELP_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://h2h@127.0.0.1:9/prod")
+    code, _out, err = _run(["web"], capsys)
+    assert code == 1 and err.count("\n") == 1 and "SECRET_KEY must be set" in err
+
+
+def test_instance_files_are_private_and_the_key_is_kept(tmp_path) -> None:
+    import stat
+
+    from app.db import make_engine
+    from app.settings import load_settings
+
+    instance = tmp_path / "instance"
+    first = load_settings({"HERE2HELP_INSTANCE": str(instance)})
+    second = load_settings({"HERE2HELP_INSTANCE": str(instance)})
+    assert first.secret_key == second.secret_key and first.secret_key_is_generated
+    make_engine(first.database_url).dispose()
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    for path in instance.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

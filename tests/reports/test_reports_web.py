@@ -8,6 +8,7 @@ import io
 import pypdf
 import pytest
 
+from app.models.base import utcnow
 from app.services.reports.files import csv_cell, table_csv
 from app.services.reports.tables import Table
 from app.services.staff.accounts import create_api_token
@@ -90,7 +91,7 @@ def test_briefing_is_one_page(client, seeded):
 @pytest.fixture
 def token(seeded):
     user = make_staff_user(seeded, "coordinator")
-    return create_api_token(seeded, user.email)
+    return create_api_token(seeded, user.email, now=utcnow())
 
 
 def test_api_gives_the_same_numbers_as_the_console(client, seeded, token):
@@ -127,7 +128,7 @@ def test_api_rejects_bad_months_and_missing_token(client, seeded, token):
 def test_api_refuses_partners_and_call_handlers(client, seeded):
     for role in ("partner", "call_handler"):
         user = make_staff_user(seeded, role)
-        raw = create_api_token(seeded, user.email)
+        raw = create_api_token(seeded, user.email, now=utcnow())
         response = client.get("/api/v1/reports/requests-by-category?from=2026-01&to=2026-02",
                               headers={"Authorization": f"Bearer {raw}"})
         assert response.status_code == 403, role

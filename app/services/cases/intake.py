@@ -10,7 +10,9 @@ re-enqueues them.
 Rules that live here (so every channel follows them):
 - phone numbers go through `parse_phone`; a withheld number is stored as no number;
 - a second contact from a number that has an open case is added to that case (an event with
-  the caller's own words) instead of opening a duplicate;
+  the caller's own words) instead of opening a duplicate; except a partner's referral
+  (`never_join`), which is always its own case, flagged to staff as a possible duplicate, so
+  a partner typing any number learns nothing about that person and cannot add to their case;
 - safeguarding phrases in the caller's words make the case `safeguarding`, put it in front of
   staff (`needs_staff`) and text the duty coordinators, without any health detail in the SMS;
 - only a `new` case goes to matching (`needs_matching=True`).
@@ -77,6 +79,7 @@ class CaseDraft:
     message_id: int | None = None  # the inbound SMS that raised it (for the timeline)
     call_id: int | None = None  # the call that raised it
     staff_user_id: int | None = None  # staff who entered it
+    never_join: bool = False  # a partner's referral: never added to someone's open case
 
 
 @dataclass
@@ -94,7 +97,7 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
     e164 = phone.e164 if phone.is_number else None
     phrases = find_safeguarding_phrases(draft.details, settings.safeguarding_phrases_file)
     existing = find_open_case_for_phone(session, e164)
-    if existing is not None:
+    if existing is not None and not draft.never_join:
         return _join_open_case(session, existing, draft, phrases, now)
     resident = _upsert_resident(session, phone, draft) if e164 else None
     case = _build_case(draft, e164, resident, now)
@@ -107,6 +110,13 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
               "phone_unusable": e164 is None and bool(draft.phone and draft.phone.strip())},
         message_id=draft.message_id, call_id=draft.call_id, staff_user_id=draft.staff_user_id,
     )
+    if existing is not None:
+        # Staff decide whether it is the same request: merge it, or let it be matched.
+        case.status, case.needs_matching = CaseStatus.NEEDS_STAFF, False
+        add_case_event(session, case, "possible_duplicate",
+                       f"The resident has an open case, {existing.reference}: merge this "
+                       "referral into it if it is the same request", now=now,
+                       data={"open_case": existing.reference})
     message_ids = _raise_safeguarding(session, case, phrases, now) if phrases else []
     log.info("case %s opened (channel %s, status %s)", case.reference, case.channel, case.status)
     return CaseResult(case, joined=False, safeguarding=bool(phrases), message_ids=message_ids)
@@ -183,9 +193,15 @@ def _upsert_resident(session: Session, phone: ParsedPhone, draft: CaseDraft) -> 
             resident = session.scalar(select(Resident).where(Resident.phone == phone.e164))
             if resident is None:
                 raise
+    postcode = normalise_postcode(draft.postcode)
+    if draft.never_join:  # a partner's word fills gaps but never overwrites the record
+        resident.name = resident.name or draft.name
+        resident.address = resident.address or draft.address
+        resident.postcode = resident.postcode or postcode
+        return resident
     resident.name = draft.name or resident.name
     resident.address = draft.address or resident.address
-    resident.postcode = normalise_postcode(draft.postcode) or resident.postcode
+    resident.postcode = postcode or resident.postcode
     return resident
 
 

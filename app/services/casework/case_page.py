@@ -33,7 +33,7 @@ class TimelineItem:
     title: str
     body: str = ""
     meta: str = ""
-    recording_url: str | None = None
+    recording_call_id: int | None = None  # a voicemail: played through the console, logged
 
 
 @dataclass
@@ -67,7 +67,7 @@ def build_timeline(session: Session, case: Case) -> list[TimelineItem]:
         items.append(TimelineItem(
             c.created_at, "call", f"{c.direction.capitalize()} call",
             "Voicemail left" if c.recording_url else "", f"Status: {c.status}{length}",
-            recording_url=c.recording_url))
+            recording_call_id=c.id if c.recording_url else None))
     names = _volunteer_names(session, case)
     for o in session.scalars(select(Offer).where(Offer.case_id == case.id)):
         answered = f", answered {o.answered_at:%d %b %H:%M}" if o.answered_at else ""

@@ -9,6 +9,9 @@ Interface (called from /twilio/status for call events):
 Resume by SMS: a caller on a mobile who hangs up before the flow ends gets ONE text inviting
 them to carry on. Their conversation becomes an SMS conversation with its state untouched, so
 their next text answers the question the call had reached, with every earlier answer kept.
+Caller ID can be forged, so the invitation goes only after a call we answered (completed),
+never while the number has an SMS conversation of its own (which the call must not take
+over), and within the outbox's per-number limit for unsolicited texts.
 
 Voicemail: `record_voicemail` is called by both the <Record> action and its
 recordingStatusCallback (either may arrive first, or twice); it stores the recording on the Call
@@ -22,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Channel, ConversationStatus
@@ -76,16 +79,13 @@ def _invite_to_finish_by_text(session: Session, call_sid: str, now: datetime,
     if conversation.resume_sms_sent_at is not None:  # a repeated callback: invited already
         return []
     parsed = parse_phone(conversation.phone)
-    if not (parsed.is_number and parsed.mobile):
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if not (parsed.is_number and parsed.mobile) or not _may_invite(session, parsed.e164, call):
         conversation.status = ConversationStatus.ABANDONED
         return []
 
     flow = flow_in(flows_dir)
     language = conversation.state.get("language") or flow.default_language
-    session.execute(update(Conversation).where(
-        Conversation.phone == parsed.e164, Conversation.channel == Channel.SMS,
-        Conversation.status == ConversationStatus.ACTIVE,
-    ).values(status=ConversationStatus.EXPIRED))
     conversation.channel = Channel.SMS
     conversation.last_activity_at = now
     conversation.resume_sms_sent_at = now
@@ -95,6 +95,18 @@ def _invite_to_finish_by_text(session: Session, call_sid: str, now: datetime,
     if message is None or message.status != "pending":
         return []
     return [message.id]
+
+
+def _may_invite(session: Session, e164: str, call: Call | None) -> bool:
+    """Only after a call we answered (Twilio says completed), and never over the number's own
+    SMS conversation: caller ID can be forged, so a stranger "calling as" someone must neither
+    make us text them at will nor reset what they are in the middle of telling us by SMS."""
+    if call is None or call.status != "completed":
+        return False
+    texting = session.scalar(select(Conversation.id).where(
+        Conversation.phone == e164, Conversation.channel == Channel.SMS,
+        Conversation.status == ConversationStatus.ACTIVE).limit(1))
+    return texting is None
 
 
 def record_voicemail(session: Session, *, call_sid: str, recording_sid: str | None,
@@ -114,7 +126,9 @@ def record_voicemail(session: Session, *, call_sid: str, recording_sid: str | No
     case = session.get(Case, call.case_id) if call.case_id else None
     if case is not None and first_time:
         add_case_event(session, case, "voicemail", "Voicemail left: call back", now=now,
-                       data={"recording_url": call.recording_url, "duration": duration},
+                       # The call's id, not Twilio's URL: staff listen through the console,
+                       # which checks their role and logs it.
+                       data={"call_id": call.id, "duration": duration},
                        call_id=call.id)
     session.flush()
     return case

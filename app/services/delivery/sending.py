@@ -44,13 +44,17 @@ BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 300
 RECONCILE_DELAY_SECONDS = 120
 STALE_CLAIM = timedelta(minutes=5)  # > the messages queue's job timeout (60 s) + the HTTP timeout
+#: Share of the daily budget (percent) that only RESERVED_BUDGET_PURPOSES may use.
+RESERVE_PERCENT = 10
+RESERVED_BUDGET_PURPOSES = frozenset({"offer", "assignment", "assigned"})
+ALWAYS_SENT_PURPOSES = frozenset({"safeguarding_alert", "duty_alert"})
 
 
 @dataclass
 class Delivery:
     """What happened, and what the job must schedule next."""
 
-    outcome: str  # sent | skipped | retry | unknown | failed | suppressed | reconciled
+    outcome: str  # sent | skipped | retry | unknown | failed | suppressed | reconciled | deferred
     retry_in: int | None = None  # seconds: enqueue send_message again (429)
     reconcile_in: int | None = None  # seconds: enqueue reconcile_message (maybe sent)
     message_ids: list[int] = field(default_factory=list)  # outbox rows to enqueue (hooks)
@@ -157,9 +161,15 @@ def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> 
     if message.status != S.PENDING:
         return Delivery("skipped")
     reason = suppression_reason(session, message.to_phone)
-    if reason is None and _sent_today(session, now) >= daily_cap:
-        reason = "daily SMS cap reached"
-        log.error("SMS daily cap of %d reached: message %d suppressed", daily_cap, message_id)
+    if reason is None and not within_daily_budget(message.purpose, message.segments or 1,
+                                                  _segments_sent_today(session, now), daily_cap):
+        # Held, not dropped: the row stays pending and the sweeper tries again every few
+        # minutes, so it goes out as soon as the next UTC day's budget opens.
+        message.send_enqueued_at = message.status_updated_at = now
+        message.error_message = "deferred: the daily SMS budget is spent"
+        log.error("SMS daily budget of %d segments spent: message %d (%s) deferred",
+                  daily_cap, message_id, message.purpose)
+        return Delivery("deferred")
     if reason:
         message.status, message.status_updated_at = S.SUPPRESSED, now
         message.error_message = f"suppressed: {reason}"
@@ -243,13 +253,26 @@ def _locked(session: Session, message_id: int) -> Message | None:
     )
 
 
-def _sent_today(session: Session, now: datetime) -> int:
-    """Outbound messages handed to the provider since 00:00 UTC (the daily cap's count)."""
+def within_daily_budget(purpose: str, segments: int, sent_segments: int, daily_cap: int) -> bool:
+    """Whether one more message of `segments` fits today's budget of `daily_cap` segments.
+
+    The budget guards against a runaway loop or SMS pumping without silencing what keeps a
+    resident safe: `RESERVE_PERCENT` of it is kept for offers and assignments (a volunteer
+    waiting for the address), and safeguarding and duty alerts are never held.
+    """
+    if purpose in ALWAYS_SENT_PURPOSES:
+        return True
+    reserve = max(1, daily_cap * RESERVE_PERCENT // 100)
+    limit = daily_cap if purpose in RESERVED_BUDGET_PURPOSES else daily_cap - reserve
+    return sent_segments + segments <= limit
+
+
+def _segments_sent_today(session: Session, now: datetime) -> int:
+    """Segments handed to the provider since 00:00 UTC (what the daily budget counts)."""
     start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
     return (
         session.scalar(
-            select(func.count())
-            .select_from(Message)
+            select(func.coalesce(func.sum(Message.segments), 0))
             .where(Message.direction == "outbound", Message.sent_at >= start)
         )
         or 0

@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import bleach
+import nh3
 
 #: Words in a taxonomy term (name, code or term) or a keyword that map to one of our needs.
 #: Checked in this order; the first need whose words appear wins for that term.
@@ -54,8 +54,9 @@ def clean_text(value: Any) -> str:
     text = str(value)
     text = re.sub(r"(?i)<\s*(br|/p|/li|/h\d|/div)\s*/?>", "\n", text)
     text = re.sub(r"(?i)<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>", "", text, flags=re.S)
-    text = html.unescape(bleach.clean(text, tags=set(), strip=True))
-    text = html.unescape(text)  # bleach escapes & < > again; undo for plain text
+    # nh3 drops every tag and returns HTML-escaped text; unescaping ONCE gives what the council
+    # wrote. Twice would turn a written `&lt;img&gt;` into live markup.
+    text = html.unescape(nh3.clean(text, tags=set()))
     lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line).strip()
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -27,6 +28,11 @@ from app.services.directory.entries import list_services, needs_review, service_
 
 ALL_DISTRICTS = "All districts"
 NEED_ORDER = [n.value for n in Need]
+
+# Second line of defence behind escaping every text: reportlab may only read `data:` images,
+# never a URL (http, https, file) named in markup. Set before reportlab first opens a resource.
+rl_config.trustedSchemes = ["data"]
+rl_config.trustedHosts = ["no-remote-resources.invalid"]
 
 BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=14, leading=19, spaceAfter=2)
 TITLE = ParagraphStyle("title", parent=BODY, fontName="Helvetica-Bold", fontSize=30, leading=36,
@@ -66,7 +72,9 @@ class _DirectoryDoc(SimpleDocTemplate):
         if level is not None:
             key = f"h{id(flowable)}"
             self.canv.bookmarkPage(key)
-            self.notify("TOCEntry", (level, flowable.getPlainText(), self.page, key))
+            # The contents page parses its entries as markup again: escape the plain text,
+            # or a district named `<img src="http://...">` would be fetched (SSRF).
+            self.notify("TOCEntry", (level, escape(flowable.getPlainText()), self.page, key))
 
 
 def _heading(text: str, style: ParagraphStyle, level: int) -> Paragraph:

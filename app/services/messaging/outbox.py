@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 1600
 #: Twilio recommends at most 320 characters; longer is allowed but logged.
 RECOMMENDED_MAX_CHARS = 320
+#: Texts nobody asked for by texting us: a caller ID can be forged, so a stranger could make
+#: us text any number (SMS pumping). Each number gets at most this many a day, this far apart.
+UNSOLICITED_PURPOSES = frozenset({"resume", "case_reference"})
+UNSOLICITED_PER_NUMBER_PER_DAY = 3
+UNSOLICITED_COOL_DOWN = timedelta(minutes=10)
 
 
 class MessageRefused(ValueError):
@@ -108,8 +113,12 @@ def queue_sms(
         volunteer_id=volunteer_id,
         resident_id=resident_id,
         offer_id=offer_id,
+        created_at=now,
+        updated_at=now,
     )
     reason = suppression_reason(session, to_phone)
+    if reason is None and purpose in UNSOLICITED_PURPOSES and message.to_phone:
+        reason = unsolicited_limit_reason(session, message.to_phone, now)
     if reason:
         message.status = MessageStatus.SUPPRESSED
         message.error_message = f"suppressed: {reason}"
@@ -129,6 +138,23 @@ def suppression_reason(session: Session, to_phone: str | None) -> str | None:
         return "not a mobile number"
     if is_opted_out(session, parsed.e164):
         return "opted out"
+    return None
+
+
+def unsolicited_limit_reason(session: Session, e164: str, now: datetime) -> str | None:
+    """Why one more unsolicited text to this number must not be sent now, or None."""
+    day_start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    recent = session.scalars(
+        select(Message.created_at).where(
+            Message.direction == MessageDirection.OUTBOUND, Message.to_phone == e164,
+            Message.purpose.in_(sorted(UNSOLICITED_PURPOSES)),
+            Message.status != MessageStatus.SUPPRESSED, Message.created_at >= day_start,
+        ).order_by(Message.created_at.desc())
+    ).all()
+    if len(recent) >= UNSOLICITED_PER_NUMBER_PER_DAY:
+        return "per-number daily limit for unsolicited texts"
+    if recent and now - recent[0] < UNSOLICITED_COOL_DOWN:
+        return "per-number cool-down for unsolicited texts"
     return None
 
 

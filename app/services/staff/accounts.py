@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -95,8 +97,31 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def create_api_token(session: Session, email: str, name: str = "") -> str:
-    """Create, store (hashed) and commit a token for the user; the raw token is returned once."""
+#: Scopes a token may have; each includes the ones before it (app.web.access.matrix.Scope).
+TOKEN_SCOPES = ("reports", "read", "write")
+DEFAULT_TOKEN_SCOPE = "write"  # noqa: S105 (a scope name, not a secret)
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: StaffUser
+    token: ApiToken
+
+
+def create_api_token(session: Session, email: str, name: str = "", *, now: datetime,
+                     scope: str = DEFAULT_TOKEN_SCOPE,
+                     expires_days: int = DEFAULT_TOKEN_DAYS) -> str:
+    """Create, store (hashed) and commit a token for the user; the raw token is returned once.
+
+    Every token expires (`expires_days`, 1 to 3660) and has a scope: "reports" (aggregate
+    reports only), "read" (also personal data) or "write" (also creating and changing).
+    """
+    if scope not in TOKEN_SCOPES:
+        raise StaffError(f"unknown scope {scope!r}: use one of {', '.join(TOKEN_SCOPES)}")
+    if not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise StaffError(f"--expires-days must be between 1 and {MAX_TOKEN_DAYS}")
     user = get_user_by_email(session, normalise_email(email))
     if user is None:
         raise UnknownUser(f"no user with email {email.strip().lower()}")
@@ -104,13 +129,16 @@ def create_api_token(session: Session, email: str, name: str = "") -> str:
         raise StaffError(f"user {user.email} is not active")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(raw),
-                         prefix=raw[:SHOWN_PREFIX_CHARS], name=name[:120]))
+                         prefix=raw[:SHOWN_PREFIX_CHARS], name=name[:120], scope=scope,
+                         created_at=now, expires_at=now + timedelta(days=expires_days)))
     session.commit()
     return raw
 
 
-def authenticate_token(session: Session, raw: str | None, now: datetime) -> StaffUser | None:
-    """The active user owning this unrevoked token, or None. Commits last_used_at (throttled)."""
+def authenticate(session: Session, raw: str | None, now: datetime) -> Authenticated | None:
+    """The active user and their live token (unrevoked, unexpired), or None.
+
+    Commits last_used_at (throttled)."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(TOKEN_PREFIX):
         return None
     digest = hash_token(raw)
@@ -121,28 +149,69 @@ def authenticate_token(session: Session, raw: str | None, now: datetime) -> Staf
         return None
     if token.revoked_at is not None:
         return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     user = session.get(StaffUser, token.user_id)
     if user is None or not user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.commit()
-    return user
+    return Authenticated(user, token)
 
 
-def revoke_token(session: Session, token_id: int, now: datetime) -> None:
+def authenticate_token(session: Session, raw: str | None, now: datetime) -> StaffUser | None:
+    """The active user owning this live token, or None (see `authenticate`)."""
+    found = authenticate(session, raw, now)
+    return found.user if found else None
+
+
+def list_api_tokens(session: Session) -> list[tuple[ApiToken, StaffUser]]:
+    """Every token with its owner, newest first (hashes only: nothing here can be used)."""
+    rows = session.execute(select(ApiToken, StaffUser).join(StaffUser,
+                                                            StaffUser.id == ApiToken.user_id)
+                           .order_by(ApiToken.id.desc()))
+    return [(token, user) for token, user in rows]
+
+
+def find_token(session: Session, token_or_id: str) -> ApiToken | None:
+    """A token by its id (as listed) or by the raw token itself."""
+    value = (token_or_id or "").strip()
+    if value.isdigit() and len(value) < 10:
+        return session.get(ApiToken, int(value))
+    if value.startswith(TOKEN_PREFIX) and len(value) <= MAX_TOKEN_LENGTH:
+        return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(value)))
+    return None
+
+
+def revoke_token(session: Session, token_id: int, now: datetime) -> bool:
+    """Revoke and commit; False when there is no such token. Revoking twice is harmless."""
     token = session.get(ApiToken, token_id)
-    if token is not None and token.revoked_at is None:
+    if token is None:
+        return False
+    if token.revoked_at is None:
         token.revoked_at = now
         session.commit()
+    return True
+
+
+def token_state(token: ApiToken, now: datetime) -> str:
+    """"active", "revoked" or "expired", as the console and the CLI show it."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
 
 
 def record_access(session: Session, *, user_id: int | None, action: str,
                   case_id: int | None = None, target: str | None = None,
-                  ip_address: str | None = None, commit: bool = True) -> None:
+                  ip_address: str | None = None, detail: dict[str, Any] | None = None,
+                  commit: bool = True) -> None:
     """Append to the access log who read or changed personal data (UK GDPR Art 5(2), 32)."""
     session.add(AccessLogEntry(user_id=user_id, action=action[:40], case_id=case_id,
                                target=target[:120] if target else None,
-                               ip_address=ip_address[:64] if ip_address else None))
+                               ip_address=ip_address[:64] if ip_address else None,
+                               detail=detail or {}))
     if commit:
         session.commit()

@@ -1,13 +1,15 @@
 """The JSON API under /api/v1 (flask-smorest: the OpenAPI document comes from the same schemas).
 
 `GET /api/v1/openapi.json` is public (it is served by flask-smorest's own docs blueprint, which
-is not protected); every route of the four API blueprints requires a bearer token (see auth.py).
+is public); every other route requires a bearer token whose role and scope the role matrix
+(app.web.access.matrix) allows, and each token has its own rate limit (API_RATE_LIMIT).
 Errors on /api/ paths are always JSON, including 404s for unknown URLs and unexpected 500s:
 an API client must never have to parse an HTML error page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -18,8 +20,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+from app.web.access.gate import bearer_token
 from app.web.api import cases, messages, reports, volunteers
-from app.web.api.auth import SECURITY_SCHEME, protect
+from app.web.api.auth import SECURITY_SCHEME
+from app.web.console.extensions import limiter
+from app.web.session import runtime
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +70,24 @@ def init_api(app: Flask) -> None:
 
 
 def _set_up_once(blp: Blueprint) -> None:
-    """Token check and JSON errors on the blueprint (module-level: once per process, though
-    tests build many apps)."""
+    """Per-token rate limit and JSON errors on the blueprint (module-level: once per process,
+    though tests build many apps)."""
     if getattr(blp, "_here2help_set_up", False):
         return
-    protect(blp)
+    limiter.limit(_api_rate_limit, key_func=_token_key)(blp)
     blp.register_error_handler(HTTPException, _http_error)
     blp.register_error_handler(Exception, _unexpected_error)
     blp._here2help_set_up = True  # type: ignore[attr-defined]
+
+
+def _api_rate_limit() -> str:
+    return runtime().settings.api_rate_limit
+
+
+def _token_key() -> str:
+    """Each token is limited on its own (by a hash: the raw token never reaches the storage)."""
+    raw = bearer_token() or ""
+    return "api-token:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
 def _payload(error: HTTPException) -> dict[str, Any]:
@@ -122,7 +137,8 @@ def _never_html_on_api(response: Response) -> Response:
     code = response.status_code
     replacement = jsonify({"code": code, "status": HTTP_STATUS_CODES.get(code, "Error")})
     replacement.status_code = code
-    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+    for header in ("Allow", "WWW-Authenticate", "Retry-After", "Cache-Control",
+                   "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"):
         if header in response.headers:
             replacement.headers[header] = response.headers[header]
     return replacement

@@ -1,14 +1,16 @@
 """/api/v1/cases: list, read and create cases. Thin: parse (schemas) -> one service call -> dump.
 
 Who sees what (see auth.py): staff read every case; a partner lists and reads only the cases it
-referred (another case answers 404, as if it did not exist) and sees no timeline or SMS.
+referred (another case answers 404, as if it did not exist) and sees no timeline or SMS. A
+partner's referral never joins an open case (staff merge it), so posting someone's number
+reveals nothing about them; its organisation is the partner account's, not what was sent.
+Every read writes an access-log row naming the cases returned.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint, abort
 
 from app.domain.enums import Channel
@@ -26,7 +28,7 @@ from app.repositories.cases import (
 )
 from app.services.cases.intake import CaseDraft, create_case
 from app.services.staff.accounts import record_access
-from app.web.api.auth import api_user, is_staff
+from app.web.api.auth import api_user, client_ip, is_staff
 from app.web.api.schemas import (
     CaseCreateSchema,
     CaseDetailSchema,
@@ -39,14 +41,13 @@ from app.web.session import commit_then_enqueue, db_session, runtime
 blp = Blueprint("api_cases", __name__, url_prefix="/api/v1",
                 description="Requests for help: list, read, refer.")
 
-#: Fields a partner does not get back when its referral joined someone else's open case.
-_PERSONAL_FIELDS = ("details", "name", "address", "phone", "postcode", "district")
-
 
 @blp.route("/cases", methods=["GET"])
 @blp.arguments(CaseListArgs, location="query", as_kwargs=True)
 @blp.response(200, CasePageSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def list_cases_view(cursor: str | None = None, limit: int = 25, **filters: Any) -> dict[str, Any]:
     """Cases, newest first, filtered by status, category, need, urgency or district.
 
@@ -59,12 +60,18 @@ def list_cases_view(cursor: str | None = None, limit: int = 25, **filters: Any) 
                           cursor, limit)
     except BadCursor as exc:
         abort(422, errors={"query": {"cursor": [str(exc)]}})
-    return {"items": page.items, "next": page.next_cursor}
+    items = list(page.items)
+    record_access(db_session(), user_id=user.id, action="api_list_cases",
+                  target=f"{len(items)} cases", ip_address=client_ip(),
+                  detail={"case_ids": [case.id for case in items]})
+    return {"items": items, "next": page.next_cursor}
 
 
 @blp.route("/cases/<reference>", methods=["GET"])
 @blp.response(200, CaseDetailSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def get_case_view(reference: str) -> CaseView:
     """One case with its timeline (`events`) and its SMS (`messages`)."""
@@ -78,7 +85,7 @@ def get_case_view(reference: str) -> CaseView:
     view = CaseView(case, events=list_case_events(session, case.id) if staff else [],
                     messages=list_case_messages(session, case.id) if staff else [])
     record_access(session, user_id=user.id, action="api_view_case", case_id=case.id,
-                  ip_address=request.remote_addr)
+                  target=case.reference, ip_address=client_ip())
     return view
 
 
@@ -88,11 +95,14 @@ def get_case_view(reference: str) -> CaseView:
 @blp.alt_response(200, schema=CaseSchema,
                   description="The resident already had an open case: this was added to it.")
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str]]:
     """Refer a case (partners: channel `web`) or enter one (staff: channel `staff`).
 
-    A phone number with an open case adds this request to that case (200) instead of opening a
-    duplicate (201). Safeguarding words in `details` alert the duty coordinator.
+    Staff: a phone number with an open case adds this request to that case (200) instead of
+    opening a duplicate (201). A partner's referral is always its own case (201); staff merge it
+    into the resident's open case. Safeguarding words in `details` alert the duty coordinator.
     """
     user = api_user()
     draft = _draft(data, user)
@@ -100,11 +110,10 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     result = create_case(session, draft, settings=runtime().settings, now=utcnow())
     commit_then_enqueue(session, result.message_ids, [result.case])
     case = result.case
-    view = CaseView(case)
-    if result.joined and not is_staff(user) and case.referred_by_user_id != user.id:
-        view = CaseView(case, **dict.fromkeys(_PERSONAL_FIELDS))
+    record_access(session, user_id=user.id, action="api_create_case", case_id=case.id,
+                  target=case.reference, ip_address=client_ip())
     status = 200 if result.joined else 201
-    return view, status, {"Location": f"/api/v1/cases/{case.reference}"}
+    return CaseView(case), status, {"Location": f"/api/v1/cases/{case.reference}"}
 
 
 def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
@@ -112,9 +121,11 @@ def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     channel = data.pop("channel", None) or (Channel.STAFF if staff else Channel.WEB)
     if not staff and channel != Channel.WEB:
         abort(422, errors={"json": {"channel": ["Partners refer cases with channel 'web'."]}})
-    organisation = data.pop("referrer_organisation", None) or (None if staff else user.organisation)
+    sent_organisation = data.pop("referrer_organisation", None)
+    # A partner's organisation is the one on its account: a request cannot claim another's.
+    organisation = sent_organisation if staff else user.organisation
     return CaseDraft(channel=channel, referred_by_user_id=user.id,
-                     referrer_organisation=organisation,
+                     referrer_organisation=organisation, never_join=not staff,
                      staff_user_id=user.id if staff else None, **data)
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint, abort
 
 from app.repositories.cases import BadCursor, list_messages
 from app.services.staff.accounts import record_access
-from app.web.api.auth import api_user, staff_only
+from app.web.api.auth import api_user, client_ip
 from app.web.api.schemas import MessageListArgs, MessagePageSchema
 from app.web.session import db_session
 
@@ -22,7 +21,6 @@ blp = Blueprint("api_messages", __name__, url_prefix="/api/v1",
 @blp.response(200, MessagePageSchema)
 @blp.alt_response(401, response="Unauthorized")
 @blp.alt_response(403, response="DEFAULT_ERROR")
-@staff_only
 def list_messages_view(cursor: str | None = None, limit: int = 25, direction: str | None = None,
                        to: str | None = None, from_: str | None = None,
                        phone: str | None = None) -> dict[str, Any]:
@@ -35,5 +33,6 @@ def list_messages_view(cursor: str | None = None, limit: int = 25, direction: st
         abort(422, errors={"query": {"cursor": [str(exc)]}})
     items = list(page.items)
     record_access(session, user_id=api_user().id, action="api_list_messages",
-                  target=f"{len(items)} messages", ip_address=request.remote_addr)
+                  target=f"{len(items)} messages", ip_address=client_ip(),
+                  detail={"message_ids": [m.id for m in items]})
     return {"items": items, "next": page.next_cursor}

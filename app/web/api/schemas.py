@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from app.domain.enums import CaseStatus, Category, Channel, MessageDirection, Need, Urgency
 from app.domain.phone import parse_phone
@@ -98,6 +98,14 @@ class CaseEventSchema(Schema):
     call_id = fields.Integer(allow_none=True)
     offer_id = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
+
+    @post_dump
+    def _no_recording_url(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """Older voicemail events kept Twilio's recording URL: recordings are heard through
+        the console (logged), never fetched from Twilio by whoever holds the API response."""
+        if isinstance(data.get("data"), dict) and "recording_url" in data["data"]:
+            data["data"] = {k: v for k, v in data["data"].items() if k != "recording_url"}
+        return data
 
 
 class MessageSchema(Schema):

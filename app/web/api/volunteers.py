@@ -1,4 +1,8 @@
-"""/api/v1/volunteers: create, list, read and update the volunteer register. Staff only.
+"""/api/v1/volunteers: create, list, read and update the volunteer register.
+
+Coordinators and admins only, as in the console (the role matrix): who is approved, their DBS
+status and their phone decide who is sent to a resident's door. Every read and every change
+writes an access-log row naming the volunteers.
 
 Shapes are checked by the schemas below (422 for a wrong type); the register's rules (phone,
 postcode, needs, DBS status, distance, organisation contact and capacity) live in
@@ -17,8 +21,9 @@ from sqlalchemy import select
 from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
+from app.services.staff.accounts import record_access
 from app.services.volunteers.register import VolunteerInvalid, create_volunteer, update_volunteer
-from app.web.api.auth import staff_only
+from app.web.api.auth import api_user, client_ip
 from app.web.api.schemas import MAX_DB_ID, NEED_PATTERN, Text
 from app.web.session import db_session
 
@@ -105,6 +110,17 @@ class VolunteerPageSchema(Schema):
     next = fields.String(allow_none=True, required=True)
 
 
+def _log(action: str, volunteers: list[Volunteer], changed: list[str] | None = None) -> None:
+    """An access-log row naming the volunteers read or changed (and the fields changed)."""
+    detail: dict[str, Any] = {"volunteer_ids": [v.id for v in volunteers]}
+    if changed is not None:
+        detail["fields"] = sorted(changed)
+    target = f"volunteer:{volunteers[0].id}" if len(volunteers) == 1 else \
+        f"{len(volunteers)} volunteers"
+    record_access(db_session(), user_id=api_user().id, action=action, target=target,
+                  ip_address=client_ip(), detail=detail, commit=False)
+
+
 def _invalid(exc: VolunteerInvalid) -> None:
     abort(422, errors={"json": exc.errors}, message="The volunteer has errors.")
 
@@ -113,7 +129,8 @@ def _invalid(exc: VolunteerInvalid) -> None:
 @blp.arguments(VolunteerCreateSchema)
 @blp.response(201, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
-@staff_only
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def create_view(data: dict[str, Any]) -> Volunteer:
     """Register a volunteer (approved unless `approval_status` says otherwise)."""
     session = db_session()
@@ -122,6 +139,8 @@ def create_view(data: dict[str, Any]) -> Volunteer:
     except VolunteerInvalid as exc:
         session.rollback()
         _invalid(exc)
+    session.flush()
+    _log("api_volunteer_create", [volunteer], list(data))
     session.commit()
     return volunteer
 
@@ -130,7 +149,8 @@ def create_view(data: dict[str, Any]) -> Volunteer:
 @blp.arguments(VolunteerListArgs, location="query", as_kwargs=True)
 @blp.response(200, VolunteerPageSchema)
 @blp.alt_response(401, response="Unauthorized")
-@staff_only
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 def list_view(limit: int = 50, cursor: int | None = None, approval_status: str | None = None,
               active: bool | None = None, need: str | None = None) -> dict[str, Any]:
     """Volunteers in id order; pass `next` back as `cursor` for the next page."""
@@ -149,18 +169,23 @@ def list_view(limit: int = 50, cursor: int | None = None, approval_status: str |
             break
     more = len(found) > limit
     items = found[:limit]
+    _log("api_list_volunteers", items)
+    db_session().commit()
     return {"items": items, "next": str(items[-1].id) if more and items else None}
 
 
 @blp.route("/volunteers/<int(max=2147483647):volunteer_id>", methods=["GET"])
 @blp.response(200, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
-@staff_only
 def get_view(volunteer_id: int) -> Volunteer:
     volunteer = db_session().get(Volunteer, volunteer_id)
     if volunteer is None:
         abort(404, message="No volunteer with that id.")
+    _log("api_view_volunteer", [volunteer])
+    db_session().commit()
     return volunteer
 
 
@@ -168,8 +193,9 @@ def get_view(volunteer_id: int) -> Volunteer:
 @blp.arguments(VolunteerInputSchema)
 @blp.response(200, VolunteerSchema)
 @blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="DEFAULT_ERROR",
+                  description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
-@staff_only
 def update_view(data: dict[str, Any], volunteer_id: int) -> Volunteer:
     """Change the fields given; the others keep their values."""
     session = db_session()
@@ -181,5 +207,6 @@ def update_view(data: dict[str, Any], volunteer_id: int) -> Volunteer:
     except VolunteerInvalid as exc:
         session.rollback()
         _invalid(exc)
+    _log("api_volunteer_update", [volunteer], list(data))
     session.commit()
     return volunteer

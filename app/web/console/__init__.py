@@ -5,9 +5,10 @@
   version), so deactivating an account or signing out ends every session at once;
 - CSRF on every state-changing request except Twilio's signed webhooks and the bearer-token
   API, which are exempted explicitly (a browser cannot forge either: they carry no cookie);
-- Flask-Limiter (per-process memory) for per-IP limits on sign-in and the public sign-up page;
-- security headers (CSP without inline scripts or styles, no framing, no caching of pages that
-  show personal data) and session cookie settings.
+- Flask-Limiter (counts in Redis, shared by every web process) for per-address limits on
+  sign-in and the public sign-up page, and per-token limits on the API;
+- security headers (CSP without inline scripts or styles, no framing, `no-store` on every
+  response but static files: JSON, CSV and PDF carry personal data too) and cookie settings.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.models.base import utcnow
 
 # Each page module adds its routes to the console blueprint when it is imported.
 from app.web.console import (  # noqa: F401
+    admin,
     auth,
     cases,
     directory,
@@ -30,12 +32,15 @@ from app.web.console import (  # noqa: F401
     grants_public,
     new_case,
     queue,
+    recordings,
+    referrals,
     reports,
     signup,
     volunteers,
 )
+from app.web.console.access import may
 from app.web.console.blueprint import bp
-from app.web.console.extensions import csrf, limiter, login_manager
+from app.web.console.extensions import csrf, limiter, limiter_storage_uri, login_manager
 from app.web.session import runtime
 from app.web.webhooks.blueprint import bp as twilio_bp
 
@@ -46,7 +51,7 @@ CSRF_EXEMPT_PREFIXES = ("/twilio/", "/api/v1/")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self' https:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
 
@@ -63,6 +68,7 @@ def init_console(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals["console_settings"] = lambda: runtime().settings
     app.jinja_env.globals["now_utc"] = utcnow
+    app.jinja_env.globals["may"] = may
     _error_pages(app)
 
 
@@ -82,6 +88,8 @@ def _error_pages(app: Flask) -> None:
     def handler(exc: HTTPException):
         if request.path.startswith(CSRF_EXEMPT_PREFIXES):
             return exc
+        if exc.response is not None:  # the view already chose its answer (the sign-up form)
+            return exc.response
         code = exc.code or 500
         title, message = ERROR_TEXT.get(code, ("Something went wrong", str(exc.description)))
         return render_template("console/error.html", title=title, message=message), code
@@ -106,6 +114,13 @@ def _session_config(app: Flask, settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_CHECK_DEFAULT=False,
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(settings.redis_url if settings else None,
+                                                  settings.testing if settings else True),
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2},
+        # Redis down must not stop sign-in: count in memory until it is back.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="here2help",
     )
 
 
@@ -135,7 +150,9 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
         headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        # Pages, JSON, CSV and PDF alike may carry personal data: no browser or proxy keeps it.
+        headers["Cache-Control"] = "no-store"
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

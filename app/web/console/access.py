@@ -1,49 +1,30 @@
-"""Who may open which console page, and the access log of what staff looked at or changed.
+"""What the console shows each role, and the access log of what staff looked at or changed.
 
-`roles_required` is the one gate for console views: it sends a signed-out person to /login (so
-a bookmark keeps working after a time-out) and answers 403 to a signed-in person whose role does
-not cover the page, instead of hiding the difference. `log_access` appends an AccessLogEntry in
+Who may open which page is the role matrix (app.web.access.matrix), enforced for every request
+by app.web.access.gate before the view runs: a signed-out person goes to /login (so a bookmark
+keeps working after a time-out), a role that does not cover the page gets 403. `may` lets a
+page show only the links and buttons the person can use. `log_access` appends an AccessLogEntry in
 the request's DB session; the caller's commit makes it durable together with the action, so the
 log never records an action that was rolled back (UK GDPR Art 5(2) accountability).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import request
 from flask_login import current_user
 
 from app.models.staff import AccessLogEntry
+from app.web.access.matrix import rule_for
 from app.web.session import db_session
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-#: Roles that work on cases (the queue, case pages, volunteers); partners only refer.
-STAFF_ROLES = ("call_handler", "coordinator", "admin")
-ALL_ROLES = (*STAFF_ROLES, "partner")
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow the view only to signed-in users whose role is one of `roles` (admin always passes).
-
-    No roles given means "any signed-in user".
-    """
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-            if roles and current_user.role not in roles and current_user.role != "admin":
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
+def may(endpoint: str) -> bool:
+    """Whether the signed-in person's role may use `endpoint` (for links and buttons: the gate
+    in app.web.access enforces the same table whatever a page shows)."""
+    rule = rule_for(endpoint)
+    return bool(rule and current_user.is_authenticated and rule.allows(current_user.role))
 
 
 def client_ip() -> str | None:

@@ -16,15 +16,15 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from app.models.base import utcnow
 from app.models.staff import StaffUser
 from app.services.staff.signin import end_all_sessions, sign_in
-from app.web.console.access import log_access
+from app.web.console.access import client_ip, log_access
 from app.web.console.blueprint import bp
 from app.web.console.extensions import limiter
 from app.web.console.forms import LoginForm
 from app.web.session import db_session, runtime
 
 GENERIC_FAILURE = (
-    "The email address or password is not right, or the account is locked after too many "
-    "attempts. Check them and try again, or wait 15 minutes."
+    "The email address or password is not right. Check them and try again; after several "
+    "wrong tries, wait a few minutes between tries."
 )
 START_PAGES = {"partner": "console.new_case"}
 #: Requests the queue page's script makes on its own: they must not count as activity.
@@ -117,7 +117,8 @@ def login() -> Response | str:
     error = None
     if form.validate_on_submit():
         session_ = db_session()
-        result = sign_in(session_, form.email.data or "", form.password.data or "", utcnow())
+        result = sign_in(session_, form.email.data or "", form.password.data or "", utcnow(),
+                         client_ip())
         if result.outcome == "ok" and result.user is not None:
             target = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session: nothing from before sign-in survives

@@ -32,7 +32,8 @@ from app.services.casework.case_page import (
     signpost_options,
     suggest,
 )
-from app.web.console.access import STAFF_ROLES, log_access, roles_required
+from app.services.casework.merge import merge_referral
+from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.forms import (
     AssignForm,
@@ -40,6 +41,7 @@ from app.web.console.forms import (
     CaseEditForm,
     CloseForm,
     EmptyForm,
+    MergeForm,
     NoteForm,
     RecodeForm,
     SignpostForm,
@@ -64,8 +66,19 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
         "callback_form": CallbackForm(prefix="callback"),
         "recode_form": RecodeForm(prefix="recode"),
         "note_form": NoteForm(prefix="note"), "close_form": CloseForm(prefix="close"),
-        "reveal_form": EmptyForm(prefix="reveal"),
+        "reveal_form": EmptyForm(prefix="reveal"), "merge_form": _merge_form(case),
     }
+
+
+def _merge_form(case: Case) -> MergeForm:
+    """Pre-filled with the open case the referral's timeline names, when there is one."""
+    form = MergeForm(prefix="merge")
+    if not form.is_submitted():
+        for event in reversed(case.events):
+            if event.kind == "possible_duplicate" and event.data.get("open_case"):
+                form.into.data = event.data["open_case"]
+                break
+    return form
 
 
 def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: FlaskForm):
@@ -85,12 +98,11 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
 
 
 @bp.get("/cases/<reference>")
-@roles_required(*STAFF_ROLES, "partner")
 def case_page(reference: str):
     case = _case_or_404(reference)
     if current_user.role == "partner":
         if case.referred_by_user_id != current_user.id:
-            abort(403)
+            abort(404)  # the same answer as no such case: references cannot be probed
         log_access("view_referral", case_id=case.id, target=case.reference)
         db_session().commit()
         return render_template("console/referral_done.html", case=case)
@@ -100,7 +112,6 @@ def case_page(reference: str):
 
 
 @bp.post("/cases/<reference>/reveal-phone")
-@roles_required(*STAFF_ROLES)
 def reveal_phone(reference: str):
     case = _case_or_404(reference)
     form = EmptyForm(prefix="reveal")
@@ -133,7 +144,6 @@ def _uid() -> int:
 
 
 @bp.post("/cases/<reference>/edit")
-@roles_required(*STAFF_ROLES)
 def edit_case(reference: str) -> Response:
     return _act(reference, CaseEditForm(prefix="edit"), "edit_form", lambda c, f:
                 case_actions.edit_case(db_session(), c, _uid(), category=f.category.data,
@@ -142,7 +152,6 @@ def edit_case(reference: str) -> Response:
 
 
 @bp.post("/cases/<reference>/assign")
-@roles_required(*STAFF_ROLES)
 def assign(reference: str) -> Response:
     return _act(reference, AssignForm(prefix="assign"), "assign_form", lambda c, f:
                 case_actions.assign_volunteer(db_session(), c, _uid(), f.volunteer_id.data,
@@ -150,7 +159,6 @@ def assign(reference: str) -> Response:
 
 
 @bp.post("/cases/<reference>/signpost")
-@roles_required(*STAFF_ROLES)
 def signpost(reference: str) -> Response:
     form = SignpostForm(prefix="signpost")
     form.service_id.choices = [(s.id, s.name) for s in signpost_options(
@@ -160,7 +168,6 @@ def signpost(reference: str) -> Response:
 
 
 @bp.post("/cases/<reference>/callback")
-@roles_required(*STAFF_ROLES)
 def callback(reference: str) -> Response:
     # The form's time is UK wall-clock time as typed; stored as UTC.
     return _act(reference, CallbackForm(prefix="callback"), "callback_form", lambda c, f:
@@ -173,22 +180,26 @@ def _as_utc(value):
 
 
 @bp.post("/cases/<reference>/recode")
-@roles_required(*STAFF_ROLES)
 def recode(reference: str) -> Response:
     return _act(reference, RecodeForm(prefix="recode"), "recode_form", lambda c, f:
                 case_actions.recode_other(db_session(), c, _uid(), f.need.data, utcnow()))
 
 
 @bp.post("/cases/<reference>/note")
-@roles_required(*STAFF_ROLES)
 def note(reference: str) -> Response:
     return _act(reference, NoteForm(prefix="note"), "note_form", lambda c, f:
                 case_actions.add_note(db_session(), c, _uid(), f.note.data, utcnow()))
 
 
 @bp.post("/cases/<reference>/close")
-@roles_required(*STAFF_ROLES)
 def close(reference: str) -> Response:
     return _act(reference, CloseForm(prefix="close"), "close_form", lambda c, f:
                 case_actions.close_case(db_session(), c, _uid(), f.outcome.data, f.reason.data,
                                         utcnow()))
+
+
+@bp.post("/cases/<reference>/merge")
+def merge_case(reference: str) -> Response:
+    """Fold a partner's referral into the resident's open case (see casework.merge)."""
+    return _act(reference, MergeForm(prefix="merge"), "merge_form", lambda c, f:
+                merge_referral(db_session(), c, f.into.data, _uid(), utcnow()))

@@ -122,6 +122,12 @@ class NoteForm(FlaskForm):
                                              Length(max=4000)])
 
 
+class MergeForm(FlaskForm):
+    into = StringField("Reference of the resident's open case",
+                       validators=[DataRequired(REQUIRED.format("a case reference")),
+                                   Length(max=20)])
+
+
 class CloseForm(FlaskForm):
     outcome = SelectField("Outcome", choices=OUTCOME_CHOICES)
     reason = TextAreaField("Reason (needed when the need was not met)",

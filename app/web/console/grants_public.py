@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.domain.grants import GrantRefused, parse_money
@@ -25,8 +25,26 @@ from app.web.session import commit_then_enqueue, db_session
 _REFERENCE = re.compile(r"^G-[34679ACDEFGHJKMNPQRTVWXY]{6}$")
 
 
+#: Counted only for applications that went through, so a typing mistake costs nothing.
+APPLY_LIMIT = "10 per hour;3 per minute"
+TOO_MANY = ("Too many applications have come from this connection just now. Everything you "
+            "typed is still here: wait a few minutes, then press the button again.")
+
+
+def _keep_what_was_typed() -> Response:
+    """The limiter's answer on a breach: the form as the person left it, not an error page."""
+    session = db_session()
+    form = InterestForm()  # bound to what was posted
+    pots = open_pots(session, utcnow().date())
+    form.pot_id.choices = pot_choices(pots)
+    return make_response(render_template("grants/apply.html", form=form, pots=pots, error=None,
+                                          limit_error=TOO_MANY), 429)
+
+
 @bp.route("/community-grants", methods=["GET", "POST"])
-@limiter.limit("20 per hour;6 per minute", methods=["POST"])  # a long form: room for mistakes
+@limiter.limit(APPLY_LIMIT, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 302,  # went through
+               on_breach=lambda _limit: _keep_what_was_typed())
 def community_grants() -> str | Response | tuple[str, int]:
     session = db_session()
     pots = open_pots(session, utcnow().date())

@@ -5,8 +5,10 @@ Same rules as POST /api/v1/cases: a phone number or an address (a phone number m
 possible one), a known category and need, a full or outward postcode when given, details at
 most 4,000 characters. One rule more than the API: a partner's referral made in the console
 needs the person's consent to share, because the form is where the partner is asked for it.
-The case goes through `app.services.cases.intake.create_case`,
-so a second contact from the same number joins the open case and safeguarding words raise it.
+The case goes through `app.services.cases.intake.create_case`, so safeguarding words raise it
+and, for staff, a second contact from the same number joins the open case. A partner's
+referral is always its own case (staff merge it), under the organisation on the partner's
+account whatever the form says.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from app.domain.enums import Channel
 from app.domain.postcode import normalise_postcode, outcode_of
 from app.models.base import utcnow
 from app.services.cases.intake import CaseDraft, create_case
-from app.web.console.access import STAFF_ROLES, log_access, roles_required
+from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.forms import NewCaseForm
 from app.web.session import commit_then_enqueue, db_session, runtime
@@ -41,7 +43,6 @@ def _validate_extra(form: NewCaseForm, is_partner: bool) -> bool:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES, "partner")
 def new_case():
     is_partner = current_user.role == "partner"
     form = NewCaseForm()
@@ -57,11 +58,10 @@ def new_case():
             address=(form.address.data or "").strip() or None,
             postcode=(form.postcode.data or "").strip() or None, urgency=form.urgency.data,
             consent_to_share=bool(form.consent_to_share.data),
-            referrer_organisation=((form.referrer_organisation.data or "").strip()
-                                   or current_user.organisation) if is_partner else
+            referrer_organisation=current_user.organisation if is_partner else
             ((form.referrer_organisation.data or "").strip() or None),
             referred_by_user_id=current_user.id if is_partner else None,
-            staff_user_id=current_user.id,
+            staff_user_id=current_user.id, never_join=is_partner,
         )
         result = create_case(session, draft, settings=runtime().settings, now=utcnow())
         log_access("create_case", case_id=result.case.id, target=result.case.reference)

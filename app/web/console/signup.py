@@ -1,13 +1,15 @@
 """/volunteer-signup: the public, accessible page for recruitment drives (no sign-in).
 
 It feeds the coordinators' approval queue (approval_status pending, source signup_page). It is
-rate limited per IP, CSRF-protected like every form, has a honeypot field for bots, and answers
-the same thank-you whether or not the number was already registered (no enumeration).
+rate limited per address, counting only sign-ups that went through (a typing mistake costs
+nothing), and when the limit is reached the form comes back with everything typed still in it.
+It is CSRF-protected like every form, has a honeypot field for bots, and answers the same
+thank-you whether or not the number was already registered (no enumeration).
 """
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import Response, make_response, redirect, render_template, url_for
 
 from app.models.base import utcnow
 from app.services.volunteers.admin import SignupInput, VolunteerAdminError, create_signup
@@ -17,9 +19,22 @@ from app.web.console.extensions import limiter
 from app.web.console.forms import SignupForm
 from app.web.session import db_session
 
+SIGNUP_LIMIT = "10 per hour;3 per minute"
+TOO_MANY = ("Too many sign-ups have come from this connection just now. Everything you typed "
+            "is still here: wait a few minutes, then press the button again.")
+
+
+def _keep_what_was_typed() -> Response:
+    """The limiter's answer on a breach: the form as the person left it, not an error page."""
+    form = SignupForm()  # bound to what was posted
+    return make_response(render_template("console/signup.html", form=form,
+                                         limit_error=TOO_MANY), 429)
+
 
 @bp.route("/volunteer-signup", methods=["GET", "POST"])
-@limiter.limit("10 per hour;3 per minute", methods=["POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 302,  # went through
+               on_breach=lambda _limit: _keep_what_was_typed())
 def volunteer_signup():
     form = SignupForm()
     if form.validate_on_submit():

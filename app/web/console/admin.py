@@ -1,0 +1,82 @@
+"""Admin pages: every API token (list, revoke) and the access log (filter, CSV download).
+
+Admins only (the role matrix). Revoking is a POST with CSRF and is itself logged; a revoked
+token answers 401 from the next request on. Viewing or downloading the log is logged too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+
+from app.models.base import utcnow
+from app.services.reports.files import csv_cell
+from app.services.staff import accounts
+from app.services.staff.access_log import COLUMNS, AccessLogFilter, search_access_log
+from app.web.console.access import log_access
+from app.web.console.blueprint import bp
+from app.web.console.forms import EmptyForm
+from app.web.session import db_session
+
+
+@bp.get("/admin/api-tokens")
+def api_tokens() -> str:
+    now = utcnow()
+    rows = [(token, user, accounts.token_state(token, now))
+            for token, user in accounts.list_api_tokens(db_session())]
+    return render_template("console/api_tokens.html", rows=rows, button_form=EmptyForm())
+
+
+@bp.post("/admin/api-tokens/<int:token_id>/revoke")
+def revoke_api_token(token_id: int) -> Response:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db_session()
+    if token_id >= 2**31 or not accounts.revoke_token(session, token_id, utcnow()):
+        abort(404)
+    log_access("api_token_revoke", target=f"api_token:{token_id}")
+    session.commit()
+    flash(f"Token {token_id} revoked: it no longer works.", "success")
+    return redirect(url_for("console.api_tokens"))
+
+
+def _day(name: str) -> date | None:
+    raw = (request.args.get(name) or "").strip()[:10]
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _filter() -> AccessLogFilter:
+    return AccessLogFilter(staff=(request.args.get("staff") or "")[:254],
+                           case_reference=(request.args.get("case") or "")[:20],
+                           day_from=_day("from"), day_to=_day("to"))
+
+
+@bp.get("/admin/access-log")
+def access_log() -> str:
+    wanted = _filter()
+    rows = search_access_log(db_session(), wanted, limit=200)
+    log_access("view_access_log")
+    db_session().commit()
+    return render_template("console/access_log.html", rows=rows, wanted=wanted,
+                           query=request.query_string.decode("utf-8", "replace"))
+
+
+@bp.get("/admin/access-log.csv")
+def access_log_csv() -> Response:
+    rows = search_access_log(db_session(), _filter())
+    log_access("download_access_log", detail={"rows": len(rows)})
+    db_session().commit()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row.cells()])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="access-log.csv"'})
