@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
 from app.models.base import Base, utcnow
-from app.models.case import Case, CaseEvent
+from app.models.case import Case, CaseEvent, ConsentRecord, SafeguardingAlert
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.directory import (
     DirectoryLocation,
@@ -11,7 +11,7 @@ from app.models.directory import (
 )
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.resident import Resident
-from app.models.staff import AccessLogEntry, ApiToken, StaffUser
+from app.models.staff import AccessLogEntry, ApiToken, DutyWindow, StaffUser
 from app.models.volunteer import Offer, Volunteer
 
 __all__ = [
@@ -21,16 +21,19 @@ __all__ = [
     "Call",
     "Case",
     "CaseEvent",
+    "ConsentRecord",
     "Conversation",
     "DirectoryLocation",
     "DirectoryOrganisation",
     "DirectoryService",
     "DirectoryServiceLocation",
+    "DutyWindow",
     "Message",
     "MessageStatusEvent",
     "Offer",
     "ProcessedWebhook",
     "Resident",
+    "SafeguardingAlert",
     "StaffUser",
     "Volunteer",
     "utcnow",

@@ -8,16 +8,20 @@ so a manual offer or signpost follows the same rules and SMS wording as an autom
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseOutcome, CaseStatus, Need, OfferStatus
+from app.domain.enums import CaseOutcome, CaseStatus, Need, OfferStatus, Urgency
 from app.models.case import Case
 from app.models.directory import DirectoryService
+from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer
+from app.services.cases import safeguarding
+from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
 from app.services.matching.matcher import offer_case_to
 from app.services.matching.signposting import signpost_text
@@ -37,7 +41,14 @@ class ActionResult:
 
 
 def edit_case(session: Session, case: Case, user_id: int, *, category: str, need: str,
-              urgency: str, details: str | None, now: datetime) -> ActionResult:
+              urgency: str, details: str | None, now: datetime,
+              alert_numbers: Sequence[str] = ()) -> ActionResult:
+    """Save staff's changes; marking it safeguarding goes through the safeguarding transition,
+    and only a coordinator can take it back off (stand down, with a reason)."""
+    if case.urgency == Urgency.SAFEGUARDING and urgency != Urgency.SAFEGUARDING:
+        raise ActionError("Safeguarding can only be stood down by a coordinator, with a reason "
+                          "(use \"Stand down safeguarding\").")
+    raising = urgency == Urgency.SAFEGUARDING and case.urgency != Urgency.SAFEGUARDING
     changes = {}
     for name, value in (("category", category), ("need", need), ("urgency", urgency),
                         ("details", (details or "").strip() or None)):
@@ -50,6 +61,11 @@ def edit_case(session: Session, case: Case, user_id: int, *, category: str, need
     names = ", ".join(sorted(changes))
     add_case_event(session, case, "staff_edit", f"Changed {names}", now=now, staff_user_id=user_id,
                    data={"fields": {k: v for k, v in changes.items() if k != "details"}})
+    if raising:
+        raised = raise_safeguarding(session, case, source=Source.STAFF, now=now,
+                                    alert_numbers=alert_numbers, staff_user_id=user_id)
+        return ActionResult(f"Saved: {names}. Safeguarding raised: duty has been alerted.",
+                            raised.message_ids)
     return ActionResult(f"Saved: {names}.")
 
 
@@ -140,3 +156,26 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
     return ActionResult(f"Signposted to {service.name}" + ("." if message else
                         " (no number to text: tell them by phone)."),
                         [message.id] if message else [])
+
+
+def acknowledge_safeguarding(session: Session, case: Case, user: StaffUser,
+                             now: datetime) -> ActionResult:
+    if not safeguarding.acknowledge(session, case, user, now):
+        raise ActionError("There is no open safeguarding alert on this case.")
+    return ActionResult("Safeguarding alert acknowledged: it is yours now.")
+
+
+def record_safeguarding_contact(session: Session, case: Case, user: StaffUser,
+                                now: datetime) -> ActionResult:
+    if not safeguarding.record_first_contact(session, case, user, now):
+        raise ActionError("Contact after this alert is already recorded.")
+    return ActionResult("Recorded: you spoke to the resident.")
+
+
+def stand_down_safeguarding(session: Session, case: Case, user: StaffUser, reason: str | None,
+                            now: datetime) -> ActionResult:
+    try:
+        safeguarding.stand_down(session, case, user, reason, now)
+    except safeguarding.SafeguardingError as exc:
+        raise ActionError(str(exc)) from None
+    return ActionResult("Safeguarding stood down; the case stays with staff.")

@@ -25,6 +25,7 @@ from app.repositories.cases import (
     list_cases,
 )
 from app.services.cases.intake import CaseDraft, create_case
+from app.services.cases.safeguarding import Source
 from app.services.staff.accounts import record_access
 from app.web.api.auth import api_user, is_staff
 from app.web.api.schemas import (
@@ -92,7 +93,8 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     """Refer a case (partners: channel `web`) or enter one (staff: channel `staff`).
 
     A phone number with an open case adds this request to that case (200) instead of opening a
-    duplicate (201). Safeguarding words in `details` alert the duty coordinator.
+    duplicate (201). Safeguarding words in `details`, or `urgency` `safeguarding`, put the case
+    before staff (`status` `needs_staff`) and alert the duty coordinator.
     """
     user = api_user()
     draft = _draft(data, user)
@@ -115,7 +117,8 @@ def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     organisation = data.pop("referrer_organisation", None) or (None if staff else user.organisation)
     return CaseDraft(channel=channel, referred_by_user_id=user.id,
                      referrer_organisation=organisation,
-                     staff_user_id=user.id if staff else None, **data)
+                     staff_user_id=user.id if staff else None,
+                     safeguarding_source=Source.API, **data)
 
 
 class CaseView:

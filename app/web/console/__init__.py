@@ -26,6 +26,7 @@ from app.web.console import (  # noqa: F401
     auth,
     cases,
     directory,
+    duty,
     new_case,
     queue,
     reports,
@@ -61,6 +62,7 @@ def init_console(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.globals["console_settings"] = lambda: runtime().settings
     app.jinja_env.globals["now_utc"] = utcnow
+    app.context_processor(duty.console_duty_context)
     _error_pages(app)
 
 

@@ -21,8 +21,9 @@ from werkzeug.wrappers import Response
 from app.domain.enums import Need
 from app.domain.phone import format_for_display, mask_phone
 from app.models.base import utcnow
-from app.models.case import Case
+from app.models.case import Case, SafeguardingAlert
 from app.models.directory import DirectoryService
+from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
 from app.services.casework import actions as case_actions
 from app.services.casework.actions import ActionError, ActionResult
@@ -43,8 +44,9 @@ from app.web.console.forms import (
     NoteForm,
     RecodeForm,
     SignpostForm,
+    StandDownForm,
 )
-from app.web.session import commit_then_enqueue, db_session
+from app.web.session import commit_then_enqueue, db_session, runtime
 
 
 def _case_or_404(reference: str) -> Case:
@@ -65,6 +67,7 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
         "recode_form": RecodeForm(prefix="recode"),
         "note_form": NoteForm(prefix="note"), "close_form": CloseForm(prefix="close"),
         "reveal_form": EmptyForm(prefix="reveal"),
+        "stand_down_form": StandDownForm(prefix="standdown"),
     }
 
 
@@ -75,8 +78,15 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         if case.directory_service_id else None
     volunteer = session.get(Volunteer, case.assigned_volunteer_id) \
         if case.assigned_volunteer_id else None
+    alerts = list(session.scalars(select(SafeguardingAlert).where(
+        SafeguardingAlert.case_id == case.id).order_by(SafeguardingAlert.id)))
     return render_template(
-        "console/case.html", case=case, timeline=build_timeline(session, case),
+        "console/case.html", case=case, safeguarding_alerts=alerts,
+        open_alert=next((a for a in alerts if a.acknowledged_at is None
+                         and a.stood_down_at is None), None),
+        contact_due=any(a.first_contact_at is None and a.stood_down_at is None for a in alerts),
+        can_stand_down=current_user.role in ("coordinator", "admin"),
+        timeline=build_timeline(session, case),
         suggestions=suggest(session, case, utcnow()),
         volunteers=assignable_volunteers(session), directory_service=directory,
         assigned_volunteer=volunteer, phone_shown=phone_shown, mask_phone=mask_phone,
@@ -138,7 +148,9 @@ def edit_case(reference: str) -> Response:
     return _act(reference, CaseEditForm(prefix="edit"), "edit_form", lambda c, f:
                 case_actions.edit_case(db_session(), c, _uid(), category=f.category.data,
                                        need=f.need.data, urgency=f.urgency.data,
-                                       details=f.details.data, now=utcnow()))
+                                       details=f.details.data, now=utcnow(),
+                                       alert_numbers=runtime().settings
+                                       .safeguarding_alert_numbers))
 
 
 @bp.post("/cases/<reference>/assign")
@@ -192,3 +204,42 @@ def close(reference: str) -> Response:
     return _act(reference, CloseForm(prefix="close"), "close_form", lambda c, f:
                 case_actions.close_case(db_session(), c, _uid(), f.outcome.data, f.reason.data,
                                         utcnow()))
+
+
+def _me() -> StaffUser:
+    user = db_session().get(StaffUser, _uid())
+    if user is None:
+        abort(403)
+    return user
+
+
+@bp.post("/cases/<reference>/safeguarding/raise")
+@roles_required(*STAFF_ROLES)
+def raise_safeguarding(reference: str) -> Response:
+    return _act(reference, EmptyForm(prefix="raise"), "raise_form", lambda c, f:
+                case_actions.edit_case(db_session(), c, _uid(), category=c.category,
+                                       need=c.need, urgency="safeguarding", details=c.details,
+                                       now=utcnow(), alert_numbers=runtime().settings
+                                       .safeguarding_alert_numbers))
+
+
+@bp.post("/cases/<reference>/safeguarding/acknowledge")
+@roles_required(*STAFF_ROLES)
+def acknowledge_safeguarding(reference: str) -> Response:
+    return _act(reference, EmptyForm(prefix="ack"), "ack_form", lambda c, f:
+                case_actions.acknowledge_safeguarding(db_session(), c, _me(), utcnow()))
+
+
+@bp.post("/cases/<reference>/safeguarding/contact")
+@roles_required(*STAFF_ROLES)
+def safeguarding_contact(reference: str) -> Response:
+    return _act(reference, EmptyForm(prefix="contact"), "contact_form", lambda c, f:
+                case_actions.record_safeguarding_contact(db_session(), c, _me(), utcnow()))
+
+
+@bp.post("/cases/<reference>/safeguarding/stand-down")
+@roles_required("coordinator", "admin")
+def stand_down_safeguarding(reference: str) -> Response:
+    return _act(reference, StandDownForm(prefix="standdown"), "stand_down_form", lambda c, f:
+                case_actions.stand_down_safeguarding(db_session(), c, _me(), f.reason.data,
+                                                     utcnow()))

@@ -118,6 +118,12 @@ class NoteForm(FlaskForm):
                                              Length(max=4000)])
 
 
+class StandDownForm(FlaskForm):
+    reason = TextAreaField("Why this is not a safeguarding matter",
+                           validators=[DataRequired("Enter the reason for standing it down"),
+                                       Length(max=2000)])
+
+
 class CloseForm(FlaskForm):
     outcome = SelectField("Outcome", choices=OUTCOME_CHOICES)
     reason = TextAreaField("Reason (needed when the need was not met)",
