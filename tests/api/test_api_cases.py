@@ -210,3 +210,21 @@ def test_redis_failing_at_connect_still_answers_201(client, handler, monkeypatch
     assert response.status_code == 201
     case = db_session.scalar(select(Case).where(Case.reference == response.get_json()["reference"]))
     assert case is not None and case.needs_matching
+
+
+def test_urgency_safeguarding_goes_to_staff_and_records_the_api_as_the_source(
+        client, handler, db_session, job_queue_recorder):
+    from app.models.case import SafeguardingAlert
+
+    response = _post(client, handler, {**VALID, "urgency": "safeguarding",
+                                       "details": "Shopping please"})
+    case = response.get_json()
+    assert response.status_code == 201
+    assert case["urgency"] == "safeguarding" and case["status"] == "needs_staff"
+    assert job_queue_recorder.jobs("workers.matching.match_case") == []
+    alert = db_session.scalar(select(SafeguardingAlert))
+    assert alert.source == "api" and alert.raised_by_user_id is not None
+    # A second referral for the same resident joins the case and raises nothing new.
+    again = _post(client, handler, {**VALID, "urgency": "safeguarding"})
+    assert again.status_code == 200
+    assert len(db_session.scalars(select(SafeguardingAlert)).all()) == 1

@@ -42,7 +42,7 @@ from app.services.cases.timeline import add_case_event
 from app.services.geo.postcodes import locate
 from app.settings import Settings
 
-__all__ = ["CaseDraft", "CaseResult", "create_case", "enqueue_matching"]
+__all__ = ["CaseDraft", "CaseResult", "complete_case", "create_case", "enqueue_matching"]
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,37 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
     log.info("case %s opened (channel %s, status %s)", case.reference, case.channel, case.status)
     return CaseResult(case, joined=False, safeguarding=case.urgency == Urgency.SAFEGUARDING,
                       message_ids=message_ids)
+
+
+def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime) -> list[str]:
+    """A case opened before the conversation ended (safeguarding words) gets the answers given
+    afterwards: fields still empty are filled, new words are added. -> the fields filled."""
+    filled: list[str] = []
+    for name in ("category", "need", "name", "address"):
+        value = getattr(draft, name)
+        if value and not getattr(case, name):
+            setattr(case, name, value)
+            filled.append(name)
+    postcode = normalise_postcode(draft.postcode) or outcode_of(draft.postcode)
+    if postcode and not case.postcode:
+        case.postcode = postcode
+        location = locate(postcode)
+        for column, value in (location.columns() if location else {}).items():
+            setattr(case, column, value)
+        filled.append("postcode")
+    if draft.details and draft.details != case.details:
+        known = case.details or ""
+        new = [line for line in draft.details.split("\n") if line and line not in known]
+        if new:
+            case.details = "\n".join([known, *new]) if known else "\n".join(new)
+            filled.append("details")
+    if filled:
+        case.updated_at = now
+        add_case_event(session, case, "answers_added",
+                       "Later answers added: " + ", ".join(filled), now=now,
+                       data={"fields": filled}, message_id=draft.message_id,
+                       call_id=draft.call_id)
+    return filled
 
 
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,

@@ -164,9 +164,9 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
                message: Message, now: datetime) -> conv.Outcome:
     conversation = conv.active_sms_conversation(
         session, phone, now, settings.conversation_timeout_seconds)
+    asked = UserInput(InputKind.TEXT, text)
     if conversation is None:
         turn = flow_engine.start(flow, Channel.SMS)
-        asked = UserInput(InputKind.TEXT, text)
         if is_operator(flow, flow.default_language, flow.nodes[turn.state["node"]], asked):
             turn = flow_engine.advance(flow, turn.state, asked, Channel.SMS)  # "0" as a first text
         conversation = Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
@@ -174,11 +174,13 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
                                     state={}, created_at=now)
         session.add(conversation)
     else:
-        turn = flow_engine.advance(flow, conversation.state,
-                                   UserInput(InputKind.TEXT, text), Channel.SMS)
+        conv.keep_menu_words(flow, conversation, asked)
+        turn = flow_engine.advance(flow, conversation.state, asked, Channel.SMS)
     conv.save_turn(conversation, turn, now)
     session.flush()
     outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language)
+    conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,
+                        message_id=message.id)
     for action in turn.actions:
         _act(session, flow, settings, conversation, action, phone, message, now, outcome)
     if conversation.case_id and message.case_id is None:
@@ -201,5 +203,6 @@ def _act(session: Session, flow: Flow, settings: Settings, conversation: Convers
         outcome.messages[-1:] = [flow.phrase("handover_sms", language)
                                  .replace("{reference}", case.reference)]
     outcome.messages = [m.replace("{reference}", case.reference) for m in outcome.messages]
-    if case.urgency == "safeguarding":
-        outcome.messages.append(flow.phrase("safeguarding", language))
+    line = conv.safety_line(flow, case, language, outcome.messages)
+    if line:
+        outcome.messages.append(line)

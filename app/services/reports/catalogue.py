@@ -31,6 +31,7 @@ from app.services.reports.outcomes import (
     timings,
     volunteers,
 )
+from app.services.reports.safeguarding import safeguarding_alerts
 from app.services.reports.tables import Period, Table
 
 #: Every report by its key (the console's tabs, the CSV file names, `here2help reports csv`).
@@ -46,6 +47,7 @@ REPORT_BUILDERS: dict[str, Callable[[Session, Period, date], Table]] = {
     "dbs": dbs_checks,
     "statutory-referrals": statutory_referrals,
     "costs": costs,
+    "safeguarding": safeguarding_alerts,
 }
 
 
