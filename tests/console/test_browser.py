@@ -30,7 +30,8 @@ def _seed_case(live_server, **fields) -> str:
     values = {"reference": _reference(), "status": "new", "category": "shielding",
               "need": "food", "urgency": "routine", "channel": "sms",
               "phone": f"+447700900{next(_numbers):03d}", "postcode": "WR1 2NN",
-              "district": "Worcester", "details": "Could someone get my shopping on Friday?"}
+              "district": "Worcester", "details": "Could someone get my shopping on Friday?",
+              "consent_to_share": True}
     values.update(fields)
     with live_server.session() as session:
         session.add(Case(**values))

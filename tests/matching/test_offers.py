@@ -70,7 +70,7 @@ def test_no_moves_on_then_yes_assigns_and_texts_both(db_session, make_volunteer,
     assert case.status == "assigned" and case.assigned_volunteer_id == second.id
     to_volunteer, to_resident = (db_session.get(Message, i) for i in reply.message_ids)
     assert to_volunteer.to_phone == second.phone and "Mary" in to_volunteer.body
-    assert "07700 900001" in to_volunteer.body and "High Street" not in to_volunteer.body
+    assert "07700 900001" in to_volunteer.body and "1 High Street" in to_volunteer.body
     assert to_resident.to_phone == case.phone and "Bob will contact you" in to_resident.body
     assert _events(db_session, case)[-3:] == ["declined", "offered", "assigned"]
 
@@ -82,6 +82,15 @@ def test_address_is_shared_only_with_consent(db_session, make_volunteer, make_ca
     reply = handle_volunteer_sms(db_session, phone=volunteer.phone, text="YES 👍", now=NOW)
     body = db_session.get(Message, reply.message_ids[0]).body
     assert "Address: 1 High Street, Worcester, WR1 3AA." in body
+
+
+def test_without_consent_no_volunteer_is_ever_asked(db_session, make_volunteer,
+                                                    make_case) -> None:
+    make_volunteer()
+    case = make_case(consent_to_share=False)
+    step = offer_next(db_session, case, NOW, POLICY)
+    assert step.outcome == "needs_staff" and step.offer is None
+    assert case.status == "needs_staff" and case.needs_staff_reason == "no consent to share"
 
 
 def test_late_yes_after_another_took_it_is_thanked_not_assigned(db_session, make_volunteer,

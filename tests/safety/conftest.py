@@ -6,10 +6,13 @@ reached as Twilio (signed webhooks) and as staff (the console, signed in through
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.models.case import Case, SafeguardingAlert
@@ -66,8 +69,27 @@ class SafetyWorld(World):
     def console(self, user: StaffUser):
         """A test client signed in as `user` through the real sign-in form."""
         client = self.app.test_client()
-        assert login(client, user.email, PASSWORD).status_code == 302
+        assert self.retry_locked(lambda: login(client, user.email, PASSWORD)).status_code == 302
         return client
+
+    def retry_locked(self, request: Callable[[], Any]) -> Any:
+        """A console request, tried again when SQLite refuses its write because the worker
+        committed between its read and its write (SQLITE_BUSY_SNAPSHOT), as a person would
+        press reload. Other databases never retry."""
+        for attempt in range(5):
+            try:
+                return request()
+            except OperationalError:
+                if attempt == 4 or self.runtime.engine.dialect.name != "sqlite":
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
+
+    def page(self, client, path: str) -> str:
+        return self.retry_locked(lambda: client.get(path).get_data(as_text=True))
+
+    def post(self, client, path: str, data: dict[str, str], **kwargs: Any):
+        return self.retry_locked(lambda: client.post(path, data=data, **kwargs))
 
     def case_for(self, phone: str) -> Case | None:
         with self.runtime.session_factory() as session:

@@ -20,28 +20,28 @@ def test_staff_raised_case_alerts_the_on_duty_coordinator_and_is_acknowledged(
     console = safety.console(handler)
     # The coordinator goes on duty with the header switch, as they would in the console.
     coordinator_console = safety.console(on_duty)
-    token = csrf_from(coordinator_console.get("/queue").get_data(as_text=True))
-    assert coordinator_console.post("/duty/me", data={"csrf_token": token}).status_code == 302
+    token = csrf_from(safety.page(coordinator_console, "/queue"))
+    assert safety.post(coordinator_console, "/duty/me", {"csrf_token": token}).status_code == 302
 
     case_id = safety.open_case(phone="+447700900061")
     reference = safety.case(case_id).reference
     page = f"/cases/{reference}"
-    token = csrf_from(console.get(page).get_data(as_text=True))
-    raised = console.post(f"{page}/safeguarding/raise", data={"raise-csrf_token": token})
+    token = csrf_from(safety.page(console, page))
+    raised = safety.post(console, f"{page}/safeguarding/raise", {"raise-csrf_token": token})
     assert raised.status_code == 302
 
     alert_sms = safety.wait_alert(on_duty.phone, reference)
     assert alert_sms == f"Safeguarding case {reference} needs a coordinator now."
     assert safety.alert_texts(off_duty.phone) == [] and safety.alert_texts(ESCALATION_NUMBER) == []
     assert safety.case(case_id).status == "needs_staff"
-    assert 'id="safeguarding-banner"' in console.get("/queue").get_data(as_text=True)
+    assert 'id="safeguarding-banner"' in safety.page(console, "/queue")
 
-    token = csrf_from(coordinator_console.get(page).get_data(as_text=True))
-    coordinator_console.post(f"{page}/safeguarding/acknowledge", data={"ack-csrf_token": token})
+    token = csrf_from(safety.page(coordinator_console, page))
+    safety.post(coordinator_console, f"{page}/safeguarding/acknowledge", {"ack-csrf_token": token})
     [alert] = safety.alerts(case_id)
     assert alert.acknowledged_by_user_id == on_duty.id
     assert alert.acknowledged_at >= alert.raised_at and not alert.escalated
-    assert 'id="safeguarding-banner"' not in console.get("/queue").get_data(as_text=True)
+    assert 'id="safeguarding-banner"' not in safety.page(console, "/queue")
 
 
 def test_nobody_on_duty_escalates(safety: SafetyWorld) -> None:
@@ -50,8 +50,8 @@ def test_nobody_on_duty_escalates(safety: SafetyWorld) -> None:
     safety.staff("call_handler", phone="+447700900055", on_duty=True)  # not a coordinator
     staff_user = safety.staff("call_handler")
     console = safety.console(staff_user)
-    token = csrf_from(console.get("/cases/new").get_data(as_text=True))
-    created = console.post("/cases/new", data={
+    token = csrf_from(safety.page(console, "/cases/new"))
+    created = safety.post(console, "/cases/new", {
         "csrf_token": token, "category": "other", "need": "food", "urgency": "safeguarding",
         "phone": "07700 900062", "postcode": "WR1 2NN", "name": "Pat Resident",
         "details": "Neighbour worried about her"})

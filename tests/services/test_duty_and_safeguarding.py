@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -146,3 +147,29 @@ def test_acknowledge_contact_and_stand_down(db_session) -> None:
     assert alert.stood_down_by_user_id == coordinator.id
     assert alert.stand_down_reason == "Resident was quoting a film"
     assert (alert.acknowledged_at - alert.raised_at) == timedelta(minutes=7)
+
+
+def test_consent_no_goes_to_staff_withdraws_offers_and_a_later_yes_resumes(db_session) -> None:
+    from app.services.cases.consent import ConsentWording, record_consent
+
+    volunteer = factories.make_volunteer(db_session)
+    case = factories.make_case(db_session, status=CaseStatus.OFFERED)
+    offer = Offer(case_id=case.id, volunteer_id=volunteer.id, attempt=1, status="sent")
+    db_session.add(offer)
+    db_session.flush()
+    wording = ConsentWording("flow@1:consent:en", "May we?", "en")
+    refused = record_consent(db_session, case, answer=False, channel="sms", now=NOW,
+                             wording=wording)
+    assert case.status == CaseStatus.NEEDS_STAFF
+    assert case.needs_staff_reason == "no consent to share"
+    assert offer.status == "withdrawn" and len(refused.message_ids) == 1
+    assert refused.record.wording_sha256 == hashlib.sha256(b"May we?").hexdigest()
+    with pytest.raises(actions.ActionError, match="not agreed"):
+        actions.assign_volunteer(db_session, case, 1, volunteer.id, NOW)
+    handler = _staff(db_session, "call_handler")
+    with pytest.raises(actions.ActionError, match="how and when"):
+        actions.record_consent_by_staff(db_session, case, handler.id, True, " ", NOW)
+    result, rematch = actions.record_consent_by_staff(db_session, case, handler.id, True,
+                                                      "Said yes on the phone", NOW)
+    assert rematch and case.status == CaseStatus.NEW and case.needs_matching
+    assert case.consent_to_share and case.needs_staff_reason is None

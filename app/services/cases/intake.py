@@ -37,6 +37,7 @@ from app.models.case import Case
 from app.models.resident import Resident
 from app.ports import JobQueue
 from app.repositories.cases import find_open_case_for_phone, reference_exists
+from app.services.cases.consent import ConsentWording, record_consent
 from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
 from app.services.geo.postcodes import locate
@@ -66,6 +67,9 @@ class CaseDraft:
     urgency: str = Urgency.ROUTINE
     language: str = "en"
     consent_to_share: bool = False
+    # The question the resident answered (None: consent was not asked on this channel, and the
+    # case then stays with staff until someone records it).
+    consent_wording: ConsentWording | None = None
     referrer_organisation: str | None = None
     referred_by_user_id: int | None = None
     is_demo: bool = False
@@ -105,15 +109,17 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
               "phone_unusable": e164 is None and bool(draft.phone and draft.phone.strip())},
         message_id=draft.message_id, call_id=draft.call_id, staff_user_id=draft.staff_user_id,
     )
-    message_ids = _safeguarding(session, case, draft, phrases, settings, now)
+    message_ids = _consent(session, case, draft, now)
+    message_ids += _safeguarding(session, case, draft, phrases, settings, now)
     log.info("case %s opened (channel %s, status %s)", case.reference, case.channel, case.status)
     return CaseResult(case, joined=False, safeguarding=case.urgency == Urgency.SAFEGUARDING,
                       message_ids=message_ids)
 
 
-def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime) -> list[str]:
+def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime) -> list[int]:
     """A case opened before the conversation ended (safeguarding words) gets the answers given
-    afterwards: fields still empty are filled, new words are added. -> the fields filled."""
+    afterwards: fields still empty are filled, new words are added, consent is recorded.
+    -> outbox ids to enqueue."""
     filled: list[str] = []
     for name in ("category", "need", "name", "address"):
         value = getattr(draft, name)
@@ -139,7 +145,7 @@ def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime)
                        "Later answers added: " + ", ".join(filled), now=now,
                        data={"fields": filled}, message_id=draft.message_id,
                        call_id=draft.call_id)
-    return filled
+    return _consent(session, case, draft, now)
 
 
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
@@ -237,10 +243,21 @@ def _join_open_case(session: Session, case: Case, draft: CaseDraft, phrases: lis
         case.status = CaseStatus.NEEDS_STAFF
         case.needs_matching = False
     case.updated_at = now
-    message_ids = _safeguarding(session, case, draft, phrases, settings, now)
+    message_ids = _consent(session, case, draft, now)
+    message_ids += _safeguarding(session, case, draft, phrases, settings, now)
     log.info("contact added to open case %s", case.reference)
     return CaseResult(case, joined=True, safeguarding=bool(phrases) or
                       draft.urgency == Urgency.SAFEGUARDING, message_ids=message_ids)
+
+
+def _consent(session: Session, case: Case, draft: CaseDraft, now: datetime) -> list[int]:
+    """Record the consent answer this contact gave, if it was asked (outbox ids to enqueue)."""
+    if draft.consent_wording is None:
+        return []
+    return record_consent(session, case, answer=draft.consent_to_share, channel=draft.channel,
+                          now=now, wording=draft.consent_wording,
+                          staff_user_id=draft.staff_user_id, message_id=draft.message_id,
+                          call_id=draft.call_id).message_ids
 
 
 def _safeguarding(session: Session, case: Case, draft: CaseDraft, phrases: list[str],

@@ -38,7 +38,7 @@ from app.services.staff.duty import on_duty_staff
 
 __all__ = ["ALERT_TEXT", "OFFER_CLOSED_TEXT", "Raised", "SafeguardingError", "Source",
            "acknowledge", "open_alerts", "raise_safeguarding", "record_first_contact",
-           "stand_down"]
+           "stand_down", "withdraw_open_offers"]
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def raise_safeguarding(session: Session, case: Case, *, source: str, now: dateti
         case.needs_staff_reason = "safeguarding"
     case.needs_matching = False
     case.updated_at = now
-    message_ids = _withdraw_offers(session, case, now)
+    message_ids = withdraw_open_offers(session, case, now, "safeguarding")
     detail = {"source": source, "phrases": list(phrases), "language": language}
     event = add_case_event(
         session, case, "safeguarding", f"Safeguarding raised by {SOURCE_WORDS.get(source, source)}",
@@ -107,15 +107,16 @@ def _open_alert(session: Session, case: Case) -> SafeguardingAlert | None:
         SafeguardingAlert.stood_down_at.is_(None)).limit(1))
 
 
-def _withdraw_offers(session: Session, case: Case, now: datetime) -> list[int]:
-    """Withdraw open offers and tell each volunteer, without any detail of the case."""
+def withdraw_open_offers(session: Session, case: Case, now: datetime, why: str) -> list[int]:
+    """Withdraw the case's open offers and tell each volunteer the request is closed, without
+    any detail of the case or of `why` (which goes on the timeline only)."""
     ids: list[int] = []
     offers = session.scalars(select(Offer).where(
         Offer.case_id == case.id, Offer.status.in_(OPEN_OFFER_STATUSES)).order_by(Offer.id))
     for offer in offers:
         offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
         volunteer = session.get(Volunteer, offer.volunteer_id)
-        add_case_event(session, case, "offer_withdrawn", "Offer withdrawn (safeguarding)",
+        add_case_event(session, case, "offer_withdrawn", f"Offer withdrawn ({why})",
                        now=now, volunteer_id=offer.volunteer_id, offer_id=offer.id)
         if volunteer is None:
             continue

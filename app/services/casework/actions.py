@@ -21,9 +21,10 @@ from app.models.directory import DirectoryService
 from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer
 from app.services.cases import safeguarding
+from app.services.cases.consent import NO_CONSENT, ConsentWording, record_consent
 from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
-from app.services.matching.matcher import offer_case_to
+from app.services.matching.matcher import offer_case_to, staff_only_reason
 from app.services.matching.signposting import signpost_text
 from app.services.messaging.outbox import queue_sms
 
@@ -128,6 +129,13 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
         raise ActionError("That volunteer does not exist.")
     if not volunteer.active or volunteer.opted_out or volunteer.approval_status != "approved":
         raise ActionError(f"{volunteer.name} is paused, opted out or not approved yet.")
+    held = staff_only_reason(case)
+    if held == NO_CONSENT:
+        raise ActionError("The resident has not agreed to share their details: record their "
+                          "consent first, or help them without a volunteer.")
+    if held is not None:
+        raise ActionError("A safeguarding case is not offered to volunteers; a coordinator "
+                          "must stand safeguarding down first.")
     step = offer_case_to(session, case, volunteer_id, now)
     if step.offer is None:
         raise ActionError("No offer was made: " + (step.detail or "the matching refused it") + ".")
@@ -179,3 +187,24 @@ def stand_down_safeguarding(session: Session, case: Case, user: StaffUser, reaso
     except safeguarding.SafeguardingError as exc:
         raise ActionError(str(exc)) from None
     return ActionResult("Safeguarding stood down; the case stays with staff.")
+
+
+#: The console's consent question, recorded as the wording agreed to.
+CONSOLE_CONSENT = ConsentWording(
+    "console:case-page:consent", "May we give your first name, phone number and address to the "
+    "volunteer who helps you? If not, our team will phone you.", "en")
+
+
+def record_consent_by_staff(session: Session, case: Case, user_id: int, answer: bool,
+                            note: str | None, now: datetime) -> tuple[ActionResult, bool]:
+    """Consent given (or refused) by phone, recorded by staff. -> (result, back to matching)."""
+    if case.status in CLOSED_STATUSES:
+        raise ActionError("This case is closed.")
+    if not (note or "").strip():
+        raise ActionError("Say how and when the resident told you.")
+    result = record_consent(session, case, answer=answer, channel="staff", now=now,
+                            wording=CONSOLE_CONSENT, staff_user_id=user_id, note=note)
+    words = "Consent recorded" if answer else "Refusal recorded: the case stays with staff"
+    if result.back_to_matching:
+        words += "; the case goes back to matching"
+    return ActionResult(words + ".", result.message_ids), result.back_to_matching

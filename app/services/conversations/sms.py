@@ -195,7 +195,7 @@ def _act(session: Session, flow: Flow, settings: Settings, conversation: Convers
     needs_staff = isinstance(action, HandOver)
     draft = conv.draft_from_answers(dict(action.answers), channel=Channel.SMS, phone=phone,
                                     language=language, needs_staff=needs_staff,
-                                    message_id=message.id)
+                                    message_id=message.id, flow=flow)
     case = conv.open_case(session, conversation, draft, settings, now, outcome)
     message.case_id = case.id
     if isinstance(action, HandOver):

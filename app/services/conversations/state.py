@@ -31,6 +31,7 @@ from app.domain.references import format_for_speech
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
+from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, complete_case, create_case
 from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
@@ -177,7 +178,8 @@ def raise_on_words(session: Session, flow: Flow, settings: Settings,
     if case is None:
         answers = dict((conversation.state or {}).get("answers") or {})
         draft = draft_from_answers(answers, channel=channel, phone=conversation.phone,
-                                   language=language, message_id=message_id, call_id=call_id)
+                                   language=language, message_id=message_id, call_id=call_id,
+                                   flow=flow)
         draft.details = text if not draft.details else draft.details
         case = open_case(session, conversation, draft, settings, now, outcome)
     else:
@@ -203,10 +205,21 @@ def safety_line(flow: Flow, case: Case, language: str, said: list[str]) -> str |
     return line
 
 
+def consent_wording(flow: Flow, language: str) -> ConsentWording | None:
+    """The flow's consent question as the resident heard it (key: flow, version, node, language)."""
+    node = next((n for n in flow.nodes.values() if n.field == "consent_to_share"), None)
+    if node is None:
+        return None
+    text = node.text.get(language) or node.text.get(flow.default_language)
+    return ConsentWording(f"{flow.id}@{flow.version}:{node.id}:{language}", text, language)
+
+
 def draft_from_answers(answers: dict[str, Any], *, channel: Channel, phone: str | None,
                        language: str, needs_staff: bool = False, message_id: int | None = None,
-                       call_id: int | None = None) -> CaseDraft:
-    return CaseDraft(
+                       call_id: int | None = None, flow: Flow | None = None) -> CaseDraft:
+    wording = consent_wording(flow, language) \
+        if flow is not None and "consent_to_share" in answers else None
+    return CaseDraft(consent_wording=wording,
         channel=channel, category=answers.get("category"), need=answers.get("need"),
         details=resident_words(answers), phone=phone, name=answers.get("name"),
         address=answers.get("address"), postcode=answers.get("postcode"),
@@ -221,7 +234,7 @@ def open_case(session: Session, conversation: Conversation, draft: CaseDraft,
     if conversation.case_id is not None:
         existing = session.get(Case, conversation.case_id)
         if existing is not None:  # opened early (safeguarding words): add the later answers
-            complete_case(session, existing, draft, now)
+            outcome.message_ids.extend(complete_case(session, existing, draft, now))
             return existing
     result = create_case(session, draft, settings=settings, now=now)
     conversation.case_id = result.case.id

@@ -129,7 +129,8 @@ def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conve
     for action in turn.actions:
         draft = conv.draft_from_answers(
             dict(action.answers), channel=Channel.VOICE, phone=conversation.phone,
-            language=language.code, needs_staff=isinstance(action, HandOver), call_id=call.id)
+            language=language.code, needs_staff=isinstance(action, HandOver), call_id=call.id,
+            flow=flow)
         case = conv.open_case(session, conversation, draft, settings, now, reply.outcome)
         call.case_id = case.id
         if isinstance(action, CreateCase):

@@ -24,6 +24,7 @@ from app.repositories.cases import (
     list_case_messages,
     list_cases,
 )
+from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, create_case
 from app.services.cases.safeguarding import Source
 from app.services.staff.accounts import record_access
@@ -109,6 +110,12 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     return view, status, {"Location": f"/api/v1/cases/{case.reference}"}
 
 
+#: What a referring system declares with `consent_to_share` (recorded as the wording agreed).
+API_CONSENT_KEY = "api:v1:consent_to_share"
+API_CONSENT_WORDING = ("The resident agrees that Here2Help shares their first name, phone "
+                       "number and address with the volunteer who takes the request.")
+
+
 def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     staff = is_staff(user)
     channel = data.pop("channel", None) or (Channel.STAFF if staff else Channel.WEB)
@@ -118,7 +125,9 @@ def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     return CaseDraft(channel=channel, referred_by_user_id=user.id,
                      referrer_organisation=organisation,
                      staff_user_id=user.id if staff else None,
-                     safeguarding_source=Source.API, **data)
+                     safeguarding_source=Source.API,
+                     consent_wording=ConsentWording(API_CONSENT_KEY, API_CONSENT_WORDING),
+                     **data)
 
 
 class CaseView:

@@ -40,6 +40,7 @@ from app.web.console.forms import (
     CallbackForm,
     CaseEditForm,
     CloseForm,
+    ConsentForm,
     EmptyForm,
     NoteForm,
     RecodeForm,
@@ -68,6 +69,7 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
         "note_form": NoteForm(prefix="note"), "close_form": CloseForm(prefix="close"),
         "reveal_form": EmptyForm(prefix="reveal"),
         "stand_down_form": StandDownForm(prefix="standdown"),
+        "consent_form": ConsentForm(prefix="consent"),
     }
 
 
@@ -243,3 +245,24 @@ def stand_down_safeguarding(reference: str) -> Response:
     return _act(reference, StandDownForm(prefix="standdown"), "stand_down_form", lambda c, f:
                 case_actions.stand_down_safeguarding(db_session(), c, _me(), f.reason.data,
                                                      utcnow()))
+
+
+@bp.post("/cases/<reference>/consent")
+@roles_required(*STAFF_ROLES)
+def record_consent(reference: str) -> Response:
+    """Consent given later (by phone): recorded as an event; a yes may resume matching."""
+    case = _case_or_404(reference)
+    form = ConsentForm(prefix="consent")
+    if not form.validate_on_submit():
+        return _render(case, 400, consent_form=form)
+    try:
+        result, rematch = case_actions.record_consent_by_staff(
+            db_session(), case, _uid(), form.answer.data == "yes", form.note.data, utcnow())
+    except ActionError as exc:
+        db_session().rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.case_page", reference=case.reference))
+    log_access("case_consent", case_id=case.id, target=case.reference)
+    commit_then_enqueue(db_session(), result.message_ids, [case] if rematch else [])
+    flash(result.summary, "success")
+    return redirect(url_for("console.case_page", reference=case.reference))

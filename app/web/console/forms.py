@@ -118,6 +118,13 @@ class NoteForm(FlaskForm):
                                              Length(max=4000)])
 
 
+class ConsentForm(FlaskForm):
+    answer = SelectField("The resident's answer",
+                         choices=[("yes", "Yes: we may share their details with a volunteer"),
+                                  ("no", "No: only our staff may see their details")])
+    note = TextAreaField("How and when they told you", validators=[Length(max=2000)])
+
+
 class StandDownForm(FlaskForm):
     reason = TextAreaField("Why this is not a safeguarding matter",
                            validators=[DataRequired("Enter the reason for standing it down"),
