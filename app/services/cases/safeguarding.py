@@ -38,7 +38,7 @@ from app.services.staff.duty import on_duty_staff
 
 __all__ = ["ALERT_TEXT", "OFFER_CLOSED_TEXT", "Raised", "SafeguardingError", "Source",
            "acknowledge", "open_alerts", "raise_safeguarding", "record_first_contact",
-           "stand_down", "withdraw_open_offers"]
+           "stand_down", "close_offer", "withdraw_open_offers"]
 
 log = logging.getLogger(__name__)
 
@@ -110,24 +110,26 @@ def _open_alert(session: Session, case: Case) -> SafeguardingAlert | None:
 def withdraw_open_offers(session: Session, case: Case, now: datetime, why: str) -> list[int]:
     """Withdraw the case's open offers and tell each volunteer the request is closed, without
     any detail of the case or of `why` (which goes on the timeline only)."""
-    ids: list[int] = []
     offers = session.scalars(select(Offer).where(
         Offer.case_id == case.id, Offer.status.in_(OPEN_OFFER_STATUSES)).order_by(Offer.id))
-    for offer in offers:
-        offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
-        volunteer = session.get(Volunteer, offer.volunteer_id)
-        add_case_event(session, case, "offer_withdrawn", f"Offer withdrawn ({why})",
-                       now=now, volunteer_id=offer.volunteer_id, offer_id=offer.id)
-        if volunteer is None:
-            continue
-        message = queue_sms(session, to_phone=volunteer.phone,
-                            body=OFFER_CLOSED_TEXT.format(reference=case.reference),
-                            purpose="offer_withdrawn", idempotency_key=f"offer-closed:{offer.id}",
-                            now=now, case_id=case.id, volunteer_id=volunteer.id,
-                            offer_id=offer.id)
-        if message is not None and message.status == "pending":
-            ids.append(message.id)
-    return ids
+    return [i for offer in offers for i in close_offer(session, case, offer, now, why)]
+
+
+def close_offer(session: Session, case: Case, offer: Offer, now: datetime,
+                why: str) -> list[int]:
+    """Withdraw one offer, note why on the timeline, and text the volunteer that the request is
+    closed (reference only). -> the outbox id to enqueue, if any."""
+    offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
+    add_case_event(session, case, "offer_withdrawn", f"Offer withdrawn ({why})", now=now,
+                   volunteer_id=offer.volunteer_id, offer_id=offer.id, data={"why": why})
+    volunteer = session.get(Volunteer, offer.volunteer_id)
+    if volunteer is None:
+        return []
+    message = queue_sms(session, to_phone=volunteer.phone,
+                        body=OFFER_CLOSED_TEXT.format(reference=case.reference),
+                        purpose="offer_withdrawn", idempotency_key=f"offer-closed:{offer.id}",
+                        now=now, case_id=case.id, volunteer_id=volunteer.id, offer_id=offer.id)
+    return [message.id] if message is not None and message.status == "pending" else []
 
 
 def alert_recipients(session: Session, now: datetime,

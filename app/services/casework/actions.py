@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseOutcome, CaseStatus, Need, OfferStatus, Urgency
+from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, OfferStatus, Urgency
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.staff import StaffUser
@@ -120,8 +120,15 @@ def close_case(session: Session, case: Case, user_id: int, outcome: str, reason:
 
 
 def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: int,
-                     now: datetime) -> ActionResult:
-    """Offer the case to one volunteer (the offer SMS asks them to reply YES or NO)."""
+                     now: datetime, *, dbs_required_needs: Sequence[str] = (),
+                     override_reason: str | None = None,
+                     user_role: str | None = None) -> ActionResult:
+    """Offer the case to one volunteer (the offer SMS asks them to reply YES or NO).
+
+    The DBS rule holds here as in automatic matching: a need in `dbs_required_needs` goes only
+    to a volunteer with a clear, unexpired check, unless a coordinator (or admin) overrides it
+    with a reason, which is recorded on the case and on the offer (so the YES is accepted).
+    """
     if case.status in CLOSED_STATUSES:
         raise ActionError("This case is closed; re-open it with a call-back first.")
     volunteer = session.get(Volunteer, volunteer_id)
@@ -136,9 +143,17 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
     if held is not None:
         raise ActionError("A safeguarding case is not offered to volunteers; a coordinator "
                           "must stand safeguarding down first.")
+    override = _dbs_override(case, volunteer, now, dbs_required_needs, override_reason,
+                             user_role, user_id)
     step = offer_case_to(session, case, volunteer_id, now)
     if step.offer is None:
         raise ActionError("No offer was made: " + (step.detail or "the matching refused it") + ".")
+    if override is not None:
+        step.offer.explanation = {**(step.offer.explanation or {}), "dbs_override": override}
+        add_case_event(session, case, "dbs_override",
+                       f"DBS rule overridden for {volunteer.name}: {override['reason']}",
+                       now=now, staff_user_id=user_id, volunteer_id=volunteer.id,
+                       offer_id=step.offer.id, data=override)
     add_case_event(session, case, "staff_assigned", f"Offered to {volunteer.name} by staff",
                    now=now, staff_user_id=user_id, volunteer_id=volunteer.id,
                    offer_id=step.offer.id,
@@ -164,6 +179,25 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
     return ActionResult(f"Signposted to {service.name}" + ("." if message else
                         " (no number to text: tell them by phone)."),
                         [message.id] if message else [])
+
+
+def _dbs_override(case: Case, volunteer: Volunteer, now: datetime,
+                  dbs_required_needs: Sequence[str], reason: str | None, role: str | None,
+                  user_id: int) -> dict[str, object] | None:
+    """None when the DBS rule is met; the override to record; ActionError otherwise."""
+    dbs_valid = (volunteer.dbs_status == DbsStatus.CLEAR and volunteer.dbs_expires_on is not None
+                 and volunteer.dbs_expires_on > now.date())
+    if case.need not in dbs_required_needs or dbs_valid:
+        return None
+    reason = (reason or "").replace("\x00", "").strip()[:2000]
+    if not reason:
+        raise ActionError(f"{volunteer.name} has no clear, current DBS check, which "
+                          f"{case.need} needs. A coordinator can override this, with a reason.")
+    if role not in ("coordinator", "admin"):
+        raise ActionError("Only a coordinator can override the DBS rule.")
+    return {"by": user_id, "reason": reason, "dbs_status": volunteer.dbs_status,
+            "dbs_expires_on": volunteer.dbs_expires_on.isoformat()
+            if volunteer.dbs_expires_on else None}
 
 
 def acknowledge_safeguarding(session: Session, case: Case, user: StaffUser,

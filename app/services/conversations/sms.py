@@ -36,6 +36,7 @@ from app.repositories.cases import find_open_case_for_phone
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.messaging.outbox import suppression_reason
+from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from app.settings import Settings
 
@@ -130,7 +131,13 @@ def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Reside
         session.execute(update(Conversation).where(
             Conversation.phone == phone, Conversation.status == ConversationStatus.ACTIVE,
         ).values(status=ConversationStatus.ABANDONED))
-        return conv.Outcome([])  # Twilio confirms opt-outs itself; a reply would be blocked
+        outcome = conv.Outcome([])  # Twilio confirms opt-outs itself; a reply would be blocked
+        volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone)
+                                   .execution_options(populate_existing=True))
+        if volunteer is not None:  # a volunteer who opts out can take none of their offers
+            withdrawn = withdraw_ineligible_offers(session, volunteer, now, "opted out")
+            outcome.message_ids.extend(withdrawn.message_ids)
+        return outcome
     return conv.Outcome([flow.phrase("opted_in", resident.language or flow.default_language)])
 
 

@@ -159,8 +159,11 @@ def edit_case(reference: str) -> Response:
 @roles_required(*STAFF_ROLES)
 def assign(reference: str) -> Response:
     return _act(reference, AssignForm(prefix="assign"), "assign_form", lambda c, f:
-                case_actions.assign_volunteer(db_session(), c, _uid(), f.volunteer_id.data,
-                                              utcnow()))
+                case_actions.assign_volunteer(
+                    db_session(), c, _uid(), f.volunteer_id.data, utcnow(),
+                    dbs_required_needs=runtime().settings.dbs_required_needs,
+                    override_reason=f.override_reason.data if f.dbs_override.data else None,
+                    user_role=current_user.role))
 
 
 @bp.post("/cases/<reference>/signpost")

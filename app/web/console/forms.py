@@ -96,6 +96,9 @@ class AssignForm(FlaskForm):
     volunteer_id = IntegerField("Volunteer", validators=[
         InputRequired("Choose a volunteer"),
         NumberRange(min=1, max=2**31 - 1, message="Choose a volunteer")])
+    dbs_override = BooleanField("Coordinator override: offer it although their DBS check is "
+                                "not clear and current")
+    override_reason = TextAreaField("Why (recorded on the case)", validators=[Length(max=2000)])
 
 
 class SignpostForm(FlaskForm):
