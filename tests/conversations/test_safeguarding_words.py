@@ -87,3 +87,23 @@ def test_every_language_list_is_scanned() -> None:
         "upadłam", "nie mogę wstać"]
     assert find_safeguarding_phrases("upadlam, nie moge wstac") == ["upadlam", "nie moge wstac"]
     assert find_safeguarding_phrases("Nie mam leków na jutro") == []
+
+
+def test_a_volunteers_stop_withdraws_their_open_offers(send_sms, db_session) -> None:
+    from datetime import date
+
+    from app.models.volunteer import Offer
+    from tests import factories
+
+    volunteer = factories.make_volunteer(db_session, dbs_status="clear",
+                                         dbs_expires_on=date(2999, 1, 1))
+    case = factories.make_case(db_session, status="offered")
+    offer = Offer(case_id=case.id, volunteer_id=volunteer.id, attempt=1, status="sent")
+    db_session.add(offer)
+    db_session.commit()
+    assert send_sms(volunteer.phone, "STOP") == []
+    db_session.refresh(offer)
+    assert offer.status == "withdrawn"
+    db_session.refresh(case)
+    assert case.status == "needs_staff"  # nobody else near: with staff, as after a NO
+    assert [e.kind for e in case.events] == ["offer_withdrawn", "needs_staff"]

@@ -312,3 +312,18 @@ def test_pausing_withdraws_open_offers_and_asks_the_next_volunteer(db_session, m
     # Resuming changes nothing already withdrawn; a still-eligible holder keeps their offer.
     set_active(first, True, NOW)
     assert withdraw_ineligible_offers(db_session, second, NOW, "edited").message_ids == []
+
+
+def test_lapsed_dbs_checks_withdraw_their_open_offers(db_session, make_volunteer,
+                                                      make_case) -> None:
+    from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
+
+    first = make_volunteer("Ann First", "WR1 3AA")
+    make_volunteer("Bob Second", "WR2 4AA")
+    case = make_case()
+    step = offer_next(db_session, case, NOW, POLICY)
+    assert withdraw_lapsed_dbs_offers(db_session, NOW).message_ids == []  # still valid
+    first.dbs_expires_on = NOW.date()
+    db_session.flush()
+    withdrawn = withdraw_lapsed_dbs_offers(db_session, NOW)
+    assert step.offer.status == "withdrawn" and len(withdrawn.message_ids) == 2
