@@ -59,6 +59,8 @@ class Settings:
     secure_cookies: bool = True
     directory_review_months: int = 12  # directory entries older than this are flagged
     safeguarding_phrases_file: Path | None = None  # None: app/data/safeguarding_phrases.txt
+    # Texted about a safeguarding case when no coordinator is on duty (E.164).
+    safeguarding_alert_numbers: tuple[str, ...] = ()
     testing: bool = False
     sms_daily_cap: int = 2000  # outbound SMS per UTC day; beyond it sends are suppressed
     trusted_proxy_count: int = 0  # X-Forwarded-* hops to trust (0: not behind a proxy)
@@ -133,6 +135,20 @@ def _help_phone(env: Mapping[str, str], name: str) -> str | None:
     if raw and (not 3 <= digits <= 15 or any(not (ch.isdigit() or ch in " +()-") for ch in raw)):
         raise ConfigError(f"{name} must be a phone number such as '01632 960123', not {raw!r}")
     return raw or None
+
+
+def _e164_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated E.164 numbers ("+447700900123,+447700900124"), each checked."""
+    numbers = []
+    for raw in env.get(name, "").split(","):
+        number = raw.strip().replace(" ", "")
+        if not number:
+            continue
+        if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
+            raise ConfigError(f"{name} must list E.164 numbers (+447700900123), not {raw!r}")
+        if number not in numbers:
+            numbers.append(number)
+    return tuple(numbers)
 
 
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
@@ -238,6 +254,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_bool(env, "SECURE_COOKIES", True),
         directory_review_months=_int(env, "DIRECTORY_REVIEW_MONTHS", 12, minimum=1),
         safeguarding_phrases_file=_existing_file(env, "SAFEGUARDING_PHRASES_FILE"),
+        safeguarding_alert_numbers=_e164_list(env, "SAFEGUARDING_ALERT_NUMBERS"),
         testing=_bool(env, "HERE2HELP_TESTING", False),
         sms_daily_cap=_int(env, "SMS_DAILY_CAP", 2000, minimum=1),
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),

@@ -62,12 +62,13 @@ def placed(postcode: str | None) -> dict[str, Any]:
 
 
 def make_case(session: Session, **overrides: Any) -> Case:
-    """A new food request at a Worcester postcode, ready for matching."""
+    """A new food request at a Worcester postcode, ready for matching (consent given)."""
     postcode = overrides.get("postcode", "WR1 3AA")
     values: dict[str, Any] = {
         "reference": new_reference(), "status": CaseStatus.NEW, "channel": "sms",
         "category": "other", "need": "food", "urgency": "routine",
         "phone": drama_mobile(1), "postcode": postcode, **placed(postcode),
+        "consent_to_share": True,  # the resident agreed: only then may a volunteer be asked
     }
     values.update(overrides)
     case = Case(**values)

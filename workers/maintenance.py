@@ -10,10 +10,12 @@ from app.adapters.rq_queue import job_queue_for
 from app.db import begin_write
 from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
+from app.runtime import Runtime
 from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from app.services.recovery import sweeper
 from app.services.volunteers.dbs_reminders import send_dbs_reminders
+from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
 from workers.bootstrap import get_runtime, job_logger
 from workers.matching import arm_expiry
 
@@ -65,4 +67,18 @@ def dbs_expiry_reminders() -> int:
             mark_enqueued(session, result.message_ids, utcnow())
             session.commit()
     log.info("DBS reminders: %d volunteers", len(result.volunteer_ids))
+    _withdraw_lapsed_dbs_offers(runtime)
     return len(result.volunteer_ids)
+
+
+def _withdraw_lapsed_dbs_offers(runtime: Runtime) -> None:
+    """Offers held by volunteers whose DBS check has lapsed are withdrawn; cases move on."""
+    with runtime.session_factory() as session:
+        begin_write(session)
+        withdrawn = withdraw_lapsed_dbs_offers(session, utcnow())
+        session.commit()
+        if withdrawn.message_ids:
+            enqueue_send(job_queue_for(runtime), withdrawn.message_ids)
+            mark_enqueued(session, withdrawn.message_ids, utcnow())
+            session.commit()
+            log.info("DBS lapsed: offers withdrawn (%d SMS)", len(withdrawn.message_ids))

@@ -12,6 +12,7 @@ import click
 from app.cli import (
     db,
     directory,
+    duty,
     fallback,
     flows,
     neighbourhoods,
@@ -35,8 +36,8 @@ def cli() -> None:
 
 
 def _register() -> None:
-    for module in (serve, db, users, simulate, flows, volunteers, directory, fallback, reports,
-                   neighbourhoods):
+    for module in (serve, db, users, duty, simulate, flows, volunteers, directory, fallback,
+                   reports, neighbourhoods):
         module.register(cli)
 
 

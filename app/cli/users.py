@@ -16,6 +16,7 @@ from app.cli.common import CliError, runtime_or_exit
 from app.domain.enums import Role
 from app.models.base import utcnow
 from app.services.staff import accounts as staff
+from app.services.staff.duty import DutyError, normalise_staff_phone
 
 ROLES = tuple(r.value for r in Role)
 
@@ -34,7 +35,10 @@ def _read_password() -> str:
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What the user may do.")
 @click.option("--name", default=None, help="The person's name, shown in the console.")
 @click.option("--organisation", default=None, help="A partner's organisation.")
-def create_user(email: str, role: str, name: str | None, organisation: str | None) -> None:
+@click.option("--phone", default=None,
+              help="A mobile for duty alerts and the voice hand-over (staff roles).")
+def create_user(email: str, role: str, name: str | None, organisation: str | None,
+                phone: str | None) -> None:
     """Create a staff account; the password is read from standard input.
 
     Roles: call_handler and coordinator work cases, admin also manages users, partner may only
@@ -42,14 +46,17 @@ def create_user(email: str, role: str, name: str | None, organisation: str | Non
     """
     try:
         staff.normalise_email(email)
-    except staff.StaffError as exc:
+        if phone is not None and role == Role.PARTNER:
+            raise staff.StaffError("a partner account has no duty phone")
+        phone = normalise_staff_phone(phone) if phone is not None else None
+    except (staff.StaffError, DutyError) as exc:
         raise CliError(str(exc)) from None
     password = _read_password()
     runtime = runtime_or_exit()
     with runtime.session_factory() as session:
         try:
             user = staff.create_user(session, email, role, password, name=name,
-                                     organisation=organisation)
+                                     organisation=organisation, phone=phone)
         except staff.StaffError as exc:
             raise CliError(str(exc)) from None
         click.echo(f"created {user.role} {user.email}")

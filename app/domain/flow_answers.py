@@ -102,3 +102,40 @@ def parse_answer(flow: Flow, node: Node, language: str, given: UserInput) -> tup
     if given.kind == InputKind.DIGITS or not text:
         return False, None
     return True, text
+
+
+#: An answer that is a choice plus at most this many other words ("yes please", "food one")
+#: is a bare choice; anything longer is the resident's own words.
+MAX_FILLER_WORDS = 2
+
+
+def own_words(flow: Flow, node: Node, language: str, given: UserInput) -> str | None:
+    """The resident's words worth keeping from an answer to a menu or a yes/no question.
+
+    A bare choice ("2", "food", "yes please", "two") says nothing more and is dropped; anything
+    else ("no food for days and I feel dizzy", read as the option "food") is kept verbatim,
+    because a case always keeps the resident's own words. Other questions store their answer.
+    """
+    if given.kind not in (InputKind.TEXT, InputKind.SPEECH):
+        return None
+    if node.type != "menu" and not (node.type == "ask" and node.kind == "yes_no"):
+        return None
+    text = given.value.strip()
+    folded = speech.fold(text)
+    if not folded or speech.spoken_digit(text) is not None:
+        return None
+    known: set[str] = {flow.operator.key}
+    for code in _languages(flow, language):
+        known.update(speech.fold(w) for w in flow.operator.words.get(code, ()))
+        known.update(speech.fold(w) for w in flow.yes_words.get(code, ()))
+        known.update(speech.fold(w) for w in flow.no_words.get(code, ()))
+        for option in node.options:
+            known.add(speech.fold(option.key))
+            known.update(speech.fold(w) for w in option.words.get(code, ()))
+            if option.label.get(code):
+                known.add(speech.fold(option.label[code]))
+    rest = f" {folded} "
+    for phrase in sorted((k for k in known if k), key=len, reverse=True):
+        while f" {phrase} " in rest:
+            rest = rest.replace(f" {phrase} ", " ")
+    return text if len(rest.split()) > MAX_FILLER_WORDS else None

@@ -6,6 +6,10 @@ Python. It is a safety net, not a classifier: a match only routes the case to a 
 it never refuses or closes anything, so a false positive costs a coordinator a minute and a
 false negative is still seen by call handlers in the queue.
 
+Languages: the list file holds the English phrases; a sibling file per flow language holds that
+language's (`safeguarding_phrases.pl.txt` next to `safeguarding_phrases.txt`). Every text is
+scanned against all of them, since a resident in the Polish flow may well write in English.
+
 Matching: both the text and the phrases are lower-cased, apostrophes dropped ("can't" ==
 "cant"), and every other run of punctuation or whitespace becomes one space; a phrase matches on
 whole words only ("fallen" is not found in "befallen"); a trailing `*` matches any word ending.
@@ -87,6 +91,22 @@ def load_phrases(path: Path | None = None) -> PhraseList:
     return _load(str(target), target.stat().st_mtime_ns)
 
 
+def language_files(path: Path | None = None) -> dict[str, Path]:
+    """{"en": the main list, "pl": its `.pl.txt` sibling, ...}: every list that exists."""
+    main = Path(path) if path else DEFAULT_PHRASES_FILE
+    found = {"en": main}
+    for sibling in sorted(main.parent.glob(f"{main.stem}.*{main.suffix}")):
+        code = sibling.name[len(main.stem) + 1:-len(main.suffix) or None]
+        if code.isalpha() and 2 <= len(code) <= 3:
+            found[code.lower()] = sibling
+    return found
+
+
 def find_safeguarding_phrases(text: str | None, path: Path | None = None) -> list[str]:
-    """The safeguarding phrases found in `text` (empty when none)."""
-    return load_phrases(path).find(text)
+    """The safeguarding phrases found in `text`, in every language's list (empty when none)."""
+    if not text:
+        return []
+    found: list[str] = []
+    for target in language_files(path).values():
+        found.extend(p for p in load_phrases(target).find(text) if p not in found)
+    return found

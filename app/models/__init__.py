@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
 from app.models.base import Base, utcnow
-from app.models.case import Case, CaseEvent
+from app.models.case import Case, CaseEvent, ConsentRecord, SafeguardingAlert
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.directory import (
     DirectoryLocation,
@@ -13,7 +13,7 @@ from app.models.grant import FundingPot, GrantApplication, GrantCheck, GrantPaym
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.neighbourhood import Neighbourhood, NeighbourhoodPostcode
 from app.models.resident import Resident
-from app.models.staff import AccessLogEntry, ApiToken, LoginThrottle, StaffUser
+from app.models.staff import AccessLogEntry, ApiToken, DutyWindow, LoginThrottle, StaffUser
 from app.models.volunteer import Offer, Volunteer
 
 __all__ = [
@@ -23,17 +23,20 @@ __all__ = [
     "Call",
     "Case",
     "CaseEvent",
+    "ConsentRecord",
     "Conversation",
     "DirectoryLocation",
     "DirectoryOrganisation",
     "DirectoryService",
     "DirectoryServiceLocation",
     "LoginThrottle",
+    "DutyWindow",
     "Message",
     "MessageStatusEvent",
     "Offer",
     "ProcessedWebhook",
     "Resident",
+    "SafeguardingAlert",
     "StaffUser",
     "Volunteer",
     "FundingPot",

@@ -41,7 +41,10 @@ class Case(TimestampMixin, Base):
     neighbourhood_code: Mapped[str | None] = mapped_column(String(12), index=True)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # The latest recorded answer (the full history is in consent_records).
     consent_to_share: Mapped[bool] = mapped_column(default=False)
+    # Why the case waits for staff rather than a volunteer ("no consent to share", ...).
+    needs_staff_reason: Mapped[str | None] = mapped_column(String(120))
     assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"))
     directory_service_id: Mapped[int | None] = mapped_column(ForeignKey("directory_services.id"))
     referred_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
@@ -82,3 +85,49 @@ class CaseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class SafeguardingAlert(Base):
+    """One raising of safeguarding on a case: who or what raised it, whom it alerted, and when a
+    member of staff acknowledged it, first spoke to the resident, or (a coordinator) stood it
+    down. The console shows a banner for every alert not yet acknowledged."""
+
+    __tablename__ = "safeguarding_alerts"
+    __table_args__ = (Index("ix_safeguarding_alerts_open", "acknowledged_at", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # words (a phrase in the resident's text), voicemail, staff (console), api
+    source: Mapped[str] = mapped_column(String(20))
+    raised_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # phrases, language
+    raised_at: Mapped[datetime]
+    # Who was texted: on-duty coordinators, or (escalated) every coordinator and the numbers.
+    escalated: Mapped[bool] = mapped_column(default=False)
+    alerted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    first_contact_at: Mapped[datetime | None]
+    first_contact_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    stood_down_at: Mapped[datetime | None]
+    stood_down_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    stand_down_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ConsentRecord(Base):
+    """A resident's answer to "may we pass your details on?", as heard: the channel, the time,
+    and which wording (the flow's phrase key and a SHA-256 of the exact text), so a later change
+    to the wording never rewrites what someone agreed to. Append-only."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    answer: Mapped[bool]
+    channel: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str | None] = mapped_column(String(10))
+    phrase_key: Mapped[str | None] = mapped_column(String(120))
+    wording_sha256: Mapped[str | None] = mapped_column(String(64))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]

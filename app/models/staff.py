@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, utcnow
 
@@ -21,13 +21,38 @@ class StaffUser(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     phone: Mapped[str | None] = mapped_column(String(20))  # for <Dial> hand-over and alerts
+    # The duty switch as last set by hand; with a rota it holds until the next rota boundary
+    # (app.domain.duty), so `on_duty` alone is not "on duty now": use services.staff.duty.
     on_duty: Mapped[bool] = mapped_column(default=False)
+    duty_set_at: Mapped[datetime | None]
     organisation: Mapped[str | None] = mapped_column(String(200))  # a partner's organisation
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     # Bumped on logout or password change: invalidates every existing session of the user.
     session_version: Mapped[int] = mapped_column(default=1)
+
+    duty_windows: Mapped[list[DutyWindow]] = relationship(
+        back_populates="staff_user", order_by="(DutyWindow.weekday, DutyWindow.starts)",
+        cascade="all, delete-orphan")
+
+
+class DutyWindow(Base):
+    """One weekly rota slot: this person is on duty on `weekday` from `starts` to `ends`.
+
+    Times are London wall-clock "HH:MM" (00:00-24:00, starts < ends); a night shift is two
+    slots. Weekday 0 is Monday, as Python counts.
+    """
+
+    __tablename__ = "duty_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    weekday: Mapped[int]
+    starts: Mapped[str] = mapped_column(String(5))
+    ends: Mapped[str] = mapped_column(String(5))
+
+    staff_user: Mapped[StaffUser] = relationship(back_populates="duty_windows")
 
 
 class ApiToken(Base):

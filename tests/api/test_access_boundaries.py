@@ -71,7 +71,7 @@ def test_a_partner_posting_someone_elses_number_learns_nothing_and_changes_nothi
     existing = db_session.scalar(select(Case).where(Case.reference == theirs["reference"]))
     kinds = [e.kind for e in db_session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == existing.id))]
-    assert kinds == ["created"]
+    assert kinds == ["created", "consent"]  # the handler's own entry, nothing from the partner
     referral = db_session.scalar(select(Case).where(Case.reference == body["reference"]))
     assert referral.referrer_organisation == "Age UK Example"
     assert referral.status == "needs_staff"  # staff decide whether to merge it

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from app.models import Message, StaffUser
 
 VALID = {"category": "shielding", "need": "food", "details": "Bread and milk please",
-         "phone": "07700 900456", "postcode": "wr1 2nn", "name": "Edna"}
+         "phone": "07700 900456", "postcode": "wr1 2nn", "name": "Edna",
+         "consent_to_share": True}
 
 
 def _post(client, caller, body):
@@ -30,7 +31,7 @@ def test_post_then_get_round_trip(client, handler, job_queue_recorder):
     assert fetched.status_code == 200
     body = fetched.get_json()
     assert {k: body[k] for k in case} == case
-    assert [e["kind"] for e in body["events"]] == ["created"]
+    assert [e["kind"] for e in body["events"]] == ["created", "consent"]
     assert body["messages"] == []
     # Matching is enqueued after the commit, by id only.
     case_id = _case_id(client, case["reference"])
@@ -108,8 +109,8 @@ def test_second_referral_for_the_same_phone_joins_the_open_case(client, handler)
     assert second.get_json()["reference"] == first["reference"]
     events = client.get(f"/api/v1/cases/{first['reference']}",
                         headers=handler.headers).get_json()["events"]
-    assert [e["kind"] for e in events] == ["created", "contact_added"]
-    assert events[1]["summary"] == "Also a lift on Tuesday"
+    assert [e["kind"] for e in events] == ["created", "consent", "contact_added", "consent"]
+    assert events[2]["summary"] == "Also a lift on Tuesday"
 
 
 def test_safeguarding_referral_alerts_the_coordinator(client, handler, db_session,
@@ -202,3 +203,21 @@ def test_redis_failing_at_connect_still_answers_201(client, handler, monkeypatch
     assert response.status_code == 201
     case = db_session.scalar(select(Case).where(Case.reference == response.get_json()["reference"]))
     assert case is not None and case.needs_matching
+
+
+def test_urgency_safeguarding_goes_to_staff_and_records_the_api_as_the_source(
+        client, handler, db_session, job_queue_recorder):
+    from app.models.case import SafeguardingAlert
+
+    response = _post(client, handler, {**VALID, "urgency": "safeguarding",
+                                       "details": "Shopping please"})
+    case = response.get_json()
+    assert response.status_code == 201
+    assert case["urgency"] == "safeguarding" and case["status"] == "needs_staff"
+    assert job_queue_recorder.jobs("workers.matching.match_case") == []
+    alert = db_session.scalar(select(SafeguardingAlert))
+    assert alert.source == "api" and alert.raised_by_user_id is not None
+    # A second referral for the same resident joins the case and raises nothing new.
+    again = _post(client, handler, {**VALID, "urgency": "safeguarding"})
+    assert again.status_code == 200
+    assert len(db_session.scalars(select(SafeguardingAlert)).all()) == 1

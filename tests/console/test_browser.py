@@ -9,10 +9,12 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from app.models.base import utcnow
 from app.models.case import Case
 from app.models.volunteer import Volunteer
 from tests.plugins.browser import login_as
@@ -30,7 +32,8 @@ def _seed_case(live_server, **fields) -> str:
     values = {"reference": _reference(), "status": "new", "category": "shielding",
               "need": "food", "urgency": "routine", "channel": "sms",
               "phone": f"+447700900{next(_numbers):03d}", "postcode": "WR1 2NN",
-              "district": "Worcester", "details": "Could someone get my shopping on Friday?"}
+              "district": "Worcester", "details": "Could someone get my shopping on Friday?",
+              "consent_to_share": True}
     values.update(fields)
     with live_server.session() as session:
         session.add(Case(**values))
@@ -42,7 +45,8 @@ def _seed_volunteer(live_server, name: str) -> int:
     with live_server.session() as session:
         volunteer = Volunteer(name=name, phone=f"+447700901{next(_numbers):03d}",
                               postcode="WR1 3AA", district="Worcester", needs=["food"],
-                              approval_status="approved", active=True, dbs_status="clear")
+                              approval_status="approved", active=True, dbs_status="clear",
+                              dbs_expires_on=(utcnow() + timedelta(days=365)).date())
         session.add(volunteer)
         session.commit()
         return volunteer.id

@@ -77,7 +77,8 @@ def test_case_view_and_number_reveal_are_logged(client, make_user, make_case, db
 def test_assign_sends_offer_and_shows_it_in_timeline(client, make_user, make_case,
                                                      make_volunteer, db_session):
     case = make_case()
-    volunteer = make_volunteer(name="Asha Patel")
+    volunteer = make_volunteer(name="Asha Patel", dbs_status="clear",  # food needs a DBS check
+                               dbs_expires_on=(utcnow() + timedelta(days=365)).date())
     login(client, make_user().email)
     response = post_form(client, f"/cases/{case.reference}", f"/cases/{case.reference}/assign",
                          {"assign-volunteer_id": str(volunteer.id)})

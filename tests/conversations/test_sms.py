@@ -73,7 +73,7 @@ def test_second_text_with_an_open_case_joins_it(send_sms, db_session):
         reply = send_sms(PHONE, text)
     case = db_session.scalars(select(Case)).one()
     assert case.reference in reply[0]
-    assert [e.kind for e in case.events] == ["created", "contact_added"]
+    assert [e.kind for e in case.events] == ["created", "consent", "contact_added", "consent"]
 
 
 def test_help_status_and_cancel(send_sms, db_session):

@@ -69,7 +69,8 @@ class World:
         with self.runtime.session_factory() as session:
             result = create_case(session, CaseDraft(
                 channel="sms", category="other", need=need, phone=phone, name="Mary Jones",
-                address="1 High Street", postcode=postcode), settings=self.runtime.settings,
+                address="1 High Street", postcode=postcode, consent_to_share=True),
+                settings=self.runtime.settings,
                 now=utcnow())
             session.commit()
             enqueue_matching(session, job_queue_for(self.runtime), result.case, utcnow())

@@ -70,7 +70,7 @@ def test_no_moves_on_then_yes_assigns_and_texts_both(db_session, make_volunteer,
     assert case.status == "assigned" and case.assigned_volunteer_id == second.id
     to_volunteer, to_resident = (db_session.get(Message, i) for i in reply.message_ids)
     assert to_volunteer.to_phone == second.phone and "Mary" in to_volunteer.body
-    assert "07700 900001" in to_volunteer.body and "High Street" not in to_volunteer.body
+    assert "07700 900001" in to_volunteer.body and "1 High Street" in to_volunteer.body
     assert to_resident.to_phone == case.phone and "Bob will contact you" in to_resident.body
     assert _events(db_session, case)[-3:] == ["declined", "offered", "assigned"]
 
@@ -82,6 +82,15 @@ def test_address_is_shared_only_with_consent(db_session, make_volunteer, make_ca
     reply = handle_volunteer_sms(db_session, phone=volunteer.phone, text="YES 👍", now=NOW)
     body = db_session.get(Message, reply.message_ids[0]).body
     assert "Address: 1 High Street, Worcester, WR1 3AA." in body
+
+
+def test_without_consent_no_volunteer_is_ever_asked(db_session, make_volunteer,
+                                                    make_case) -> None:
+    make_volunteer()
+    case = make_case(consent_to_share=False)
+    step = offer_next(db_session, case, NOW, POLICY)
+    assert step.outcome == "needs_staff" and step.offer is None
+    assert case.status == "needs_staff" and case.needs_staff_reason == "no consent to share"
 
 
 def test_late_yes_after_another_took_it_is_thanked_not_assigned(db_session, make_volunteer,
@@ -100,19 +109,66 @@ def test_late_yes_after_another_took_it_is_thanked_not_assigned(db_session, make
     assert _events(db_session, case)[-1] == "late_yes"
 
 
-def test_late_yes_while_case_still_uncovered_assigns(db_session, make_volunteer,
-                                                     make_case) -> None:
+def test_late_yes_after_expiry_is_told_the_request_is_closed(db_session, make_volunteer,
+                                                             make_case) -> None:
     first = make_volunteer("Ann First", "WR1 3AA")
-    make_volunteer("Bob Second", "WR2 4AA")
+    second = make_volunteer("Bob Second", "WR2 4AA")
     case = make_case()
     step = offer_next(db_session, case, NOW, POLICY)
     offers.expire(db_session, step.offer.id, NOW + timedelta(seconds=601), POLICY)
     reply = handle_volunteer_sms(db_session, phone=first.phone, text=f"YES {case.reference}",
-                                 now=NOW)
+                                 now=NOW + timedelta(seconds=700))
     db_session.refresh(case)
-    assert reply.reply == "" and case.assigned_volunteer_id == first.id
+    assert reply.reply == (f"Thank you! {case.reference}: this request is now closed, so no "
+                           "need to do anything.")
+    assert case.assigned_volunteer_id is None and case.status == "offered"
     statuses = {o.volunteer_id: o.status for o in db_session.scalars(select(Offer))}
-    assert sorted(statuses.values()) == ["accepted", "withdrawn"]
+    assert statuses == {first.id: "expired", second.id: "pending"}  # moved on at expiry
+
+
+def test_yes_after_the_time_but_before_the_expiry_job_is_closed(db_session, make_volunteer,
+                                                                make_case) -> None:
+    first = make_volunteer("Ann First", "WR1 3AA")
+    case = make_case()
+    step = offer_next(db_session, case, NOW, POLICY)
+    late = step.offer.expires_at + timedelta(seconds=1)
+    reply = handle_volunteer_sms(db_session, phone=first.phone, text="YES", now=late)
+    assert "now closed" in reply.reply and case.assigned_volunteer_id is None
+
+
+@pytest.mark.parametrize("change", ["paused", "rejected", "opted_out", "dbs_lapsed"])
+def test_yes_from_a_volunteer_no_longer_eligible_assigns_nothing(
+        db_session, make_volunteer, make_case, change) -> None:
+    first = make_volunteer("Ann First", "WR1 3AA")
+    second = make_volunteer("Bob Second", "WR2 4AA")
+    case = make_case()
+    offer_next(db_session, case, NOW, POLICY)
+    if change == "paused":
+        first.active = False
+    elif change == "rejected":
+        first.approval_status = "rejected"
+    elif change == "opted_out":
+        first.opted_out = True
+    else:
+        first.dbs_expires_on = NOW.date()
+    db_session.flush()
+    reply = handle_volunteer_sms(db_session, phone=first.phone, text="YES", now=NOW)
+    db_session.refresh(case)
+    assert "cannot pass you" in reply.reply and case.reference in reply.reply
+    assert case.assigned_volunteer_id is None
+    assert len(reply.message_ids) == 1  # the case moved on: the offer to the next volunteer
+    assert db_session.get(Message, reply.message_ids[0]).to_phone == second.phone
+
+
+def test_yes_on_a_case_raised_to_safeguarding_is_closed(db_session, make_volunteer,
+                                                        make_case) -> None:
+    first = make_volunteer("Ann First", "WR1 3AA")
+    case = make_case()
+    offer_next(db_session, case, NOW, POLICY)
+    case.urgency = "safeguarding"  # e.g. raised by words in a later SMS
+    db_session.flush()
+    reply = handle_volunteer_sms(db_session, phone=first.phone, text="YES", now=NOW)
+    assert "now closed" in reply.reply and case.assigned_volunteer_id is None
 
 
 def test_expiry_twice_moves_on_once_and_exhaustion_needs_staff(db_session, make_volunteer,
@@ -236,3 +292,38 @@ def test_suggestions_and_manual_offer(db_session, make_volunteer, make_case) -> 
     assert suggestions[0].reasons and suggestions[0].distance_km < suggestions[1].distance_km
     step = offer_case_to(db_session, case, far.id, NOW)
     assert step.outcome == "offered" and step.offer.explanation["reasons"] == ["chosen by staff"]
+
+
+def test_pausing_withdraws_open_offers_and_asks_the_next_volunteer(db_session, make_volunteer,
+                                                                    make_case) -> None:
+    from app.services.volunteers.admin import set_active
+    from app.services.volunteers.eligibility import withdraw_ineligible_offers
+
+    first = make_volunteer("Ann First", "WR1 3AA")
+    second = make_volunteer("Bob Second", "WR2 4AA")
+    case = make_case()
+    step = offer_next(db_session, case, NOW, POLICY)
+    set_active(first, False, NOW)
+    withdrawn = withdraw_ineligible_offers(db_session, first, NOW, "paused")
+    sent = [db_session.get(Message, i) for i in withdrawn.message_ids]
+    assert step.offer.status == "withdrawn"
+    assert [m.to_phone for m in sent] == [first.phone, second.phone]
+    assert "now closed" in sent[0].body and "High Street" not in sent[0].body
+    # Resuming changes nothing already withdrawn; a still-eligible holder keeps their offer.
+    set_active(first, True, NOW)
+    assert withdraw_ineligible_offers(db_session, second, NOW, "edited").message_ids == []
+
+
+def test_lapsed_dbs_checks_withdraw_their_open_offers(db_session, make_volunteer,
+                                                      make_case) -> None:
+    from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
+
+    first = make_volunteer("Ann First", "WR1 3AA")
+    make_volunteer("Bob Second", "WR2 4AA")
+    case = make_case()
+    step = offer_next(db_session, case, NOW, POLICY)
+    assert withdraw_lapsed_dbs_offers(db_session, NOW).message_ids == []  # still valid
+    first.dbs_expires_on = NOW.date()
+    db_session.flush()
+    withdrawn = withdraw_lapsed_dbs_offers(db_session, NOW)
+    assert step.offer.status == "withdrawn" and len(withdrawn.message_ids) == 2

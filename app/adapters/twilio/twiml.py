@@ -103,14 +103,22 @@ def dial(messages: Sequence[str], numbers: Sequence[str], *, action: str, langua
 
 
 def record(messages: Sequence[str], *, action: str, status_callback: str, language: str,
-           goodbye: str, tts_voice: str | None = None) -> str:
-    """Voicemail: an explanation, the beep, `<Record>`; if nothing is recorded, say goodbye."""
+           goodbye: str, tts_voice: str | None = None,
+           transcribe_callback: str | None = None) -> str:
+    """Voicemail: an explanation, the beep, `<Record>`; if nothing is recorded, say goodbye.
+
+    With `transcribe_callback`, Twilio also transcribes the message (English only) and posts
+    the text there, so safeguarding words in a voicemail are caught without a person listening.
+    """
+    extra = {"transcribe": True, "transcribe_callback": transcribe_callback} \
+        if transcribe_callback else {}
     response = VoiceResponse()
     _say_all(response, messages, language, tts_voice)
     response.record(
         action=action, method="POST", max_length=RECORD_MAX_SECONDS, finish_on_key="#",
         play_beep=True, timeout=10, recording_status_callback=status_callback,
         recording_status_callback_method="POST", recording_status_callback_event="completed",
+        **extra,
     )
     _say_all(response, [goodbye], language, tts_voice)
     response.hangup()

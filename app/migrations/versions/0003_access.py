@@ -12,7 +12,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0003_access"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_safety"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

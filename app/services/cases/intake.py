@@ -13,8 +13,9 @@ Rules that live here (so every channel follows them):
   the caller's own words) instead of opening a duplicate; except a partner's referral
   (`never_join`), which is always its own case, flagged to staff as a possible duplicate, so
   a partner typing any number learns nothing about that person and cannot add to their case;
-- safeguarding phrases in the caller's words make the case `safeguarding`, put it in front of
-  staff (`needs_staff`) and text the duty coordinators, without any health detail in the SMS;
+- safeguarding phrases in the caller's words, or a case entered as `safeguarding` (console,
+  API), go through the one safeguarding transition (`cases.safeguarding.raise_safeguarding`):
+  the case goes before staff (`needs_staff`) and duty is texted, without any health detail;
 - only a `new` case goes to matching (`needs_matching=True`).
 """
 
@@ -28,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseStatus, Channel, Role, Urgency
+from app.domain.enums import CaseStatus, Channel, Urgency
 from app.domain.phone import ParsedPhone, parse_phone
 from app.domain.postcode import normalise_postcode, outcode_of
 from app.domain.references import LONG_LENGTH, SHORT_LENGTH, new_reference
@@ -36,25 +37,22 @@ from app.domain.safeguarding import find_safeguarding_phrases
 from app.jobs import MATCH_CASE
 from app.models.case import Case
 from app.models.resident import Resident
-from app.models.staff import StaffUser
 from app.ports import JobQueue
 from app.repositories.cases import find_open_case_for_phone, reference_exists
+from app.services.cases.consent import ConsentWording, record_consent
+from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
 from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
-from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
-__all__ = ["CaseDraft", "CaseResult", "alert_duty_coordinators", "create_case",
-           "enqueue_matching"]
+__all__ = ["CaseDraft", "CaseResult", "complete_case", "create_case", "enqueue_matching"]
 
 log = logging.getLogger(__name__)
 
 #: Draws of a 4-character reference before falling back to 5 characters (see references.py).
 SHORT_REFERENCE_ATTEMPTS = 8
 REFERENCE_ATTEMPTS = 16
-SAFEGUARDING_ALERT = "Safeguarding case {reference} needs a coordinator now."
-_URGENCY_RANK: dict[str, int] = {Urgency.ROUTINE: 0, Urgency.URGENT: 1, Urgency.SAFEGUARDING: 2}
 
 
 @dataclass
@@ -72,6 +70,9 @@ class CaseDraft:
     urgency: str = Urgency.ROUTINE
     language: str = "en"
     consent_to_share: bool = False
+    # The question the resident answered (None: consent was not asked on this channel, and the
+    # case then stays with staff until someone records it).
+    consent_wording: ConsentWording | None = None
     referrer_organisation: str | None = None
     referred_by_user_id: int | None = None
     is_demo: bool = False
@@ -80,6 +81,9 @@ class CaseDraft:
     call_id: int | None = None  # the call that raised it
     staff_user_id: int | None = None  # staff who entered it
     never_join: bool = False  # a partner's referral: never added to someone's open case
+    # Who judged it safeguarding when `urgency` says so (cases.safeguarding.Source): "api" for
+    # the API; default "staff" when a member of staff entered it.
+    safeguarding_source: str | None = None
 
 
 @dataclass
@@ -98,7 +102,7 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
     phrases = find_safeguarding_phrases(draft.details, settings.safeguarding_phrases_file)
     existing = find_open_case_for_phone(session, e164)
     if existing is not None and not draft.never_join:
-        return _join_open_case(session, existing, draft, phrases, now)
+        return _join_open_case(session, existing, draft, phrases, settings, now)
     resident = _upsert_resident(session, phone, draft) if e164 else None
     case = _build_case(draft, e164, resident, now)
     case.neighbourhood_code = neighbourhood_code_for(session, case.postcode)
@@ -117,9 +121,44 @@ def create_case(session: Session, draft: CaseDraft, *, settings: Settings,
                        f"The resident has an open case, {existing.reference}: merge this "
                        "referral into it if it is the same request", now=now,
                        data={"open_case": existing.reference})
-    message_ids = _raise_safeguarding(session, case, phrases, now) if phrases else []
+    message_ids = _consent(session, case, draft, now)
+    message_ids += _safeguarding(session, case, draft, phrases, settings, now)
     log.info("case %s opened (channel %s, status %s)", case.reference, case.channel, case.status)
-    return CaseResult(case, joined=False, safeguarding=bool(phrases), message_ids=message_ids)
+    return CaseResult(case, joined=False, safeguarding=case.urgency == Urgency.SAFEGUARDING,
+                      message_ids=message_ids)
+
+
+def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime) -> list[int]:
+    """A case opened before the conversation ended (safeguarding words) gets the answers given
+    afterwards: fields still empty are filled, new words are added, consent is recorded.
+    -> outbox ids to enqueue."""
+    filled: list[str] = []
+    for name in ("category", "need", "name", "address"):
+        value = getattr(draft, name)
+        if value and not getattr(case, name):
+            setattr(case, name, value)
+            filled.append(name)
+    postcode = normalise_postcode(draft.postcode) or outcode_of(draft.postcode)
+    if postcode and not case.postcode:
+        case.postcode = postcode
+        location = locate(postcode)
+        for column, value in (location.columns() if location else {}).items():
+            setattr(case, column, value)
+        case.neighbourhood_code = neighbourhood_code_for(session, case.postcode)
+        filled.append("postcode")
+    if draft.details and draft.details != case.details:
+        known = case.details or ""
+        new = [line for line in draft.details.split("\n") if line and line not in known]
+        if new:
+            case.details = "\n".join([known, *new]) if known else "\n".join(new)
+            filled.append("details")
+    if filled:
+        case.updated_at = now
+        add_case_event(session, case, "answers_added",
+                       "Later answers added: " + ", ".join(filled), now=now,
+                       data={"fields": filled}, message_id=draft.message_id,
+                       call_id=draft.call_id)
+    return _consent(session, case, draft, now)
 
 
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
@@ -147,7 +186,9 @@ def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
     location = locate(postcode)  # never raises: a case is never lost for want of a place
     case = Case(
         channel=draft.channel, category=draft.category, need=draft.need,
-        details=draft.details or None, urgency=draft.urgency or Urgency.ROUTINE,
+        details=draft.details or None,
+        urgency=Urgency.ROUTINE if draft.urgency == Urgency.SAFEGUARDING
+        else draft.urgency or Urgency.ROUTINE,
         language=draft.language or "en", resident_id=resident.id if resident else None,
         name=draft.name or None, phone=e164, address=draft.address or None, postcode=postcode,
         consent_to_share=draft.consent_to_share, referred_by_user_id=draft.referred_by_user_id,
@@ -206,7 +247,7 @@ def _upsert_resident(session: Session, phone: ParsedPhone, draft: CaseDraft) -> 
 
 
 def _join_open_case(session: Session, case: Case, draft: CaseDraft, phrases: list[str],
-                    now: datetime) -> CaseResult:
+                    settings: Settings, now: datetime) -> CaseResult:
     """Add a second contact to the open case: keep the new words, raise urgency if needed."""
     add_case_event(
         session, case, "contact_added", draft.details or "", now=now,
@@ -215,50 +256,41 @@ def _join_open_case(session: Session, case: Case, draft: CaseDraft, phrases: lis
     )
     if not case.details and draft.details:
         case.details = draft.details
-    if _URGENCY_RANK.get(draft.urgency, 0) > _URGENCY_RANK.get(case.urgency, 0):
+    if draft.urgency == Urgency.URGENT and case.urgency == Urgency.ROUTINE:
         case.urgency = draft.urgency
     if draft.needs_staff and case.status in (CaseStatus.NEW, CaseStatus.MATCHING):
         case.status = CaseStatus.NEEDS_STAFF
         case.needs_matching = False
     case.updated_at = now
-    message_ids = _raise_safeguarding(session, case, phrases, now) if phrases else []
+    message_ids = _consent(session, case, draft, now)
+    message_ids += _safeguarding(session, case, draft, phrases, settings, now)
     log.info("contact added to open case %s", case.reference)
-    return CaseResult(case, joined=True, safeguarding=bool(phrases), message_ids=message_ids)
+    return CaseResult(case, joined=True, safeguarding=bool(phrases) or
+                      draft.urgency == Urgency.SAFEGUARDING, message_ids=message_ids)
 
 
-def _raise_safeguarding(session: Session, case: Case, phrases: list[str],
-                        now: datetime) -> list[int]:
-    """Mark the case safeguarding, put it before staff, queue the duty coordinators' alert."""
-    case.urgency = Urgency.SAFEGUARDING
-    if case.status in (CaseStatus.NEW, CaseStatus.MATCHING):
-        case.status = CaseStatus.NEEDS_STAFF
-        case.needs_matching = False
-    event = add_case_event(session, case, "safeguarding",
-                           "Safeguarding words in the resident's message: a coordinator is needed",
-                           now=now, data={"phrases": phrases})
-    return alert_duty_coordinators(session, case, key=f"{case.id}:{event.id}", now=now)
+def _consent(session: Session, case: Case, draft: CaseDraft, now: datetime) -> list[int]:
+    """Record the consent answer this contact gave, if it was asked (outbox ids to enqueue)."""
+    if draft.consent_wording is None:
+        return []
+    return record_consent(session, case, answer=draft.consent_to_share, channel=draft.channel,
+                          now=now, wording=draft.consent_wording,
+                          staff_user_id=draft.staff_user_id, message_id=draft.message_id,
+                          call_id=draft.call_id).message_ids
 
 
-def alert_duty_coordinators(session: Session, case: Case, *, key: str,
-                            now: datetime) -> list[int]:
-    """Queue the safeguarding SMS to every on-duty coordinator; returns outbox ids to enqueue.
-
-    The text names the case only: an SMS can be read on a lock screen, so no health detail.
-    """
-    coordinators = session.scalars(
-        select(StaffUser).where(
-            StaffUser.role == Role.COORDINATOR, StaffUser.on_duty.is_(True),
-            StaffUser.active.is_(True), StaffUser.phone.is_not(None),
-        ).order_by(StaffUser.id)
-    ).all()
-    body = SAFEGUARDING_ALERT.format(reference=case.reference)
-    ids: list[int] = []
-    for staff in coordinators:
-        message = queue_sms(session, to_phone=staff.phone, body=body, purpose="safeguarding_alert",
-                            idempotency_key=f"safeguarding-alert:{key}:{staff.id}",
-                            now=now, case_id=case.id)
-        if message is not None and message.status == "pending":
-            ids.append(message.id)
-    if not ids:
-        log.warning("safeguarding case %s: no on-duty coordinator could be texted", case.reference)
-    return ids
+def _safeguarding(session: Session, case: Case, draft: CaseDraft, phrases: list[str],
+                  settings: Settings, now: datetime) -> list[int]:
+    """Raise safeguarding when the words call for it or whoever entered the case said so."""
+    if not phrases and draft.urgency != Urgency.SAFEGUARDING:
+        return []
+    if phrases:
+        source = Source.WORDS
+    else:
+        source = draft.safeguarding_source or (Source.STAFF if draft.staff_user_id
+                                               else Source.API)
+    raised = raise_safeguarding(
+        session, case, source=source, now=now, alert_numbers=settings.safeguarding_alert_numbers,
+        phrases=phrases, language=draft.language, staff_user_id=draft.staff_user_id,
+        message_id=draft.message_id, call_id=draft.call_id)
+    return raised.message_ids

@@ -8,18 +8,23 @@ so a manual offer or signpost follows the same rules and SMS wording as an autom
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseOutcome, CaseStatus, Need, OfferStatus
+from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, OfferStatus, Urgency
 from app.models.case import Case
 from app.models.directory import DirectoryService
+from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer
+from app.services.cases import safeguarding
+from app.services.cases.consent import NO_CONSENT, ConsentWording, record_consent
+from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
-from app.services.matching.matcher import offer_case_to
+from app.services.matching.matcher import offer_case_to, staff_only_reason
 from app.services.matching.signposting import signpost_text
 from app.services.messaging.outbox import queue_sms
 
@@ -37,7 +42,14 @@ class ActionResult:
 
 
 def edit_case(session: Session, case: Case, user_id: int, *, category: str, need: str,
-              urgency: str, details: str | None, now: datetime) -> ActionResult:
+              urgency: str, details: str | None, now: datetime,
+              alert_numbers: Sequence[str] = ()) -> ActionResult:
+    """Save staff's changes; marking it safeguarding goes through the safeguarding transition,
+    and only a coordinator can take it back off (stand down, with a reason)."""
+    if case.urgency == Urgency.SAFEGUARDING and urgency != Urgency.SAFEGUARDING:
+        raise ActionError("Safeguarding can only be stood down by a coordinator, with a reason "
+                          "(use \"Stand down safeguarding\").")
+    raising = urgency == Urgency.SAFEGUARDING and case.urgency != Urgency.SAFEGUARDING
     changes = {}
     for name, value in (("category", category), ("need", need), ("urgency", urgency),
                         ("details", (details or "").strip() or None)):
@@ -50,6 +62,11 @@ def edit_case(session: Session, case: Case, user_id: int, *, category: str, need
     names = ", ".join(sorted(changes))
     add_case_event(session, case, "staff_edit", f"Changed {names}", now=now, staff_user_id=user_id,
                    data={"fields": {k: v for k, v in changes.items() if k != "details"}})
+    if raising:
+        raised = raise_safeguarding(session, case, source=Source.STAFF, now=now,
+                                    alert_numbers=alert_numbers, staff_user_id=user_id)
+        return ActionResult(f"Saved: {names}. Safeguarding raised: duty has been alerted.",
+                            raised.message_ids)
     return ActionResult(f"Saved: {names}.")
 
 
@@ -103,8 +120,15 @@ def close_case(session: Session, case: Case, user_id: int, outcome: str, reason:
 
 
 def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: int,
-                     now: datetime) -> ActionResult:
-    """Offer the case to one volunteer (the offer SMS asks them to reply YES or NO)."""
+                     now: datetime, *, dbs_required_needs: Sequence[str] = (),
+                     override_reason: str | None = None,
+                     user_role: str | None = None) -> ActionResult:
+    """Offer the case to one volunteer (the offer SMS asks them to reply YES or NO).
+
+    The DBS rule holds here as in automatic matching: a need in `dbs_required_needs` goes only
+    to a volunteer with a clear, unexpired check, unless a coordinator (or admin) overrides it
+    with a reason, which is recorded on the case and on the offer (so the YES is accepted).
+    """
     if case.status in CLOSED_STATUSES:
         raise ActionError("This case is closed; re-open it with a call-back first.")
     volunteer = session.get(Volunteer, volunteer_id)
@@ -112,9 +136,24 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
         raise ActionError("That volunteer does not exist.")
     if not volunteer.active or volunteer.opted_out or volunteer.approval_status != "approved":
         raise ActionError(f"{volunteer.name} is paused, opted out or not approved yet.")
+    held = staff_only_reason(case)
+    if held == NO_CONSENT:
+        raise ActionError("The resident has not agreed to share their details: record their "
+                          "consent first, or help them without a volunteer.")
+    if held is not None:
+        raise ActionError("A safeguarding case is not offered to volunteers; a coordinator "
+                          "must stand safeguarding down first.")
+    override = _dbs_override(case, volunteer, now, dbs_required_needs, override_reason,
+                             user_role, user_id)
     step = offer_case_to(session, case, volunteer_id, now)
     if step.offer is None:
         raise ActionError("No offer was made: " + (step.detail or "the matching refused it") + ".")
+    if override is not None:
+        step.offer.explanation = {**(step.offer.explanation or {}), "dbs_override": override}
+        add_case_event(session, case, "dbs_override",
+                       f"DBS rule overridden for {volunteer.name}: {override['reason']}",
+                       now=now, staff_user_id=user_id, volunteer_id=volunteer.id,
+                       offer_id=step.offer.id, data=override)
     add_case_event(session, case, "staff_assigned", f"Offered to {volunteer.name} by staff",
                    now=now, staff_user_id=user_id, volunteer_id=volunteer.id,
                    offer_id=step.offer.id,
@@ -140,3 +179,66 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
     return ActionResult(f"Signposted to {service.name}" + ("." if message else
                         " (no number to text: tell them by phone)."),
                         [message.id] if message else [])
+
+
+def _dbs_override(case: Case, volunteer: Volunteer, now: datetime,
+                  dbs_required_needs: Sequence[str], reason: str | None, role: str | None,
+                  user_id: int) -> dict[str, object] | None:
+    """None when the DBS rule is met; the override to record; ActionError otherwise."""
+    dbs_valid = (volunteer.dbs_status == DbsStatus.CLEAR and volunteer.dbs_expires_on is not None
+                 and volunteer.dbs_expires_on > now.date())
+    if case.need not in dbs_required_needs or dbs_valid:
+        return None
+    reason = (reason or "").replace("\x00", "").strip()[:2000]
+    if not reason:
+        raise ActionError(f"{volunteer.name} has no clear, current DBS check, which "
+                          f"{case.need} needs. A coordinator can override this, with a reason.")
+    if role not in ("coordinator", "admin"):
+        raise ActionError("Only a coordinator can override the DBS rule.")
+    return {"by": user_id, "reason": reason, "dbs_status": volunteer.dbs_status,
+            "dbs_expires_on": volunteer.dbs_expires_on.isoformat()
+            if volunteer.dbs_expires_on else None}
+
+
+def acknowledge_safeguarding(session: Session, case: Case, user: StaffUser,
+                             now: datetime) -> ActionResult:
+    if not safeguarding.acknowledge(session, case, user, now):
+        raise ActionError("There is no open safeguarding alert on this case.")
+    return ActionResult("Safeguarding alert acknowledged: it is yours now.")
+
+
+def record_safeguarding_contact(session: Session, case: Case, user: StaffUser,
+                                now: datetime) -> ActionResult:
+    if not safeguarding.record_first_contact(session, case, user, now):
+        raise ActionError("Contact after this alert is already recorded.")
+    return ActionResult("Recorded: you spoke to the resident.")
+
+
+def stand_down_safeguarding(session: Session, case: Case, user: StaffUser, reason: str | None,
+                            now: datetime) -> ActionResult:
+    try:
+        safeguarding.stand_down(session, case, user, reason, now)
+    except safeguarding.SafeguardingError as exc:
+        raise ActionError(str(exc)) from None
+    return ActionResult("Safeguarding stood down; the case stays with staff.")
+
+
+#: The console's consent question, recorded as the wording agreed to.
+CONSOLE_CONSENT = ConsentWording(
+    "console:case-page:consent", "May we give your first name, phone number and address to the "
+    "volunteer who helps you? If not, our team will phone you.", "en")
+
+
+def record_consent_by_staff(session: Session, case: Case, user_id: int, answer: bool,
+                            note: str | None, now: datetime) -> tuple[ActionResult, bool]:
+    """Consent given (or refused) by phone, recorded by staff. -> (result, back to matching)."""
+    if case.status in CLOSED_STATUSES:
+        raise ActionError("This case is closed.")
+    if not (note or "").strip():
+        raise ActionError("Say how and when the resident told you.")
+    result = record_consent(session, case, answer=answer, channel="staff", now=now,
+                            wording=CONSOLE_CONSENT, staff_user_id=user_id, note=note)
+    words = "Consent recorded" if answer else "Refusal recorded: the case stays with staff"
+    if result.back_to_matching:
+        words += "; the case goes back to matching"
+    return ActionResult(words + ".", result.message_ids), result.back_to_matching

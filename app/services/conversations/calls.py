@@ -15,7 +15,9 @@ over), and within the outbox's per-number limit for unsolicited texts.
 
 Voicemail: `record_voicemail` is called by both the <Record> action and its
 recordingStatusCallback (either may arrive first, or twice); it stores the recording on the Call
-and notes it on the call's case once.
+and notes it on the call's case once. `record_transcription` keeps Twilio's transcription of the
+voicemail (when Twilio made one) on the case's timeline, once, and raises safeguarding when the
+words call for it, like any text from a resident.
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import Channel, ConversationStatus
 from app.domain.phone import parse_phone
-from app.models.case import Case
+from app.domain.safeguarding import find_safeguarding_phrases
+from app.models.case import Case, CaseEvent
 from app.models.conversation import Conversation
 from app.models.message import Call
+from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
 from app.services.conversations.state import flow_in
 from app.services.messaging.outbox import queue_sms
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +137,32 @@ def record_voicemail(session: Session, *, call_sid: str, recording_sid: str | No
                        call_id=call.id)
     session.flush()
     return case
+
+
+MAX_TRANSCRIPT_CHARS = 5000
+
+
+def record_transcription(session: Session, *, call_sid: str, text: str | None, status: str,
+                         settings: Settings, now: datetime) -> list[int]:
+    """A voicemail's transcription: on the case's timeline once; safeguarding words raise it.
+
+    -> outbox ids to enqueue (the duty alert). A transcription for a call with no case, or one
+    that failed, changes nothing.
+    """
+    words = (text or "").replace("\x00", "").strip()[:MAX_TRANSCRIPT_CHARS]
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None or call.case_id is None or status != "completed" or not words:
+        return []
+    case = session.get(Case, call.case_id)
+    if case is None or session.scalar(select(CaseEvent.id).where(
+            CaseEvent.case_id == case.id, CaseEvent.call_id == call.id,
+            CaseEvent.kind == "voicemail_transcript").limit(1)) is not None:
+        return []
+    add_case_event(session, case, "voicemail_transcript", words, now=now, call_id=call.id,
+                   data={"source": "twilio transcription"})
+    phrases = find_safeguarding_phrases(words, settings.safeguarding_phrases_file)
+    if not phrases:
+        return []
+    return raise_safeguarding(session, case, source=Source.VOICEMAIL, now=now,
+                              alert_numbers=settings.safeguarding_alert_numbers,
+                              phrases=phrases, call_id=call.id).message_ids

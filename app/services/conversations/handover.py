@@ -1,7 +1,7 @@
 """Handing a caller to a person: who is on duty, whether the line is open, and the case for it.
 
 Within opening hours (settings.opening_hours, closed on England and Wales bank holidays) the call
-rings every on-duty call handler and coordinator who has a phone at once; otherwise, or when
+rings everyone on duty now (app.services.staff.duty: switch or rota) at once; otherwise, or when
 nobody answers, the caller leaves a voicemail. Either way a `needs_staff` case exists from the
 moment of hand-over (with the answers given so far and a callback due time), so a caller who
 hangs up while it rings is still called back.
@@ -12,13 +12,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import Role
 from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
 from app.domain.phone import parse_phone
-from app.models.staff import StaffUser
+from app.services.staff.duty import on_duty_staff
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,17 +40,10 @@ def line_is_open(settings: Settings, now: datetime) -> bool:
         return False
 
 
-def on_duty_numbers(session: Session, region: str = "GB") -> list[str]:
-    """E.164 numbers of active, on-duty call handlers and coordinators (deduplicated)."""
-    phones = session.scalars(
-        select(StaffUser.phone).where(
-            StaffUser.active.is_(True), StaffUser.on_duty.is_(True),
-            StaffUser.role.in_([Role.CALL_HANDLER, Role.COORDINATOR]),
-            StaffUser.phone.is_not(None),
-        ).order_by(StaffUser.id)
-    ).all()
+def on_duty_numbers(session: Session, now: datetime, region: str = "GB") -> list[str]:
+    """E.164 numbers of whoever is on duty now (switch or rota), deduplicated."""
     numbers: list[str] = []
-    for raw in phones:
+    for raw in (staff.phone for staff in on_duty_staff(session, now)):
         parsed = parse_phone(raw, region)
         if parsed.is_number and parsed.e164 not in numbers:
             numbers.append(parsed.e164)
@@ -63,4 +54,4 @@ def numbers_to_dial(session: Session, settings: Settings, now: datetime) -> list
     """Whom to ring for a hand-over now; empty means "take a voicemail"."""
     if not line_is_open(settings, now):
         return []
-    return on_duty_numbers(session, settings.default_region)
+    return on_duty_numbers(session, now, settings.default_region)

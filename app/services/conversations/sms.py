@@ -36,6 +36,7 @@ from app.repositories.cases import find_open_case_for_phone
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.messaging.outbox import suppression_reason
+from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from app.settings import Settings
 
@@ -130,7 +131,13 @@ def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Reside
         session.execute(update(Conversation).where(
             Conversation.phone == phone, Conversation.status == ConversationStatus.ACTIVE,
         ).values(status=ConversationStatus.ABANDONED))
-        return conv.Outcome([])  # Twilio confirms opt-outs itself; a reply would be blocked
+        outcome = conv.Outcome([])  # Twilio confirms opt-outs itself; a reply would be blocked
+        volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone)
+                                   .execution_options(populate_existing=True))
+        if volunteer is not None:  # a volunteer who opts out can take none of their offers
+            withdrawn = withdraw_ineligible_offers(session, volunteer, now, "opted out")
+            outcome.message_ids.extend(withdrawn.message_ids)
+        return outcome
     return conv.Outcome([flow.phrase("opted_in", resident.language or flow.default_language)])
 
 
@@ -164,9 +171,9 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
                message: Message, now: datetime) -> conv.Outcome:
     conversation = conv.active_sms_conversation(
         session, phone, now, settings.conversation_timeout_seconds)
+    asked = UserInput(InputKind.TEXT, text)
     if conversation is None:
         turn = flow_engine.start(flow, Channel.SMS)
-        asked = UserInput(InputKind.TEXT, text)
         if is_operator(flow, flow.default_language, flow.nodes[turn.state["node"]], asked):
             turn = flow_engine.advance(flow, turn.state, asked, Channel.SMS)  # "0" as a first text
         conversation = Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
@@ -174,11 +181,13 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
                                     state={}, created_at=now)
         session.add(conversation)
     else:
-        turn = flow_engine.advance(flow, conversation.state,
-                                   UserInput(InputKind.TEXT, text), Channel.SMS)
+        conv.keep_menu_words(flow, conversation, asked)
+        turn = flow_engine.advance(flow, conversation.state, asked, Channel.SMS)
     conv.save_turn(conversation, turn, now)
     session.flush()
     outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language)
+    conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,
+                        message_id=message.id)
     for action in turn.actions:
         _act(session, flow, settings, conversation, action, phone, message, now, outcome)
     if conversation.case_id and message.case_id is None:
@@ -193,7 +202,7 @@ def _act(session: Session, flow: Flow, settings: Settings, conversation: Convers
     needs_staff = isinstance(action, HandOver)
     draft = conv.draft_from_answers(dict(action.answers), channel=Channel.SMS, phone=phone,
                                     language=language, needs_staff=needs_staff,
-                                    message_id=message.id)
+                                    message_id=message.id, flow=flow)
     case = conv.open_case(session, conversation, draft, settings, now, outcome)
     message.case_id = case.id
     if isinstance(action, HandOver):
@@ -201,5 +210,6 @@ def _act(session: Session, flow: Flow, settings: Settings, conversation: Convers
         outcome.messages[-1:] = [flow.phrase("handover_sms", language)
                                  .replace("{reference}", case.reference)]
     outcome.messages = [m.replace("{reference}", case.reference) for m in outcome.messages]
-    if case.urgency == "safeguarding":
-        outcome.messages.append(flow.phrase("safeguarding", language))
+    line = conv.safety_line(flow, case, language, outcome.messages)
+    if line:
+        outcome.messages.append(line)

@@ -23,19 +23,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus, Channel, ConversationStatus
+from app.domain.flow_answers import UserInput, own_words
 from app.domain.flow_engine import Turn
 from app.domain.flow_files import load_flow
 from app.domain.flows import Flow
 from app.domain.references import format_for_speech
+from app.domain.safeguarding import find_safeguarding_phrases
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
-from app.services.cases.intake import CaseDraft, create_case
+from app.services.cases.consent import ConsentWording
+from app.services.cases.intake import CaseDraft, complete_case, create_case
+from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FLOW_FILE = "here2help.yaml"
+#: The resident's own words kept from menu answers (and any words that raised safeguarding),
+#: at most this many per conversation, each at most MAX_KEPT_CHARS.
+MAX_KEPT_WORDS = 10
+MAX_KEPT_CHARS = 1000
 
 
 @dataclass
@@ -121,12 +129,99 @@ def save_turn(conversation: Conversation, turn: Turn, now: datetime) -> None:
         conversation.status = ConversationStatus.HANDED_OVER
 
 
+def resident_words(answers: dict[str, Any]) -> str | None:
+    """Everything the resident said in their own words: kept menu answers, then details."""
+    parts = [*(answers.get("own_words") or []), answers.get("details")]
+    return "\n".join(str(p) for p in parts if p) or None
+
+
+def keep_words(conversation: Conversation, words: str | None) -> None:
+    """Add `words` to the conversation's kept words (before the flow moves on with them)."""
+    if not words:
+        return
+    state = dict(conversation.state or {})
+    answers = dict(state.get("answers") or {})
+    kept = list(answers.get("own_words") or [])
+    words = words.replace("\x00", "")[:MAX_KEPT_CHARS]
+    if words in kept or words == answers.get("details") or len(kept) >= MAX_KEPT_WORDS:
+        return
+    answers["own_words"] = [*kept, words]
+    state["answers"] = answers
+    conversation.state = state
+
+
+def keep_menu_words(flow: Flow, conversation: Conversation, given: UserInput) -> None:
+    """Before the flow reads an answer: keep it when it says more than the choice it makes."""
+    node = flow.nodes.get(str((conversation.state or {}).get("node", "")))
+    if node is None:
+        return
+    language = (conversation.state or {}).get("language") or flow.default_language
+    keep_words(conversation, own_words(flow, node, language, given))
+
+
+def raise_on_words(session: Session, flow: Flow, settings: Settings,
+                   conversation: Conversation, text: str, channel: Channel, now: datetime,
+                   outcome: Outcome, *, message_id: int | None = None,
+                   call_id: int | None = None) -> Case | None:
+    """Safeguarding words in any answer, at any step: act now, not when the flow ends.
+
+    With no case yet, the case is opened at once from the answers so far (so STOP, silence or
+    hanging up afterwards cannot lose it); otherwise the conversation's case (or the number's
+    open case) is raised. The words are kept, and the resident is told how to get urgent help.
+    """
+    phrases = find_safeguarding_phrases(text, settings.safeguarding_phrases_file)
+    if not phrases:
+        return None
+    keep_words(conversation, text)
+    language = (conversation.state or {}).get("language") or flow.default_language
+    case = session.get(Case, conversation.case_id) if conversation.case_id else None
+    if case is None:
+        answers = dict((conversation.state or {}).get("answers") or {})
+        draft = draft_from_answers(answers, channel=channel, phone=conversation.phone,
+                                   language=language, message_id=message_id, call_id=call_id,
+                                   flow=flow)
+        draft.details = text if not draft.details else draft.details
+        case = open_case(session, conversation, draft, settings, now, outcome)
+    else:
+        add_case_event(session, case, "contact_added", text[:MAX_KEPT_CHARS], now=now,
+                       data={"channel": channel}, message_id=message_id, call_id=call_id)
+        raised = raise_safeguarding(
+            session, case, source=Source.WORDS, now=now,
+            alert_numbers=settings.safeguarding_alert_numbers, phrases=phrases,
+            language=language, message_id=message_id, call_id=call_id)
+        outcome.message_ids.extend(raised.message_ids)
+    line = safety_line(flow, case, language, outcome.messages)
+    if line:
+        outcome.messages.append(line)
+    return case
+
+
+def safety_line(flow: Flow, case: Case, language: str, said: list[str]) -> str | None:
+    """"Ring 999 / Samaritans" when the case is safeguarding, unless this reply already has it
+    (it is said when the words are heard, and again when the conversation ends)."""
+    line = flow.phrase("safeguarding", language)
+    if case.urgency != "safeguarding" or any(line in m for m in said):
+        return None
+    return line
+
+
+def consent_wording(flow: Flow, language: str) -> ConsentWording | None:
+    """The flow's consent question as the resident heard it (key: flow, version, node, language)."""
+    node = next((n for n in flow.nodes.values() if n.field == "consent_to_share"), None)
+    if node is None:
+        return None
+    text = node.text.get(language) or node.text.get(flow.default_language)
+    return ConsentWording(f"{flow.id}@{flow.version}:{node.id}:{language}", text, language)
+
+
 def draft_from_answers(answers: dict[str, Any], *, channel: Channel, phone: str | None,
                        language: str, needs_staff: bool = False, message_id: int | None = None,
-                       call_id: int | None = None) -> CaseDraft:
-    return CaseDraft(
+                       call_id: int | None = None, flow: Flow | None = None) -> CaseDraft:
+    wording = consent_wording(flow, language) \
+        if flow is not None and "consent_to_share" in answers else None
+    return CaseDraft(consent_wording=wording,
         channel=channel, category=answers.get("category"), need=answers.get("need"),
-        details=answers.get("details"), phone=phone, name=answers.get("name"),
+        details=resident_words(answers), phone=phone, name=answers.get("name"),
         address=answers.get("address"), postcode=answers.get("postcode"),
         language=language, consent_to_share=bool(answers.get("consent_to_share")),
         needs_staff=needs_staff, message_id=message_id, call_id=call_id,
@@ -138,7 +233,8 @@ def open_case(session: Session, conversation: Conversation, draft: CaseDraft,
     """Create (or join) the case for this conversation, once; queue follow-ups on `outcome`."""
     if conversation.case_id is not None:
         existing = session.get(Case, conversation.case_id)
-        if existing is not None:
+        if existing is not None:  # opened early (safeguarding words): add the later answers
+            outcome.message_ids.extend(complete_case(session, existing, draft, now))
             return existing
     result = create_case(session, draft, settings=settings, now=now)
     conversation.case_id = result.case.id

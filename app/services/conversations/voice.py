@@ -8,7 +8,7 @@ current question again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -86,10 +86,25 @@ def step_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str
     if step != conversation.state.get("step", 0):
         turn = flow_engine.repeat(flow, conversation.state, Channel.VOICE)
         return _reply(session, flow, settings, conversation, call, turn, now)
-    turn = flow_engine.advance(flow, conversation.state, voice_input(digits, speech),
-                               Channel.VOICE)
+    given = voice_input(digits, speech)
+    conv.keep_menu_words(flow, conversation, given)
+    turn = flow_engine.advance(flow, conversation.state, given, Channel.VOICE)
     conv.save_turn(conversation, turn, now)
-    return _reply(session, flow, settings, conversation, call, turn, now)
+    early = conv.Outcome()
+    if given.kind == InputKind.SPEECH:
+        conv.raise_on_words(session, flow, settings, conversation, given.value, Channel.VOICE,
+                            now, early, call_id=call.id)
+    reply = _reply(session, flow, settings, conversation, call, turn, now)
+    if early.messages:  # "ring 999" first, before the next question or the goodbye
+        reply.messages = [*early.messages,
+                          *(m for m in reply.messages if m not in early.messages)]
+        if reply.prompt is not None:
+            reply.prompt = replace(reply.prompt,
+                                   messages=(*early.messages, *reply.prompt.messages))
+    reply.outcome.message_ids.extend(early.message_ids)
+    if conversation.case_id and call.case_id is None:
+        call.case_id = conversation.case_id
+    return reply
 
 
 def voice_input(digits: str | None, speech: str | None) -> UserInput:
@@ -114,7 +129,8 @@ def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conve
     for action in turn.actions:
         draft = conv.draft_from_answers(
             dict(action.answers), channel=Channel.VOICE, phone=conversation.phone,
-            language=language.code, needs_staff=isinstance(action, HandOver), call_id=call.id)
+            language=language.code, needs_staff=isinstance(action, HandOver), call_id=call.id,
+            flow=flow)
         case = conv.open_case(session, conversation, draft, settings, now, reply.outcome)
         call.case_id = case.id
         if isinstance(action, CreateCase):
@@ -133,8 +149,9 @@ def _finish(session: Session, flow: Flow, conversation: Conversation, case, repl
     messages = [m.replace("{reference}", spoken) for m in reply.messages]
     again = [m for m in messages if spoken in m]
     reply.messages = messages + again
-    if case.urgency == "safeguarding":
-        reply.messages.append(flow.phrase("safeguarding", code))
+    line = conv.safety_line(flow, case, code, reply.messages)
+    if line:
+        reply.messages.append(line)
     reply.kind = "hangup"
     parsed = parse_phone(conversation.phone)
     if parsed.is_number and parsed.mobile:

@@ -37,8 +37,16 @@ def demo_email(role: Role) -> str:
     return f"{role.value.replace('_', '-')}@{DEMO_EMAIL_DOMAIN}"
 
 
+#: Staff mobiles on Ofcom's drama range (07700 900900-900999: no real phone), so the duty
+#: switch, the safeguarding alerts and the voice hand-over work in the demo.
+DEMO_STAFF_PHONES = {Role.CALL_HANDLER: "+447700900901", Role.COORDINATOR: "+447700900902",
+                     Role.ADMIN: "+447700900903"}
+#: Who starts on duty: the coordinator (safeguarding alerts) and the call handler (calls).
+DEMO_ON_DUTY = (Role.CALL_HANDLER, Role.COORDINATOR)
+
+
 def seed_demo_staff(session: Session, report: DemoReport) -> None:
-    """One demo account per role, with the documented demo password."""
+    """One demo account per role, with the documented demo password (and a drama phone)."""
     for role in Role:
         email = demo_email(role)
         if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
@@ -48,6 +56,7 @@ def seed_demo_staff(session: Session, report: DemoReport) -> None:
             email=email, name=f"Demo {role.value.replace('_', ' ')}", role=role.value,
             password_hash=hash_password(DEMO_PASSWORD),
             organisation="Demo partner organisation" if role is Role.PARTNER else None,
+            phone=DEMO_STAFF_PHONES.get(role), on_duty=role in DEMO_ON_DUTY,
         ))
         report.staff_created.append((email, role.value))
     session.flush()

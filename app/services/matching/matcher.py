@@ -26,11 +26,19 @@ from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.enums import ApprovalStatus, CaseStatus, Need, OfferStatus, VolunteerKind
+from app.domain.enums import (
+    ApprovalStatus,
+    CaseStatus,
+    Need,
+    OfferStatus,
+    Urgency,
+    VolunteerKind,
+)
 from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking
 from app.domain.matching import rank_volunteers as rank_pure
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.services.cases.consent import NO_CONSENT
 from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
 from app.services.matching.signposting import signpost_case
@@ -199,6 +207,9 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
     """Offer the case to the best volunteer not yet asked, or signpost, or hand it to staff."""
     if case.status not in MATCHABLE_STATUSES or case.assigned_volunteer_id is not None:
         return MatchStep("nothing", detail=f"case is {case.status}")
+    held = staff_only_reason(case)
+    if held is not None:
+        return escalate(session, case, now, held)
     if open_offers(session, case.id):
         return MatchStep("nothing", detail="an offer is still open")
     if (case.need in policy.signpost_needs or case.need == Need.FUNDING) \
@@ -279,9 +290,23 @@ def offer_case_to(session: Session, case: Case, volunteer_id: int, now: datetime
     return make_offer(session, case, chosen, None, now, policy)
 
 
+def staff_only_reason(case: Case) -> str | None:
+    """Why no volunteer may be offered this case at all (None: matching may go on).
+
+    Safeguarding cases are for staff; a resident who has not said yes to sharing their details
+    is never offered to a volunteer.
+    """
+    if case.urgency == Urgency.SAFEGUARDING:
+        return "safeguarding"
+    if not case.consent_to_share:
+        return NO_CONSENT
+    return None
+
+
 def escalate(session: Session, case: Case, now: datetime, reason: str) -> MatchStep:
     """Hand the case to staff (`needs_staff`), with the reason on its timeline."""
     case.status, case.needs_matching, case.updated_at = CaseStatus.NEEDS_STAFF, False, now
+    case.needs_staff_reason = reason[:120]
     add_case_event(session, case, "needs_staff", f"Needs staff: {reason}", now=now,
                    data={"reason": reason})
     log.info("case %s needs staff", case.reference)

@@ -7,20 +7,25 @@ PostgreSQL). Under PostgreSQL's READ COMMITTED the second UPDATE waits for the f
 and then re-checks its WHERE, finding no row; SQLite runs one writer at a time. Whoever gets 0
 rows is told, politely, that the case is already covered.
 
-A late YES (the offer expired, or the case was offered on) still assigns when the case is not
-yet covered: a willing volunteer is the best outcome for the resident. Any offer still open to
-someone else is withdrawn; if that person says YES later, they get "already covered".
+A YES counts only while the offer is open and still true: inside the same lock, `accept`
+re-checks that the offer has not expired or been withdrawn, that the case is still waiting for
+a volunteer (not assigned, closed, with staff, safeguarding, or without the resident's consent),
+and that the volunteer is still active, approved, not opted out and, where the need requires it,
+holds a clear, unexpired DBS check. Otherwise nothing is assigned and the volunteer is told the
+request is closed (or, if someone else took it, that it is covered). Any offer still open to
+someone else is withdrawn when one is accepted.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseOutcome, CaseStatus, OfferStatus
+from app.domain.enums import ApprovalStatus, CaseOutcome, CaseStatus, DbsStatus, OfferStatus
 from app.domain.phone import format_for_display
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
@@ -32,6 +37,8 @@ from app.services.matching.matcher import (
     MatchStep,
     lock_case,
     offer_next,
+    open_offers,
+    staff_only_reason,
     stored_policy,
 )
 from app.services.messaging.outbox import queue_sms
@@ -40,13 +47,66 @@ log = logging.getLogger(__name__)
 
 ASSIGNABLE_STATUSES = (CaseStatus.NEW, CaseStatus.MATCHING, CaseStatus.OFFERED,
                        CaseStatus.NEEDS_STAFF)
+#: A YES assigns only while the case is being matched (staff cases are staff's to hand out).
+ACCEPTING_STATUSES = (CaseStatus.NEW, CaseStatus.MATCHING, CaseStatus.OFFERED)
 
 
-def accept(session: Session, offer: Offer, now: datetime) -> tuple[bool, list[int]]:
-    """YES: assign the case to the offer's volunteer once. -> (assigned?, outbox ids)."""
+@dataclass
+class Acceptance:
+    """What a YES did. `refused`: None when assigned, else "covered" (someone else has it),
+    "closed" (the offer or the case is no longer open to volunteers) or "ineligible" (the
+    volunteer may not take requests just now, or not this one)."""
+
+    assigned: bool
+    message_ids: list[int] = field(default_factory=list)
+    refused: str | None = None
+
+
+def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime,
+            dbs_required_needs: tuple[str, ...]) -> str | None:
+    """Why this YES cannot assign now (see Acceptance.refused), or None."""
+    if case.assigned_volunteer_id is not None and case.assigned_volunteer_id != offer.volunteer_id:
+        return "covered"
+    if offer.status not in OPEN_OFFER_STATUSES or (
+            offer.expires_at is not None and offer.expires_at <= now):
+        return "closed"
+    if case.status not in ACCEPTING_STATUSES or staff_only_reason(case) is not None:
+        return "closed"
+    if volunteer is None or not volunteer.active or volunteer.opted_out \
+            or volunteer.approval_status != ApprovalStatus.APPROVED:
+        return "ineligible"
+    overridden = bool((offer.explanation or {}).get("dbs_override"))
+    if case.need in dbs_required_needs and not overridden and not (
+            volunteer.dbs_status == DbsStatus.CLEAR and volunteer.dbs_expires_on is not None
+            and volunteer.dbs_expires_on > now.date()):
+        return "ineligible"
+    return None
+
+
+def accept(session: Session, offer: Offer, now: datetime,
+           policy: MatchingPolicy | None = None) -> Acceptance:
+    """YES: assign the case to the offer's volunteer once, if the offer is still true."""
     case = lock_case(session, offer.case_id)
     if case is None:
-        return False, []
+        return Acceptance(False, refused="closed")
+    session.refresh(offer)
+    volunteer = session.get(Volunteer, offer.volunteer_id)
+    if volunteer is not None:
+        session.refresh(volunteer)
+    policy = policy or stored_policy(session, case) or MatchingPolicy()
+    refused = refusal(case, offer, volunteer, now, tuple(policy.dbs_required_needs))
+    if refused is not None:
+        offer.answered_at = offer.answered_at or now
+        if offer.status in OPEN_OFFER_STATUSES:
+            offer.status = OfferStatus.WITHDRAWN
+        kind = "late_yes" if refused != "ineligible" else "yes_refused"
+        add_case_event(session, case, kind, f"A volunteer said YES, refused: {refused}",
+                       now=now, volunteer_id=offer.volunteer_id, offer_id=offer.id,
+                       data={"refused": refused})
+        if refused == "ineligible" and case.status == CaseStatus.OFFERED:
+            step = _move_on_after_refusal(session, case, now, policy)
+            return Acceptance(False, step.message_ids, refused)
+        return Acceptance(False, refused=refused)
     won = session.execute(
         update(Case).where(Case.id == case.id, Case.assigned_volunteer_id.is_(None),
                            Case.status.in_(ASSIGNABLE_STATUSES))
@@ -61,7 +121,7 @@ def accept(session: Session, offer: Offer, now: datetime) -> tuple[bool, list[in
             offer.status = OfferStatus.WITHDRAWN
         add_case_event(session, case, "late_yes", "A volunteer said YES after it was covered",
                        now=now, volunteer_id=offer.volunteer_id, offer_id=offer.id)
-        return False, []
+        return Acceptance(False, refused="covered")
     offer.status = OfferStatus.ACCEPTED
     for other in session.scalars(select(Offer).where(
             Offer.case_id == case.id, Offer.id != offer.id,
@@ -70,7 +130,15 @@ def accept(session: Session, offer: Offer, now: datetime) -> tuple[bool, list[in
     volunteer = session.get(Volunteer, offer.volunteer_id)
     add_case_event(session, case, "assigned", f"Assigned to {volunteer.name} (said YES)",
                    now=now, volunteer_id=volunteer.id, offer_id=offer.id)
-    return True, _assignment_messages(session, case, volunteer, offer, now)
+    return Acceptance(True, _assignment_messages(session, case, volunteer, offer, now))
+
+
+def _move_on_after_refusal(session: Session, case: Case, now: datetime,
+                           policy: MatchingPolicy) -> MatchStep:
+    """The offered volunteer can no longer take it: offer the case to the next one."""
+    if open_offers(session, case.id):
+        return MatchStep("nothing", detail="another offer is open")
+    return offer_next(session, case, now, policy)
 
 
 def _assignment_messages(session: Session, case: Case, volunteer: Volunteer,

@@ -88,6 +88,15 @@ def already_covered_text(reference: str) -> str:
     return f"Thank you! {reference} is already covered by another volunteer, so no need this time."
 
 
+def closed_text(reference: str) -> str:
+    return f"Thank you! {reference}: this request is now closed, so no need to do anything."
+
+
+def cannot_take_text(reference: str) -> str:
+    return (f"Thank you, but we cannot pass you {reference} just now. A coordinator will be in "
+            "touch about your volunteering.")
+
+
 def declined_text(reference: str) -> str:
     return f"No problem, thank you for letting us know about {reference}."
 

@@ -36,6 +36,7 @@ from app.services.reports.outcomes import (
     timings,
     volunteers,
 )
+from app.services.reports.safeguarding import safeguarding_alerts
 from app.services.reports.tables import Period, Table
 
 #: Every report by its key (the console's tabs, the CSV file names, `here2help reports csv`).
@@ -56,6 +57,7 @@ REPORT_BUILDERS: dict[str, Callable[[Session, Period, date], Table]] = {
     "grants-by-type": grants_by_type,
     "grants-by-area": grants_by_area,
     "grants-per-pot": grants_per_pot,
+    "safeguarding": safeguarding_alerts,
 }
 
 

@@ -70,8 +70,12 @@ def check_password(password: str) -> None:
 
 
 def create_user(session: Session, email: str, role: str, password: str, *,
-                name: str | None = None, organisation: str | None = None) -> StaffUser:
-    """Create and commit a staff account (password hashed with argon2id)."""
+                name: str | None = None, organisation: str | None = None,
+                phone: str | None = None) -> StaffUser:
+    """Create and commit a staff account (password hashed with argon2id).
+
+    `phone` is an E.164 mobile already checked (services.staff.duty.normalise_staff_phone).
+    """
     address = normalise_email(email)
     if role not in {str(r) for r in Role}:
         raise StaffError(f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}")
@@ -79,7 +83,7 @@ def create_user(session: Session, email: str, role: str, password: str, *,
     if get_user_by_email(session, address) is not None:
         raise DuplicateEmail(f"a user with email {address} already exists")
     user = StaffUser(email=address, role=role, password_hash=hash_password(password), name=name,
-                     organisation=organisation)
+                     organisation=organisation, phone=phone)
     session.add(user)
     try:
         session.commit()

@@ -17,9 +17,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import DbsStatus, Role
-from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
 from app.services.messaging.outbox import queue_sms
+from app.services.staff.duty import on_duty_staff
 
 log = logging.getLogger(__name__)
 WINDOW_DAYS = 30
@@ -57,9 +57,7 @@ def send_dbs_reminders(session: Session, now: datetime) -> ReminderResult:
     volunteers = expiring_volunteers(session, now)
     if not volunteers:
         return ReminderResult()
-    coordinators = session.scalars(select(StaffUser).where(
-        StaffUser.role == Role.COORDINATOR, StaffUser.on_duty.is_(True),
-        StaffUser.active.is_(True), StaffUser.phone.is_not(None)).order_by(StaffUser.id)).all()
+    coordinators = on_duty_staff(session, now, roles=[Role.COORDINATOR])
     if not coordinators:
         log.warning("%d DBS expiries to report but no coordinator on duty", len(volunteers))
         return ReminderResult()

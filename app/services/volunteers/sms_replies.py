@@ -11,8 +11,10 @@ VolunteerReply has `reply: str` (the SMS answer, may be empty) and `message_ids:
 Which offer a YES/NO answers: the one named by reference (`YES H2H-7K3Q`), else the only open
 offer the number holds; with several and no reference the volunteer is asked which (so a YES is
 never applied to the wrong resident). With no open offer, a YES/NO within 24 hours of the
-volunteer's last offer answers that one, late: YES still assigns if the case is not covered yet
-(see matching.offers), else "already covered"; NO is simply thanked. Otherwise (and for a DONE
+volunteer's last offer answers that one, late: the request is then closed to them ("this
+request is now closed"), or covered by someone else; NO is simply thanked. A YES from a
+volunteer who is paused, not approved, opted out or without the DBS check the need requires
+assigns nothing (see matching.offers.accept). Otherwise (and for a DONE
 with nothing assigned) the text is not about an offer at all, so None: a volunteer may
 also be a resident answering the help menu. A reference makes the intent explicit, so then
 they are told there is nothing waiting. Replies are bound to offers made to THIS number
@@ -89,10 +91,14 @@ def _answer(session: Session, volunteer: Volunteer, parsed: ParsedReply,
     if case is not None and case.assigned_volunteer_id == volunteer.id:
         return VolunteerReply(f"Thank you, {reference} is already yours. "
                               f"Reply DONE {reference} when finished.")
-    assigned, message_ids = offers.accept(session, offer, now)
-    if not assigned:
-        return VolunteerReply(offer_texts.already_covered_text(reference))
-    return VolunteerReply("", message_ids)  # the details follow in their own SMS
+    result = offers.accept(session, offer, now)
+    if result.refused == "covered":
+        return VolunteerReply(offer_texts.already_covered_text(reference), result.message_ids)
+    if result.refused == "closed":
+        return VolunteerReply(offer_texts.closed_text(reference), result.message_ids)
+    if result.refused is not None:
+        return VolunteerReply(offer_texts.cannot_take_text(reference), result.message_ids)
+    return VolunteerReply("", result.message_ids)  # the details follow in their own SMS
 
 
 def _named_offer(session: Session, volunteer: Volunteer, reference: str | None) -> Offer | None:

@@ -76,6 +76,12 @@ MANAGE_VOLUNTEERS = Capability("manage volunteers", "Read the volunteer register
                                frozenset({COORDINATOR, ADMIN}))
 REPORTS = Capability("reports", "Aggregate reports, CSV and the briefing PDF",
                      frozenset({COORDINATOR, ADMIN}))
+DUTY = Capability("duty", "Who is on duty now; switch your own duty, your rota; the "
+                  "safeguarding alert banner (switching others' duty or rota: coordinators "
+                  "and admins, checked by the duty rules)", STAFF)
+LEAD_SAFEGUARDING = Capability("lead safeguarding", "Stand a safeguarding alert down (with a "
+                               "reason); set staff members' phones",
+                               frozenset({COORDINATOR, ADMIN}))
 READ_GRANTS = Capability("read grants", "Funding pots, grant applications and their checks, "
                          "decisions and payments (read only)", STAFF)
 MANAGE_GRANTS = Capability("manage grants", "Open and change funding pots; record due-diligence "
@@ -85,7 +91,8 @@ ADMINISTER = Capability("administer", "API tokens of every account, the access l
                         frozenset({ADMIN}))
 
 CAPABILITIES = (PUBLIC, WORK_CASES, VIEW_CASE, REFER, MY_REFERRALS, READ_DIRECTORY,
-                EDIT_DIRECTORY, MANAGE_VOLUNTEERS, READ_GRANTS, MANAGE_GRANTS, REPORTS, ADMINISTER)
+                EDIT_DIRECTORY, MANAGE_VOLUNTEERS, DUTY, LEAD_SAFEGUARDING, READ_GRANTS,
+                MANAGE_GRANTS, REPORTS, ADMINISTER)
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ MATRIX: dict[str, Rule] = {
     "twilio.voice_recording_status": _PUBLIC,
     "twilio.voice_start": _PUBLIC,
     "twilio.voice_step": _PUBLIC,
+    "twilio.voice_transcription": _PUBLIC,
     # Console: cases.
     "console.queue": _session(WORK_CASES),
     "console.queue_partial": _session(WORK_CASES),
@@ -145,6 +153,18 @@ MATRIX: dict[str, Rule] = {
     "console.close": _session(WORK_CASES),
     "console.merge_case": _session(WORK_CASES),
     "console.recording": _session(WORK_CASES),
+    "console.raise_safeguarding": _session(WORK_CASES),
+    "console.acknowledge_safeguarding": _session(WORK_CASES),
+    "console.safeguarding_contact": _session(WORK_CASES),
+    "console.record_consent": _session(WORK_CASES),
+    "console.stand_down_safeguarding": _session(LEAD_SAFEGUARDING),
+    # Console: duty.
+    "console.duty_page": _session(DUTY),
+    "console.duty_switch_me": _session(DUTY),
+    "console.duty_switch": _session(DUTY),
+    "console.duty_rota_add": _session(DUTY),
+    "console.duty_rota_remove": _session(DUTY),
+    "console.duty_phone": _session(LEAD_SAFEGUARDING),
     # Console: directory.
     "console.directory": _session(READ_DIRECTORY),
     "console.directory_pdf": _session(READ_DIRECTORY),

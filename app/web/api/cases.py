@@ -26,7 +26,9 @@ from app.repositories.cases import (
     list_case_messages,
     list_cases,
 )
+from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, create_case
+from app.services.cases.safeguarding import Source
 from app.services.staff.accounts import record_access
 from app.web.api.auth import api_user, client_ip, is_staff
 from app.web.api.schemas import (
@@ -102,7 +104,9 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
 
     Staff: a phone number with an open case adds this request to that case (200) instead of
     opening a duplicate (201). A partner's referral is always its own case (201); staff merge it
-    into the resident's open case. Safeguarding words in `details` alert the duty coordinator.
+    into the resident's open case. Safeguarding words in `details`, or `urgency`
+    `safeguarding`, put the case before staff (`status` `needs_staff`) and alert the duty
+    coordinator.
     """
     user = api_user()
     draft = _draft(data, user)
@@ -116,6 +120,12 @@ def create_case_view(data: dict[str, Any]) -> tuple[CaseView, int, dict[str, str
     return CaseView(case), status, {"Location": f"/api/v1/cases/{case.reference}"}
 
 
+#: What a referring system declares with `consent_to_share` (recorded as the wording agreed).
+API_CONSENT_KEY = "api:v1:consent_to_share"
+API_CONSENT_WORDING = ("The resident agrees that Here2Help shares their first name, phone "
+                       "number and address with the volunteer who takes the request.")
+
+
 def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     staff = is_staff(user)
     channel = data.pop("channel", None) or (Channel.STAFF if staff else Channel.WEB)
@@ -126,7 +136,10 @@ def _draft(data: dict[str, Any], user: StaffUser) -> CaseDraft:
     organisation = sent_organisation if staff else user.organisation
     return CaseDraft(channel=channel, referred_by_user_id=user.id,
                      referrer_organisation=organisation, never_join=not staff,
-                     staff_user_id=user.id if staff else None, **data)
+                     staff_user_id=user.id if staff else None,
+                     safeguarding_source=Source.API,
+                     consent_wording=ConsentWording(API_CONSENT_KEY, API_CONSENT_WORDING),
+                     **data)
 
 
 class CaseView:

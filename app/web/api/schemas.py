@@ -187,7 +187,10 @@ class CaseCreateSchema(Schema):
                             validate=validate.OneOf(_values(Urgency)))
     language = fields.String(load_default="en", validate=validate.Regexp(
         r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"), metadata={"example": "en"})
-    consent_to_share = fields.Boolean(load_default=False)
+    consent_to_share = fields.Boolean(load_default=False, metadata={"description": (
+        "true only when the resident agreed that we share their first name, phone number and "
+        "address with the volunteer who takes the request; false (the default) keeps the "
+        "case with staff, never offered to a volunteer")})
     referrer_organisation = Text(max_length=200, allow_none=True)
 
     @validates_schema

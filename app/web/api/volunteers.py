@@ -22,10 +22,11 @@ from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
 from app.services.staff.accounts import record_access
+from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.register import VolunteerInvalid, create_volunteer, update_volunteer
 from app.web.api.auth import api_user, client_ip
 from app.web.api.schemas import MAX_DB_ID, NEED_PATTERN, Text
-from app.web.session import db_session
+from app.web.session import commit_then_enqueue, db_session
 
 blp = Blueprint("api_volunteers", __name__, url_prefix="/api/v1",
                 description="The volunteer register (people and organisations).")
@@ -208,5 +209,6 @@ def update_view(data: dict[str, Any], volunteer_id: int) -> Volunteer:
         session.rollback()
         _invalid(exc)
     _log("api_volunteer_update", [volunteer], list(data))
-    session.commit()
+    withdrawn = withdraw_ineligible_offers(session, volunteer, utcnow(), "changed by the API")
+    commit_then_enqueue(session, withdrawn.message_ids)
     return volunteer

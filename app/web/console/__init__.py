@@ -28,6 +28,7 @@ from app.web.console import (  # noqa: F401
     auth,
     cases,
     directory,
+    duty,
     grants,
     grants_public,
     new_case,
@@ -69,6 +70,7 @@ def init_console(app: Flask) -> None:
     app.jinja_env.globals["console_settings"] = lambda: runtime().settings
     app.jinja_env.globals["now_utc"] = utcnow
     app.jinja_env.globals["may"] = may
+    app.context_processor(duty.console_duty_context)
     _error_pages(app)
 
 

@@ -21,8 +21,9 @@ from werkzeug.wrappers import Response
 from app.domain.enums import Need
 from app.domain.phone import format_for_display, mask_phone
 from app.models.base import utcnow
-from app.models.case import Case
+from app.models.case import Case, SafeguardingAlert
 from app.models.directory import DirectoryService
+from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
 from app.services.casework import actions as case_actions
 from app.services.casework.actions import ActionError, ActionResult
@@ -40,13 +41,15 @@ from app.web.console.forms import (
     CallbackForm,
     CaseEditForm,
     CloseForm,
+    ConsentForm,
     EmptyForm,
     MergeForm,
     NoteForm,
     RecodeForm,
     SignpostForm,
+    StandDownForm,
 )
-from app.web.session import commit_then_enqueue, db_session
+from app.web.session import commit_then_enqueue, db_session, runtime
 
 
 def _case_or_404(reference: str) -> Case:
@@ -67,6 +70,8 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
         "recode_form": RecodeForm(prefix="recode"),
         "note_form": NoteForm(prefix="note"), "close_form": CloseForm(prefix="close"),
         "reveal_form": EmptyForm(prefix="reveal"), "merge_form": _merge_form(case),
+        "stand_down_form": StandDownForm(prefix="standdown"),
+        "consent_form": ConsentForm(prefix="consent"),
     }
 
 
@@ -88,8 +93,15 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         if case.directory_service_id else None
     volunteer = session.get(Volunteer, case.assigned_volunteer_id) \
         if case.assigned_volunteer_id else None
+    alerts = list(session.scalars(select(SafeguardingAlert).where(
+        SafeguardingAlert.case_id == case.id).order_by(SafeguardingAlert.id)))
     return render_template(
-        "console/case.html", case=case, timeline=build_timeline(session, case),
+        "console/case.html", case=case, safeguarding_alerts=alerts,
+        open_alert=next((a for a in alerts if a.acknowledged_at is None
+                         and a.stood_down_at is None), None),
+        contact_due=any(a.first_contact_at is None and a.stood_down_at is None for a in alerts),
+        can_stand_down=current_user.role in ("coordinator", "admin"),
+        timeline=build_timeline(session, case),
         suggestions=suggest(session, case, utcnow()),
         volunteers=assignable_volunteers(session), directory_service=directory,
         assigned_volunteer=volunteer, phone_shown=phone_shown, mask_phone=mask_phone,
@@ -148,14 +160,19 @@ def edit_case(reference: str) -> Response:
     return _act(reference, CaseEditForm(prefix="edit"), "edit_form", lambda c, f:
                 case_actions.edit_case(db_session(), c, _uid(), category=f.category.data,
                                        need=f.need.data, urgency=f.urgency.data,
-                                       details=f.details.data, now=utcnow()))
+                                       details=f.details.data, now=utcnow(),
+                                       alert_numbers=runtime().settings
+                                       .safeguarding_alert_numbers))
 
 
 @bp.post("/cases/<reference>/assign")
 def assign(reference: str) -> Response:
     return _act(reference, AssignForm(prefix="assign"), "assign_form", lambda c, f:
-                case_actions.assign_volunteer(db_session(), c, _uid(), f.volunteer_id.data,
-                                              utcnow()))
+                case_actions.assign_volunteer(
+                    db_session(), c, _uid(), f.volunteer_id.data, utcnow(),
+                    dbs_required_needs=runtime().settings.dbs_required_needs,
+                    override_reason=f.override_reason.data if f.dbs_override.data else None,
+                    user_role=current_user.role))
 
 
 @bp.post("/cases/<reference>/signpost")
@@ -203,3 +220,58 @@ def merge_case(reference: str) -> Response:
     """Fold a partner's referral into the resident's open case (see casework.merge)."""
     return _act(reference, MergeForm(prefix="merge"), "merge_form", lambda c, f:
                 merge_referral(db_session(), c, f.into.data, _uid(), utcnow()))
+
+
+def _me() -> StaffUser:
+    user = db_session().get(StaffUser, _uid())
+    if user is None:
+        abort(403)
+    return user
+
+
+@bp.post("/cases/<reference>/safeguarding/raise")
+def raise_safeguarding(reference: str) -> Response:
+    return _act(reference, EmptyForm(prefix="raise"), "raise_form", lambda c, f:
+                case_actions.edit_case(db_session(), c, _uid(), category=c.category,
+                                       need=c.need, urgency="safeguarding", details=c.details,
+                                       now=utcnow(), alert_numbers=runtime().settings
+                                       .safeguarding_alert_numbers))
+
+
+@bp.post("/cases/<reference>/safeguarding/acknowledge")
+def acknowledge_safeguarding(reference: str) -> Response:
+    return _act(reference, EmptyForm(prefix="ack"), "ack_form", lambda c, f:
+                case_actions.acknowledge_safeguarding(db_session(), c, _me(), utcnow()))
+
+
+@bp.post("/cases/<reference>/safeguarding/contact")
+def safeguarding_contact(reference: str) -> Response:
+    return _act(reference, EmptyForm(prefix="contact"), "contact_form", lambda c, f:
+                case_actions.record_safeguarding_contact(db_session(), c, _me(), utcnow()))
+
+
+@bp.post("/cases/<reference>/safeguarding/stand-down")
+def stand_down_safeguarding(reference: str) -> Response:
+    return _act(reference, StandDownForm(prefix="standdown"), "stand_down_form", lambda c, f:
+                case_actions.stand_down_safeguarding(db_session(), c, _me(), f.reason.data,
+                                                     utcnow()))
+
+
+@bp.post("/cases/<reference>/consent")
+def record_consent(reference: str) -> Response:
+    """Consent given later (by phone): recorded as an event; a yes may resume matching."""
+    case = _case_or_404(reference)
+    form = ConsentForm(prefix="consent")
+    if not form.validate_on_submit():
+        return _render(case, 400, consent_form=form)
+    try:
+        result, rematch = case_actions.record_consent_by_staff(
+            db_session(), case, _uid(), form.answer.data == "yes", form.note.data, utcnow())
+    except ActionError as exc:
+        db_session().rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.case_page", reference=case.reference))
+    log_access("case_consent", case_id=case.id, target=case.reference)
+    commit_then_enqueue(db_session(), result.message_ids, [case] if rematch else [])
+    flash(result.summary, "success")
+    return redirect(url_for("console.case_page", reference=case.reference))

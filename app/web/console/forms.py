@@ -100,6 +100,9 @@ class AssignForm(FlaskForm):
     volunteer_id = IntegerField("Volunteer", validators=[
         InputRequired("Choose a volunteer"),
         NumberRange(min=1, max=2**31 - 1, message="Choose a volunteer")])
+    dbs_override = BooleanField("Coordinator override: offer it although their DBS check is "
+                                "not clear and current")
+    override_reason = TextAreaField("Why (recorded on the case)", validators=[Length(max=2000)])
 
 
 class SignpostForm(FlaskForm):
@@ -126,6 +129,19 @@ class MergeForm(FlaskForm):
     into = StringField("Reference of the resident's open case",
                        validators=[DataRequired(REQUIRED.format("a case reference")),
                                    Length(max=20)])
+
+
+class ConsentForm(FlaskForm):
+    answer = SelectField("The resident's answer",
+                         choices=[("yes", "Yes: we may share their details with a volunteer"),
+                                  ("no", "No: only our staff may see their details")])
+    note = TextAreaField("How and when they told you", validators=[Length(max=2000)])
+
+
+class StandDownForm(FlaskForm):
+    reason = TextAreaField("Why this is not a safeguarding matter",
+                           validators=[DataRequired("Enter the reason for standing it down"),
+                                       Length(max=2000)])
 
 
 class CloseForm(FlaskForm):

@@ -19,6 +19,7 @@ from flask_login import current_user
 from app.domain.enums import Channel
 from app.domain.postcode import normalise_postcode, outcode_of
 from app.models.base import utcnow
+from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, create_case
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
@@ -58,6 +59,8 @@ def new_case():
             address=(form.address.data or "").strip() or None,
             postcode=(form.postcode.data or "").strip() or None, urgency=form.urgency.data,
             consent_to_share=bool(form.consent_to_share.data),
+            consent_wording=ConsentWording("console:new-case:consent_to_share",
+                                           str(form.consent_to_share.label.text), "en"),
             referrer_organisation=current_user.organisation if is_partner else
             ((form.referrer_organisation.data or "").strip() or None),
             referred_by_user_id=current_user.id if is_partner else None,

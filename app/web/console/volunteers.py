@@ -16,10 +16,11 @@ from app.domain.phone import mask_phone
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
 from app.services.volunteers import admin
+from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.forms import DbsForm, EmptyForm, VolunteerSearchForm
-from app.web.session import db_session
+from app.web.session import commit_then_enqueue, db_session
 
 
 def _volunteer_or_404(volunteer_id: int) -> Volunteer:
@@ -69,7 +70,11 @@ def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) 
         flash(str(exc), "error")
         return redirect(url_for("console.volunteer", volunteer_id=volunteer_id))
     log_access(action, target=f"volunteer:{found.id}")
-    db_session().commit()
+    withdrawn = withdraw_ineligible_offers(db_session(), found, utcnow(),
+                                           action.removeprefix("volunteer_"))
+    commit_then_enqueue(db_session(), withdrawn.message_ids)
+    if withdrawn.message_ids:
+        summary += " Their open offers were withdrawn."
     flash(summary, "success")
     return redirect(url_for("console.volunteer", volunteer_id=volunteer_id))
 

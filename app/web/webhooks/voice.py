@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.adapters.twilio import twiml
 from app.models.base import utcnow
 from app.services.conversations import state as conv
-from app.services.conversations.calls import record_voicemail
+from app.services.conversations.calls import record_transcription, record_voicemail
 from app.services.conversations.voice import (
     VoiceReply,
     after_voicemail,
@@ -35,6 +35,7 @@ from app.web.webhooks.follow_up import twiml_response
 
 KIND = "voice"
 STEP_URL = "/twilio/voice/step"
+TRANSCRIPTION_URL = "/twilio/voice/transcription"
 
 
 def render(reply: VoiceReply) -> str:
@@ -49,7 +50,9 @@ def render(reply: VoiceReply) -> str:
     if reply.kind == "record":
         return twiml.record(reply.messages, action="/twilio/voice/recording",
                             status_callback="/twilio/voice/recording-status",
-                            language=reply.language, goodbye=reply.goodbye, tts_voice=reply.tts)
+                            language=reply.language, goodbye=reply.goodbye, tts_voice=reply.tts,
+                            transcribe_callback=TRANSCRIPTION_URL
+                            if reply.language.lower().startswith("en") else None)
     return twiml.say_and_hang_up(reply.messages, language=reply.language, tts_voice=reply.tts,
                                  pause_between=1)
 
@@ -115,6 +118,18 @@ def voice_recording() -> Response:
     reply = after_voicemail(db_session(), flow=conv.default_flow(settings), call_sid=sid)
     db_session().commit()
     return twiml_response(render(reply))
+
+
+@bp.post("/voice/transcription")
+def voice_transcription() -> Response:
+    """Twilio's transcribeCallback: the voicemail as text (English voicemails only)."""
+    form = request.form
+    ids = record_transcription(
+        db_session(), call_sid=_call_sid(), text=form.get("TranscriptionText"),
+        status=(form.get("TranscriptionStatus") or "").strip().lower()[:20],
+        settings=runtime().settings, now=utcnow())
+    commit_then_enqueue(db_session(), ids)
+    return twiml_response(twiml.sms([]))
 
 
 @bp.post("/voice/recording-status")
