@@ -13,7 +13,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_session_factory, writer_factory
 from app.redis_conn import connect
 from app.settings import Settings
 
@@ -24,6 +24,12 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     _redis: Redis | None = field(default=None, repr=False)
+    #: Sessions for units of work that write (web requests other than GET/HEAD, jobs, the CLI):
+    #: on SQLite every transaction begins IMMEDIATE. `session_factory` is for pure reads.
+    write_session_factory: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.write_session_factory = writer_factory(self.session_factory)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Runtime:

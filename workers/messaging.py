@@ -44,7 +44,7 @@ def sender_for(runtime: Runtime) -> SmsSender:
 def send_message(message_id: int) -> str:
     runtime = get_runtime()
     result = sending.deliver(
-        runtime.session_factory,
+        runtime.write_session_factory,
         sender_for(runtime),
         message_id,
         utcnow(),
@@ -57,7 +57,8 @@ def send_message(message_id: int) -> str:
 
 def reconcile_message(message_id: int) -> str:
     runtime = get_runtime()
-    result = sending.reconcile(runtime.session_factory, sender_for(runtime), message_id, utcnow())
+    result = sending.reconcile(runtime.write_session_factory, sender_for(runtime), message_id,
+                               utcnow())
     _follow_up(runtime, message_id, result)
     log.info("message %d reconcile: %s", message_id, result.outcome)
     return result.outcome

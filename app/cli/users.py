@@ -44,7 +44,7 @@ def create_user(email: str, role: str, name: str | None, organisation: str | Non
         raise CliError(str(exc)) from None
     password = _read_password()
     runtime = runtime_or_exit()
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         try:
             user = staff.create_user(session, email, role, password, name=name,
                                      organisation=organisation)
@@ -59,7 +59,7 @@ def create_user(email: str, role: str, name: str | None, organisation: str | Non
 def create_api_token(email: str, name: str) -> None:
     """Print a new API token for the staff account EMAIL (shown once; store it safely)."""
     runtime = runtime_or_exit()
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         try:
             token = staff.create_api_token(session, email, name=name)
         except staff.StaffError as exc:
