@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
+from app.models import storable  # noqa: F401 (registers the storable-strings guard)
 from app.models.base import Base, utcnow
 from app.models.case import Case, CaseEvent
 from app.models.conversation import Conversation, ProcessedWebhook
