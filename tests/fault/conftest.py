@@ -14,12 +14,15 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from app.settings import PROJECT_ROOT
 from tests.plugins.redis_server import _stop, free_port
-from tests.plugins.twilio_webhooks import sign
+from tests.plugins.twilio_webhooks import BASE_URL, sign
 
 HELPLINE = "+441632960000"
 #: One walk through the SMS flow to a case (language, category, need, details, postcode,
@@ -98,6 +101,39 @@ def start_web(committed_env: dict[str, str],
     finally:
         for proc in procs:
             _stop(proc)
+
+
+@pytest.fixture
+def hostile(settings, engine, session_factory, tmp_path):
+    """(runtime, test client): the app on the rolled-back database with a journal of its own."""
+    import dataclasses
+
+    from app import create_app
+    from app.runtime import Runtime
+
+    own = dataclasses.replace(settings, instance_path=tmp_path)
+    runtime = Runtime(settings=own, engine=engine, session_factory=session_factory)
+    return runtime, create_app(runtime=runtime).test_client()
+
+
+def _encoded(value: str | bytes) -> str:
+    """Percent-encode text; bytes are sent as they are (deliberately malformed escapes)."""
+    return value.decode() if isinstance(value, bytes) else urlencode({"": value})[1:]
+
+
+def post_form(client, token: str, fields: dict[str, str | bytes]) -> tuple[int, str]:
+    """POST a form signed over exactly the values the server parses from it (a malformed
+    percent-encoding is kept as its literal text by werkzeug, so that is what is signed)."""
+    raw = "&".join(f"{urlencode({key: ''})[:-1]}={_encoded(value)}"
+                   for key, value in fields.items())
+    parsed = Request(EnvironBuilder(method="POST", data=raw.encode(),
+                                    content_type="application/x-www-form-urlencoded").get_environ())
+    params = dict(parsed.form.items())
+    url = BASE_URL + "/twilio/sms"
+    response = client.post("/twilio/sms", data=raw.encode(), headers={
+        "X-Twilio-Signature": sign(token, url, params),
+        "Content-Type": "application/x-www-form-urlencoded"})
+    return response.status_code, params.get("MessageSid", "")
 
 
 def _base_env() -> dict[str, str]:

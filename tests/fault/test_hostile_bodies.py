@@ -9,24 +9,17 @@ answered 500 on PostgreSQL only (a name longer than its column, a NUL) and were 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from app import create_app
 from app.models.base import utcnow
 from app.models.case import Case
 from app.models.message import Message
-from app.runtime import Runtime
 from app.services.fallback.journal import pending_files, read_entry
 from app.services.fallback.replay import replay_journal
-from tests.fault.conftest import HELPLINE, WALK, report
-from tests.plugins.twilio_webhooks import BASE_URL, sign
+from tests.fault.conftest import HELPLINE, WALK, post_form, report
 
 pytestmark = pytest.mark.fault
 _sids = itertools.count(1)
@@ -66,34 +59,6 @@ def _sid() -> str:
     return f"SM{next(_sids):032x}"
 
 
-@pytest.fixture
-def hostile(settings, engine, session_factory, tmp_path):
-    """The app on the rolled-back database with a journal of its own."""
-    own = dataclasses.replace(settings, instance_path=tmp_path)
-    runtime = Runtime(settings=own, engine=engine, session_factory=session_factory)
-    return runtime, create_app(runtime=runtime).test_client()
-
-
-def _encoded(value: str | bytes) -> str:
-    """Percent-encode text; bytes are sent as they are (deliberately malformed escapes)."""
-    return value.decode() if isinstance(value, bytes) else urlencode({"": value})[1:]
-
-
-def _post(client, token: str, fields: dict[str, str | bytes]) -> tuple[int, str]:
-    """POST a form signed over exactly the values the server parses from it (a malformed
-    percent-encoding is kept as its literal text by werkzeug, so that is what is signed)."""
-    raw = "&".join(f"{urlencode({key: ''})[:-1]}={_encoded(value)}"
-                   for key, value in fields.items())
-    parsed = Request(EnvironBuilder(method="POST", data=raw.encode(),
-                                    content_type="application/x-www-form-urlencoded").get_environ())
-    params = dict(parsed.form.items())
-    url = BASE_URL + "/twilio/sms"
-    response = client.post("/twilio/sms", data=raw.encode(), headers={
-        "X-Twilio-Signature": sign(token, url, params),
-        "Content-Type": "application/x-www-form-urlencoded"})
-    return response.status_code, params.get("MessageSid", "")
-
-
 def test_hostile_bodies_are_stored_or_journaled_and_replayed(hostile, db_session) -> None:
     runtime, client = hostile
     token = runtime.settings.twilio_auth_token
@@ -102,14 +67,15 @@ def test_hostile_bodies_are_stored_or_journaled_and_replayed(hostile, db_session
         phone = f"+447700903{100 + n:03d}"
         for step, text in enumerate(WALK):
             body = details if step == 4 else name if step == 6 else text
-            status, sid = _post(client, token, {"MessageSid": _sid(), "AccountSid": "AC" + "1" * 32,
-                                                "From": phone, "To": HELPLINE, "Body": body})
+            status, sid = post_form(client, token, {
+                "MessageSid": _sid(), "AccountSid": "AC" + "1" * 32, "From": phone,
+                "To": HELPLINE, "Body": body})
             statuses.append(status)
             sids.append(sid)
     for extra in SINGLES:
         fields = {"MessageSid": _sid(), "AccountSid": "AC" + "1" * 32,
                   "From": "+447700903200", "To": HELPLINE, "Body": "hi", **extra}
-        status, sid = _post(client, token, fields)
+        status, sid = post_form(client, token, fields)
         statuses.append(status)
         sids.append(sid)
     assert len(statuses) == 54
@@ -151,7 +117,7 @@ def test_an_unexpected_error_in_the_sms_webhook_is_journaled_and_replayed(
         raise RuntimeError("a bug nobody foresaw")
 
     monkeypatch.setattr(sms, "handle_sms", broken)
-    status, sid = _post(client, runtime.settings.twilio_auth_token, {
+    status, sid = post_form(client, runtime.settings.twilio_auth_token, {
         "MessageSid": _sid(), "AccountSid": "AC" + "1" * 32, "From": "+447700903300",
         "To": HELPLINE, "Body": "hi"})
     assert status == 200

@@ -164,6 +164,25 @@ def pending_files(directory: Path) -> Iterator[Path]:
     return iter(sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name)))
 
 
+def pending_sms_senders(directory: Path) -> set[str]:
+    """The `From` of every SMS still waiting for replay (normally none: an empty directory).
+
+    A text from one of these numbers must wait its turn behind them, so that the resident's
+    conversation is replayed in the order they wrote it.
+    """
+    senders: set[str] = set()
+    for path in pending_files(directory):
+        if not path.name.startswith(f"{KIND_SMS}-"):
+            continue
+        try:
+            sender = (read_entry(path).get("From") or "").strip()
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # replay reports an unreadable entry; it holds nobody's texts
+        if sender:
+            senders.add(sender)
+    return senders
+
+
 def move_to(path: Path, subfolder: str) -> Path:
     """Move a replayed (or unreadable) entry aside, durably; the same name is replaced."""
     folder = path.parent / subfolder

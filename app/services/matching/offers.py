@@ -55,6 +55,8 @@ def accept(session: Session, offer: Offer, now: datetime) -> tuple[bool, list[in
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     session.refresh(case)
+    if not won and case.assigned_volunteer_id == offer.volunteer_id:
+        return False, []  # their own YES twice at once: the twin won; this offer is left as is
     offer.answered_at = now
     if not won:
         if offer.status in OPEN_OFFER_STATUSES:

@@ -67,7 +67,7 @@ DEGRADING_PATHS = ("/twilio/sms", "/twilio/voice", "/twilio/status")
 @bp.post("/fallback")
 def fallback() -> Response:
     """Journal the request, then answer the advice; never touches the database."""
-    return _journal_and_advise()
+    return journal_and_advise()
 
 
 def degrade_to_fallback(error: Exception) -> Response:
@@ -76,7 +76,7 @@ def degrade_to_fallback(error: Exception) -> Response:
         raise error
     log.error("%s: database unavailable (%s); journaling for replay", request.path,
               type(error).__name__)
-    return _journal_and_advise()
+    return journal_and_advise()
 
 
 def degrade_on_unexpected_error(error: Exception) -> Response | HTTPException:
@@ -92,7 +92,7 @@ def degrade_on_unexpected_error(error: Exception) -> Response | HTTPException:
         raise error
     log.error("%s: unexpected %s; journaling for replay", request.path, type(error).__name__,
               exc_info=error)
-    return _journal_and_advise()
+    return journal_and_advise()
 
 
 for _error in DATABASE_UNAVAILABLE:
@@ -100,7 +100,8 @@ for _error in DATABASE_UNAVAILABLE:
 bp.register_error_handler(Exception, degrade_on_unexpected_error)
 
 
-def _journal_and_advise() -> Response:
+def journal_and_advise() -> Response:
+    """Journal this signed request for replay and answer the safe TwiML (never a 5xx)."""
     kind = _journal()
     if kind == KIND_STATUS:  # a status callback wants no message, only a 200 with TwiML
         return Response(str(MessagingResponse()), status=200, mimetype="text/xml")
