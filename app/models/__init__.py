@@ -10,6 +10,7 @@ from app.models.directory import (
     DirectoryService,
     DirectoryServiceLocation,
 )
+from app.models.instance import ServiceInstance
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.resident import Resident
 from app.models.staff import AccessLogEntry, ApiToken, StaffUser
@@ -32,6 +33,7 @@ __all__ = [
     "Offer",
     "ProcessedWebhook",
     "Resident",
+    "ServiceInstance",
     "StaffUser",
     "Volunteer",
     "utcnow",

@@ -69,14 +69,14 @@ class WebServer:
 @pytest.fixture
 def start_web(committed_env: dict[str, str],
               tmp_path: Path) -> Iterator[Callable[..., WebServer]]:
-    """`start_web(env)` -> a running `here2help web` (2 processes x 8 threads) and its URL."""
+    """`start_web(env)` -> a running `here2help web` with the shipped gunicorn settings
+    (deploy/gunicorn.conf.py: 2 processes x 4 threads) and its URL."""
     procs: list[subprocess.Popen] = []
 
     def start(env: Mapping[str, str] | None = None) -> WebServer:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        full = {**committed_env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8",
-                "PUBLIC_BASE_URL": url, **(env or {})}
+        full = {**committed_env, "PUBLIC_BASE_URL": url, **(env or {})}
         log_path = tmp_path / f"web-{port}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
