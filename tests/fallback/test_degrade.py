@@ -20,6 +20,7 @@ from app.services.fallback.replay import replay_journal
 from tests.fallback.payloads import call_params, sms_params
 
 
+@pytest.mark.fault
 def test_sms_and_voice_with_the_database_down_are_journaled_and_advised(
     primary_post, down_settings, settings, session_factory, db_session
 ):
@@ -50,6 +51,7 @@ def test_sms_and_voice_with_the_database_down_are_journaled_and_advised(
     assert db_session.scalar(select(Call).where(Call.call_sid == call["CallSid"])).case_id
 
 
+@pytest.mark.fault
 def test_status_callbacks_with_the_database_down_are_journaled_and_replayed(
     primary_post, down_settings, settings, session_factory, db_session
 ):

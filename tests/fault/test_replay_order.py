@@ -16,7 +16,7 @@ from tests.fault.conftest import HELPLINE, post_form
 
 pytestmark = pytest.mark.fault
 _sids = itertools.count(1)
-RESIDENT, OTHER = "+447700903401", "+447700903402"
+RESIDENT, OTHER = "+447700900741", "+447700900742"
 
 
 def _text(runtime, client, phone: str, body: str) -> str:
