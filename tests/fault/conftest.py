@@ -5,6 +5,7 @@ test's figures (lost, duplicated, 500s, time to drain) on one line that `make so
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -81,7 +82,7 @@ def start_web(committed_env: dict[str, str],
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-c", "from app.cli import main; main()", "web",
-                 "--port", str(port)], env={**_base_env(), **full}, cwd=PROJECT_ROOT,
+                 "--port", str(port)], env={**os.environ, **full}, cwd=PROJECT_ROOT,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 process_group=0)
         procs.append(proc)
@@ -134,12 +135,6 @@ def post_form(client, token: str, fields: dict[str, str | bytes]) -> tuple[int, 
         "X-Twilio-Signature": sign(token, url, params),
         "Content-Type": "application/x-www-form-urlencoded"})
     return response.status_code, params.get("MessageSid", "")
-
-
-def _base_env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def report(name: str, **figures: object) -> None:
