@@ -16,6 +16,11 @@ from app.private_files import private_file
 
 #: Webhooks answer within Twilio's 15 s; a statement that takes longer than this is abandoned.
 STATEMENT_TIMEOUT_MS = 5000
+#: How long a SQLite writer waits for the write lock before giving up ("database is locked").
+#: Below gunicorn's 12 s worker timeout with room for the request's own work, and below
+#: Twilio's 15 s, so a webhook that waits its turn still answers (or degrades to the fallback
+#: journal) in time.
+SQLITE_BUSY_TIMEOUT_MS = 8000
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -25,8 +30,8 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             # 0600 before SQLite opens it: its -wal and -shm files take the same mode.
             private_file(Path(url.database))
         engine = create_engine(
-            url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True,
-            **kwargs
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                               "check_same_thread": False}, hide_parameters=True, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
@@ -91,12 +96,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose transactions begin deferred: for reads (a read may still upgrade with
+    `start_writing`)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def writer_factory(readers: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions for a unit of work that writes: EVERY transaction begins as a writer.
+
+    On SQLite each transaction of such a session begins `BEGIN IMMEDIATE` (after a commit too),
+    so a read-then-write (look up, then insert) waits its turn on busy_timeout instead of
+    failing at once when another process commits in between (see `begin_write`). PostgreSQL
+    ignores the option and keeps its row locks (`SELECT ... FOR UPDATE` where the code asks).
+    A factory bound to a connection (tests' rolled-back transaction) is returned as it is.
+    """
+    bind = readers.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return readers
+    return sessionmaker(bind=bind.execution_options(**{WRITE_INTENT: True}),
+                        expire_on_commit=False)
+
+
+def is_writing(session: Session) -> bool:
+    """Whether the session's current transaction began as a writer (always true off SQLite)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return True
+    return bool(connection.get_execution_options().get(WRITE_INTENT, False))
+
+
+def start_writing(session: Session) -> None:
+    """Make sure what follows runs in a write transaction, ending a pure read if need be.
+
+    For the few writes a read request makes (an audit row, a token's last use): the read
+    transaction so far is committed (it holds nothing to write) and a writer transaction
+    begins. A no-op in a transaction that already began as a writer and on PostgreSQL.
+    """
+    if session.in_transaction():
+        if is_writing(session):
+            return
+        session.commit()
+    begin_write(session)
 
 
 @contextmanager

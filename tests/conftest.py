@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.plugins.fake_twilio",
     "tests.plugins.redis_server",
     "tests.plugins.browser",
+    "tests.plugins.soak",
 ]
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -28,7 +28,7 @@ def sweep() -> dict[str, int]:
     queue = job_queue_for(runtime)
     now = utcnow()
     stamp = f"{now:%Y%m%d%H%M%S}"
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         begin_write(session)
         expired = sweeper.expire_overdue_offers(session, now,
                                                 policy_from_settings(runtime.settings))
@@ -58,7 +58,7 @@ def sweep() -> dict[str, int]:
 def dbs_expiry_reminders() -> int:
     """Text on-duty coordinators the volunteers whose DBS expires within 30 days (once each)."""
     runtime = get_runtime()
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         begin_write(session)
         result = send_dbs_reminders(session, utcnow())
         session.commit()

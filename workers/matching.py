@@ -35,7 +35,7 @@ EXPIRY_GRACE_SECONDS = 1
 def match_case(case_id: int) -> str:
     runtime = get_runtime()
     policy = policy_from_settings(runtime.settings)
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         begin_write(session)
         case = lock_case(session, case_id)
         if case is None:
@@ -55,7 +55,7 @@ def expire_offer(offer_id: int) -> str:
     runtime = get_runtime()
     policy = policy_from_settings(runtime.settings)
     now = utcnow()
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         begin_write(session)
         offer = session.get(Offer, offer_id)
         if offer is not None and offer.expires_at is not None and offer.expires_at > now:

@@ -1,21 +1,31 @@
-"""Run an rq worker on every queue, with rq's scheduler and our periodic-job ticker.
+"""Run an rq worker on every queue, with our ticker for periodic and delayed jobs.
 
 `here2help worker` and `serve` come here. The worker speaks JSON only (unpickling a crafted
-job would run its code), listens on the queues in priority order, and runs with
-`with_scheduler=True` so that `enqueue_in` timers fire; with several workers, rq fails the
-scheduler over between them.
+job would run its code) and listens on the queues in priority order.
+
+Delayed jobs (`enqueue_in`: offer expiry, 429 back-off, reconcile) are moved onto their queue
+when due by the ticker thread of every worker (`DelayedJobs`), not by rq's scheduler process:
+that process holds a lock for 61 s and a restarted worker retries for it only every ten
+minutes, so after a worker was killed and restarted at once delayed work stalled for minutes,
+and a Redis outage killed the process for good. The ticker takes no lock: each due job is
+claimed by removing it from rq's scheduled registry (`ZREM` answers 1 to one worker only), is
+retried every tick while Redis is away, and logs a warning when it moves a job more than
+`OVERDUE_SECONDS` late (the watchdog for "no worker was promoting delayed jobs").
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 
 from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from rq import Queue, Worker
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
+from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from app.adapters.rq_queue import RqJobQueue
@@ -27,16 +37,64 @@ from workers import bootstrap, schedule
 log = logging.getLogger(__name__)
 
 #: How often the ticker looks at the clock; the shortest period is 10 s (schedule.validate).
-TICK_SECONDS = 5.0
+TICK_SECONDS = 2.0
+#: A delayed job moved onto its queue later than this after it was due is logged as overdue.
+OVERDUE_SECONDS = 60
+#: Pause before the rq loop is started again after it ended on its own (a Redis outage).
+RESTART_SECONDS = 2.0
 CLAIM_PREFIX = "here2help:periodic"
 
 
 class Here2HelpWorker(Worker):
     """rq's forking Worker; the work-horse drops the DB connections it inherited."""
 
+    #: While Redis is away rq retries with exponential back-off, by default up to 60 s apart,
+    #: so work queued the moment Redis returns could wait most of a minute. Retry often.
+    max_connection_wait_time = 4.0
+    #: Set when SIGINT/SIGTERM asked the worker to stop (rq does not always record it).
+    stop_was_requested = False
+
+    def request_stop(self, signum=None, frame=None):  # type: ignore[no-untyped-def]
+        self.stop_was_requested = True
+        return super().request_stop(signum, frame)
+
     def main_work_horse(self, job: Job, queue: Queue):
         bootstrap.reset_after_fork()
         return super().main_work_horse(job, queue)
+
+
+class DelayedJobs:
+    """Moves delayed jobs whose time has come from rq's scheduled registries onto their queues."""
+
+    def __init__(self, redis: Redis, queue_names: tuple[str, ...] | None = None) -> None:
+        self._redis = redis
+        self._names = tuple(str(q) for q in (queue_names or ALL_QUEUES))
+
+    def promote(self, now: float | None = None) -> list[str]:
+        """Enqueue every due job this worker claims; returns their ids."""
+        now = time.time() if now is None else now
+        moved = []
+        for name in self._names:
+            registry = ScheduledJobRegistry(name, connection=self._redis,
+                                            serializer=JSONSerializer)
+            due = self._redis.zrangebyscore(registry.key, 0, now, withscores=True)
+            if not due:
+                continue
+            queue = Queue(name, connection=self._redis, serializer=JSONSerializer)
+            for raw_id, due_at in due:
+                job_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+                if not self._redis.zrem(registry.key, job_id):
+                    continue  # another worker claimed it
+                try:
+                    job = Job.fetch(job_id, connection=self._redis, serializer=JSONSerializer)
+                except NoSuchJobError:
+                    continue  # expired or deleted meanwhile: nothing to run
+                queue.enqueue_job(job)
+                moved.append(job_id)
+                if now - due_at > OVERDUE_SECONDS:
+                    log.warning("delayed job %s ran %d s after it was due (no worker was "
+                                "moving delayed jobs)", job_id, now - due_at)
+        return moved
 
 
 class PeriodicTicker:
@@ -47,7 +105,7 @@ class PeriodicTicker:
         # Its own pool: the work-horse forks while this thread may hold a pooled connection.
         self._redis = Redis(connection_pool=ConnectionPool(
             connection_class=pool.connection_class, **pool.connection_kwargs))
-        self._queue = RqJobQueue(self._redis)
+        self._delayed = DelayedJobs(self._redis)
         self._jobs = schedule.PERIODIC_JOBS if jobs is None else jobs
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="periodic-ticker", daemon=True)
@@ -56,13 +114,14 @@ class PeriodicTicker:
         """Enqueue what is due now; returns the job ids enqueued by this call."""
         now = time.time() if now is None else now
         enqueued = []
+        queue = RqJobQueue(self._redis)  # one per tick: a Redis failure gives up this tick only
         for job in self._jobs:
             period = int(now) // job.interval_seconds
             claim = f"{CLAIM_PREFIX}:{job.name}:{period}"
             if not self._redis.set(claim, "1", nx=True, ex=2 * job.interval_seconds):
                 continue  # another worker (or an earlier tick) has this period
             job_id = f"periodic-{job.name}-{period}"
-            if self._queue.enqueue(job.func, job_id=job_id, queue=job.queue):
+            if queue.enqueue(job.func, job_id=job_id, queue=job.queue):
                 enqueued.append(job_id)
             else:
                 self._redis.delete(claim)  # not queued: let the next tick try again
@@ -72,8 +131,11 @@ class PeriodicTicker:
         while not self._stop.is_set():
             try:
                 self.tick()
+                self._delayed.promote()
             except RedisError as exc:  # Redis restarting: try again on the next tick
                 log.warning("periodic ticker: Redis error %s", type(exc).__name__)
+            except Exception:  # the thread must outlive any one bad tick
+                log.exception("periodic ticker: tick failed; trying again")
             self._stop.wait(TICK_SECONDS)
 
     def start(self) -> None:
@@ -89,9 +151,11 @@ def make_worker(redis: Redis, name: str | None = None) -> Here2HelpWorker:
     return Here2HelpWorker(queues, connection=redis, serializer=JSONSerializer, name=name)
 
 
-def run_worker(runtime: Runtime, *, burst: bool = False, with_scheduler: bool = True,
-               logging_level: str = "INFO") -> bool:
-    """Work until told to stop (SIGINT/SIGTERM: finish the current job, then exit)."""
+def run_worker(runtime: Runtime, *, burst: bool = False, logging_level: str = "INFO") -> bool:
+    """Work until told to stop (SIGINT/SIGTERM: finish the current job, then exit).
+
+    rq's scheduler process is not started: the ticker moves delayed jobs (module docstring).
+    """
     redis = runtime.redis
     warning = config_warning(redis)  # an evicting Redis silently loses jobs
     if warning:
@@ -102,9 +166,29 @@ def run_worker(runtime: Runtime, *, burst: bool = False, with_scheduler: bool = 
     if not burst:
         ticker.start()
     try:
-        return make_worker(redis).work(
-            burst=burst, with_scheduler=with_scheduler, logging_level=logging_level
-        )
+        while True:
+            worker = make_worker(redis)
+            worked = worker.work(burst=burst, with_scheduler=False, logging_level=logging_level)
+            if burst or worker.stop_was_requested:
+                return worked
+            # rq's loop quits on a Redis error outside its dequeue (a heartbeat, maintenance):
+            # an outage must not end the worker (nor `serve`, which stops when a child dies).
+            log.warning("the rq worker loop ended without a stop request (Redis away?); "
+                        "starting it again in %d s", RESTART_SECONDS)
+            if _wait_unless_stopped(RESTART_SECONDS):
+                return worked
     finally:
         if not burst:
             ticker.stop()
+
+
+def _wait_unless_stopped(seconds: float) -> bool:
+    """Sleep `seconds`; True if SIGINT or SIGTERM arrived meanwhile (then stop for good)."""
+    stop = threading.Event()
+    previous = {signum: signal.signal(signum, lambda *_: stop.set())
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return stop.wait(seconds)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

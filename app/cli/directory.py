@@ -39,7 +39,7 @@ def import_file(file: Path) -> None:
     or .zip, or a single services CSV). Re-importing updates entries by their HSDS id."""
     runtime = runtime_or_exit()
     try:
-        with runtime.session_factory() as session:
+        with runtime.write_session_factory() as session:
             result = run_import(session, file, progress=_progress,
                                 district_of=_district_of)
     except FeedError as exc:

@@ -30,7 +30,7 @@ def replay() -> None:
             pass
     except OperationalError as exc:
         raise CliError(f"cannot reach the database, nothing replayed: {_first_line(exc)}") from None
-    summary = replay_journal(runtime.session_factory, directory, settings=runtime.settings,
+    summary = replay_journal(runtime.write_session_factory, directory, settings=runtime.settings,
                              job_queue=job_queue_for(runtime), now=utcnow())
     click.echo(summary.line())
     for name, reason in summary.failed:

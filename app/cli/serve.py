@@ -175,7 +175,7 @@ def seed_demo(force: bool) -> None:
     runtime = runtime_or_exit()
     _migrate(runtime.settings)
     try:
-        with runtime.session_factory() as session:
+        with runtime.write_session_factory() as session:
             report = seed_demo_data(session, utcnow().date())
     except Exception as exc:
         raise CliError(f"could not load the demo data: {first_line(exc)}") from None

@@ -53,7 +53,7 @@ def create_user(email: str, role: str, name: str | None, organisation: str | Non
         raise CliError(str(exc)) from None
     password = _read_password()
     runtime = runtime_or_exit()
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         try:
             user = staff.create_user(session, email, role, password, name=name,
                                      organisation=organisation, phone=phone)
@@ -76,7 +76,7 @@ def create_api_token(email: str, name: str, scope: str, expires_days: int) -> No
     """Print a new API token for the staff account EMAIL on the last line (shown once)."""
     runtime = runtime_or_exit()
     now = utcnow()
-    with runtime.session_factory() as session:
+    with runtime.write_session_factory() as session:
         try:
             token = staff.create_api_token(session, email, name=name, scope=scope,
                                            expires_days=expires_days, now=now)

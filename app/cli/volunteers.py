@@ -35,7 +35,7 @@ def import_csv(file: Path) -> None:
     runtime = runtime_or_exit()
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle, \
-                runtime.session_factory() as session:
+                runtime.write_session_factory() as session:
             report = import_volunteers_csv(
                 session, handle, utcnow(),
                 progress=lambda n: click.echo(f"{n} rows read...", err=True),

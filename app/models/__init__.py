@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
+from app.models import storable  # noqa: F401 (registers the storable-strings guard)
 from app.models.base import Base, utcnow
 from app.models.case import Case, CaseEvent, ConsentRecord, SafeguardingAlert
 from app.models.conversation import Conversation, ProcessedWebhook
@@ -10,6 +11,7 @@ from app.models.directory import (
     DirectoryServiceLocation,
 )
 from app.models.grant import FundingPot, GrantApplication, GrantCheck, GrantPayment
+from app.models.instance import ServiceInstance
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.neighbourhood import Neighbourhood, NeighbourhoodPostcode
 from app.models.resident import Resident
@@ -37,6 +39,7 @@ __all__ = [
     "ProcessedWebhook",
     "Resident",
     "SafeguardingAlert",
+    "ServiceInstance",
     "StaffUser",
     "Volunteer",
     "FundingPot",

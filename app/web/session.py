@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
@@ -17,6 +17,8 @@ from app.services.cases.intake import enqueue_matching
 from app.services.messaging.outbox import enqueue_send
 
 log = logging.getLogger(__name__)
+#: Requests that only read: their session begins deferred (many readers at once on SQLite).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def runtime() -> Runtime:
@@ -24,8 +26,17 @@ def runtime() -> Runtime:
 
 
 def db_session() -> Session:
+    """The request's unit of work: a writer session for POST and friends, a reader for GET.
+
+    A request that changes something begins every transaction as a writer (SQLite `BEGIN
+    IMMEDIATE`, see app.db.writer_factory), so its reads and writes cannot be refused half way
+    by another process's commit. A GET reads from a deferred transaction; the rare write it
+    makes (an audit row) goes through app.db.start_writing.
+    """
     if "db_session" not in g:
-        g.db_session = runtime().session_factory()
+        reads_only = has_request_context() and request.method in READ_METHODS
+        factory = runtime().session_factory if reads_only else runtime().write_session_factory
+        g.db_session = factory()
     return g.db_session
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app import create_app
+from app.adapters.rq_queue import job_queue_for
 from app.models.case import Case
 from app.models.conversation import ProcessedWebhook
 from app.models.message import Message
@@ -84,8 +85,10 @@ def test_matching_is_enqueued_after_commit_when_redis_is_up(send_sms, runtime, r
     case = db_session.scalars(select(Case)).one()
     assert case.matching_enqueued_at is not None
     keys = [k.decode() for k in redis_conn.keys("rq:job:*")]
-    assert f"rq:job:match-case-{case.id}" in keys
-    job_args = redis_conn.hget(f"rq:job:match-case-{case.id}", "data")
+    rq_id = job_queue_for(runtime).full_job_id(f"match-case:{case.id}")
+    assert rq_id.startswith(runtime.instance_id + "-")  # the database's id, then the case's
+    assert f"rq:job:{rq_id}" in keys
+    job_args = redis_conn.hget(f"rq:job:{rq_id}", "data")
     assert b"07700900555" not in job_args and b"447700900555" not in job_args
 
 

@@ -12,7 +12,6 @@ from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from app.models.base import utcnow
 from app.models.message import Call, Message
@@ -21,6 +20,7 @@ from app.services.fallback.replay import replay_journal
 from tests.fallback.payloads import call_params, sms_params
 
 
+@pytest.mark.fault
 def test_sms_and_voice_with_the_database_down_are_journaled_and_advised(
     primary_post, down_settings, settings, session_factory, db_session
 ):
@@ -51,14 +51,31 @@ def test_sms_and_voice_with_the_database_down_are_journaled_and_advised(
     assert db_session.scalar(select(Call).where(Call.call_sid == call["CallSid"])).case_id
 
 
-def test_status_callbacks_are_not_journaled_as_contacts(primary_post, down_settings):
-    """A status callback is not a resident's contact: its database error is not turned into
-    an SMS entry (the testing app propagates it; in production it is an ordinary 500)."""
-    with pytest.raises(OperationalError):
-        primary_post("/twilio/status", {"MessageSid": "SM" + "a" * 32,
-                                        "MessageStatus": "delivered",
-                                        "AccountSid": "AC" + "1" * 32})
-    assert list(pending_files(down_settings.fallback_journal_dir)) == []
+@pytest.mark.fault
+def test_status_callbacks_with_the_database_down_are_journaled_and_replayed(
+    primary_post, down_settings, settings, session_factory, db_session
+):
+    """Twilio never retries a status callback: with the database down it is journaled (as a
+    status callback, never as the resident's SMS it names) and replay applies it."""
+    from app.services.messaging.outbox import queue_sms
+
+    sent = queue_sms(db_session, to_phone="+447700900555", body="hello", purpose="reply",
+                     idempotency_key="status-replay", now=utcnow())
+    sent.twilio_sid, sent.status = "SM" + "a" * 32, "sent"
+    db_session.commit()
+    response = primary_post("/twilio/status", {"MessageSid": sent.twilio_sid,
+                                               "MessageStatus": "delivered",
+                                               "AccountSid": "AC" + "1" * 32})
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    [entry] = [read_entry(p) for p in pending_files(down_settings.fallback_journal_dir)]
+    assert (entry.kind, entry.key) == ("status", f"{sent.twilio_sid}-delivered")
+
+    live = dataclasses.replace(settings, instance_path=down_settings.instance_path)
+    summary = replay_journal(session_factory, live.fallback_journal_dir, settings=live,
+                             job_queue=None, now=utcnow())
+    assert (summary.statuses, summary.failed) == (1, [])
+    db_session.expire_all()
+    assert db_session.get(Message, sent.id).status == "delivered"
 
 
 @pytest.mark.slow

@@ -96,7 +96,7 @@ def test_forged_signature_is_refused_and_nothing_is_written(fallback_post, down_
 def test_odd_bodies_still_get_valid_twiml(fallback_post, down_settings, body):
     twiml(fallback_post(sms_params(2, Body=body)))
     [entry] = journal(down_settings).values()
-    assert entry.get("Body") == body
+    assert entry.get("Body") == body.replace("\x00", "")  # NUL is dropped from every field
 
 
 def test_request_without_any_sid_is_kept_under_a_content_key(fallback_post, down_settings):

@@ -77,7 +77,7 @@ class World:
             return result.case.id
 
     def reply(self, phone: str, text: str) -> VolunteerReply | None:
-        with self.runtime.session_factory() as session:
+        with self.runtime.write_session_factory() as session:  # as the webhook's POST session
             session.add(Message(direction=MessageDirection.INBOUND, purpose="inbound",
                                 from_phone=phone, body=text, status="received",
                                 twilio_sid=f"SMe2e{next(_sids):027d}"))

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models.case import Case
+from app.models.message import Message
 from app.models.volunteer import Offer
 from app.runtime import Runtime
 from app.settings import load_settings
@@ -140,6 +141,66 @@ def test_concurrent_yes_assigns_exactly_one(world: World) -> None:
             assert session.get(Case, case_id).status == "assigned"
         world.reply(A, f"DONE {reference}")
         world.reply(B, f"DONE {reference}")
+
+
+def test_the_same_volunteers_yes_twice_at_once_is_theirs_with_one_assignment_sms(
+        world: World) -> None:
+    """A volunteer's YES delivered twice at the same instant (two MessageSids): both replies
+    say the case is theirs (never "already covered") and the details go out once."""
+    world.volunteer("Ann Near", A, "WR1 3AA")
+    for round_ in range(6):
+        case_id = world.open_case(phone=f"+447700900{600 + round_}")
+        reference = world.case(case_id).reference
+        wait_for(lambda cid=case_id: _open_offer_to(world, cid, A), what="the offer")
+        replies = _same_phone_at_once(world, A, f"YES {reference}", times=2)
+        assert len(replies) == 2
+        assert not any("already covered" in r.reply for r in replies), [r.reply for r in replies]
+        with world.runtime.session_factory() as session:
+            assert session.get(Case, case_id).status == "assigned"
+            statuses = list(session.scalars(select(Offer.status).where(Offer.case_id == case_id)))
+            assert statuses == ["accepted"]
+            details = session.scalar(select(func.count()).select_from(Message).where(
+                Message.case_id == case_id, Message.purpose == "assignment"))
+            assert details == 1
+        world.reply(A, f"DONE {reference}")
+
+
+def test_an_offer_made_after_a_no_gets_its_expiry_timer(world: World) -> None:
+    """The next offer after a volunteer's NO is made in the SMS webhook, not in the matching
+    job; its timer is armed when its SMS is sent, like every other offer's."""
+    from rq.registry import ScheduledJobRegistry
+    from rq.serializers import JSONSerializer
+
+    world.volunteer("Ann Near", A, "WR1 3AA")
+    world.volunteer("Bob Far", B, "WR2 4AA")
+    case_id = world.open_case()
+    reference = world.case(case_id).reference
+    wait_for(lambda: _open_offer_to(world, case_id, A), what="the first offer")
+    world.reply(A, f"NO {reference}")
+    _offer_text(world, B)
+    with world.runtime.session_factory() as session:
+        second = session.scalar(select(Offer.id).where(Offer.case_id == case_id,
+                                                       Offer.status.in_(("pending", "sent"))))
+    registry = ScheduledJobRegistry("matching", connection=world.runtime.redis,
+                                    serializer=JSONSerializer)
+    wait_for(lambda: any(job_id.endswith(f"expire-offer-{second}")
+                         for job_id in registry.get_job_ids()), what="the second offer's timer")
+
+
+def _same_phone_at_once(world: World, phone: str, text: str, times: int) -> list:
+    barrier = threading.Barrier(times)
+    replies: list = []
+
+    def send() -> None:
+        barrier.wait()
+        replies.append(world.reply(phone, text))
+
+    threads = [threading.Thread(target=send) for _ in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return replies
 
 
 def _say_yes_together(world: World, reference: str, phones: tuple[str, ...]) -> dict[str, str]:

@@ -26,10 +26,11 @@ from app.models.message import Message
 from app.models.volunteer import Offer
 from app.runtime import Runtime
 from app.settings import load_settings
+from tests.fault.conftest import report
 from tests.matching.e2e import World, wait_for
 from workers import bootstrap
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fault]
 CASES = 8
 
 
@@ -83,6 +84,7 @@ def test_killed_worker_and_restarted_redis_lose_nothing_and_send_nothing_twice(
     redis_process.restart()  # no persistence: every queued and scheduled job is gone
     spawn_worker(env=env)
     bootstrap.use_runtime(runtime)
+    restarted = time.monotonic()
     try:
         deadline = time.monotonic() + 90
         while not _all_done(runtime) and time.monotonic() < deadline:
@@ -93,6 +95,11 @@ def test_killed_worker_and_restarted_redis_lose_nothing_and_send_nothing_twice(
             time.sleep(2)
     finally:
         bootstrap.use_runtime(None)
+    drained = time.monotonic() - restarted
+    posts = Counter((r.get("To"), r.get("Body")) for r in fake_twilio.sends)
+    report("worker-sigkill-mid-send+redis-restart", cases=CASES,
+           lost=CASES - len([k for k in posts if "Reply YES" in (k[1] or "")]),
+           duplicated=sum(n - 1 for n in posts.values()), drained_s=f"{drained:.1f}")
     assert _all_done(runtime), "some case or offer SMS never completed"
     with runtime.session_factory() as session:
         offers = list(session.scalars(select(Offer)))

@@ -160,6 +160,41 @@ def test_connection_dropped_after_sending_is_reconciled_not_resent(
     assert len(fake_twilio.sends) == 1 and len(fake_twilio.messages) == 1
 
 
+@pytest.mark.parametrize("status", ["queued", "accepted"])
+def test_a_message_twilio_still_holds_unsent_is_found_not_resent(
+    db_session, session_factory, twilio_sender, fake_twilio, status
+):
+    """Twilio took the message but holds it (queued, accepted): no DateSent yet. Reconciling
+    finds it by recipient and creation time and adopts it; nothing goes out twice, even after
+    the reconcile delay has passed."""
+    message_id = _queue(db_session)
+    fake_twilio.script("drop")
+    assert deliver(session_factory, twilio_sender, message_id, utcnow()).outcome == "unknown"
+    [held] = fake_twilio.messages.values()
+    held["status"], held["date_sent"] = status, None
+    later = utcnow() + timedelta(hours=1)  # absence would now be trusted: it must be found
+    assert sending.reconcile(session_factory, twilio_sender, message_id, later).outcome == (
+        "reconciled")
+    assert _row(db_session, message_id).twilio_sid == held["sid"]
+    assert len(fake_twilio.sends) == 1
+
+
+def test_smart_encoding_does_not_hide_a_sent_message(
+    db_session, session_factory, twilio_sender, fake_twilio
+):
+    """Twilio stores the Smart-Encoded body (curly quotes and long dashes made plain): the
+    maybe-sent row still matches it and is not sent again."""
+    fake_twilio.smart_encoding = True
+    message_id = _queue(db_session, "smart", body="Can you help Ann\u2019s \u201cshop\u201d "
+                                                  "\u2014 today? Reply YES or NO")
+    fake_twilio.script("drop")
+    assert deliver(session_factory, twilio_sender, message_id, utcnow()).outcome == "unknown"
+    later = utcnow() + timedelta(hours=1)
+    assert sending.reconcile(session_factory, twilio_sender, message_id, later).outcome == (
+        "reconciled")
+    assert len(fake_twilio.sends) == 1
+
+
 class WorkerKilled(BaseException):
     """Stands in for SIGKILL: not an Exception, so nothing in deliver() catches it."""
 

@@ -41,6 +41,7 @@ def _drive(session_factory, sender, message_id: int) -> tuple[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.fault
 def test_burst_with_429_5xx_and_drops_sends_each_message_once(
     monkeypatch, committed_runtime, fake_twilio, twilio_settings
 ):

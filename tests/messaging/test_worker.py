@@ -58,7 +58,8 @@ def test_rq_worker_schedules_a_backoff_retry_on_429(
     enqueue_send(RqJobQueue(redis_conn), [message.id])
     run_worker_burst(runtime)
     registry = ScheduledJobRegistry("messages", connection=redis_conn, serializer=JSONSerializer)
-    assert registry.get_job_ids() == [f"send-message-{message.id}-retry-1"]
+    assert registry.get_job_ids() == [
+        f"{runtime.instance_id}-send-message-{message.id}-retry-1"]
     db_session.expire_all()
     assert db_session.get(Message, message.id).status == "pending"
     assert fake_twilio.messages == {}
@@ -80,7 +81,7 @@ def test_rq_worker_schedules_a_reconcile_after_a_dropped_answer(
     run_worker_burst(runtime)
     registry = ScheduledJobRegistry("messages", connection=redis_conn, serializer=JSONSerializer)
     [job_id] = registry.get_job_ids()
-    assert job_id.startswith(f"reconcile-message-{message.id}-")
+    assert job_id.startswith(f"{runtime.instance_id}-reconcile-message-{message.id}-")
     bootstrap.use_runtime(runtime)  # what the scheduled job will run, run now
     assert messaging.reconcile_message(message.id) == "reconciled"
     db_session.expire_all()

@@ -76,7 +76,45 @@ def test_enqueue_returns_false_quickly_when_redis_is_down(redis_process) -> None
     assert queue.enqueue(MARK, 2, job_id="during") is False
     assert time.monotonic() - started < 10  # webhooks answer within Twilio's 15 s
     redis_process.start()  # back (empty: no persistence) and usable again
-    assert queue.enqueue(MARK, 3, job_id="after") is True
+    assert RqJobQueue(redis_process.client()).enqueue(MARK, 3, job_id="after") is True
+
+
+def test_after_one_redis_failure_the_rest_of_the_unit_of_work_does_not_wait_again() -> None:
+    """A hung Redis (accepts, never answers) costs the socket timeout once, not once per job:
+    a request that queues several sends must still answer inside gunicorn's timeout."""
+    import socket
+
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)  # connections complete in the backlog; nothing ever answers
+    try:
+        port = hung.getsockname()[1]
+        queue = RqJobQueue(Redis(port=port, socket_timeout=1, socket_connect_timeout=1))
+        started = time.monotonic()
+        assert queue.enqueue(MARK, 1, job_id="first") is False
+        assert time.monotonic() - started >= 0.9  # the first one waited for the timeout
+        started = time.monotonic()
+        assert not any(queue.enqueue(MARK, n, job_id=f"more:{n}") for n in range(5))
+        assert time.monotonic() - started < 0.5  # the rest gave up at once
+    finally:
+        hung.close()
+
+
+def test_a_finished_job_id_does_not_block_new_work(job_queue, redis_conn, run_worker_burst):
+    """rq remembers a finished job's id for an hour; after a database reset the same row id
+    names new work, which must run, not be taken for "already queued"."""
+    assert job_queue.enqueue(MARK, 8, job_id="mark:8") is True
+    assert run_worker_burst()
+    assert redis_conn.lrange("test:marks", 0, -1) == [b"8"]
+    assert job_queue.enqueue(MARK, 8, job_id="mark:8") is True
+    assert run_worker_burst()
+    assert redis_conn.lrange("test:marks", 0, -1) == [b"8", b"8"]
+
+
+def test_job_ids_start_with_the_databases_own_id(redis_runtime) -> None:
+    queue = job_queue_for(redis_runtime)
+    assert redis_runtime.instance_id and len(redis_runtime.instance_id) == 12
+    assert queue.full_job_id("match-case:3") == f"{redis_runtime.instance_id}-match-case-3"
 
 
 def test_runtime_queue_connects_lazily(redis_runtime, redis_conn) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from app.adapters.rq_queue import RqJobQueue
 from app.jobs import ALL_JOBS, ALL_QUEUES, JobRoute
 from app.redis_conn import config_warning, safe_url
 from workers import schedule
@@ -41,7 +44,7 @@ def test_periodic_job_is_enqueued_once_per_period_across_workers(redis_conn) -> 
 
 def test_periodic_claim_is_released_when_redis_refuses_the_job(redis_conn, monkeypatch) -> None:
     ticker = PeriodicTicker(redis_conn, (TICK,))
-    monkeypatch.setattr(ticker._queue, "enqueue", lambda *a, **k: False)
+    monkeypatch.setattr(RqJobQueue, "enqueue", lambda *a, **k: False)
     assert ticker.tick(1_800_000_000.0) == []
     assert redis_conn.keys(f"{CLAIM_PREFIX}:*") == []  # the next tick will try again
 
@@ -102,3 +105,20 @@ def test_safe_url_hides_the_password() -> None:
     assert safe_url("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
     assert safe_url("redis://user:s3cret@cache/0") == "redis://user:***@cache/0"
     assert safe_url("unix:///tmp/redis.sock") == "unix:///tmp/redis.sock"
+
+
+def test_a_due_delayed_job_is_moved_to_its_queue_by_exactly_one_worker(redis_conn) -> None:
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    from workers.runner import DelayedJobs
+
+    assert RqJobQueue(redis_conn).enqueue("tests.platform.jobs.mark", 5, job_id="later:5",
+                                          queue="matching", delay_seconds=30)
+    first, second = DelayedJobs(redis_conn), DelayedJobs(redis_conn)
+    assert first.promote() == []  # not due yet
+    later = time.time() + 31
+    assert first.promote(later) == ["later-5"]
+    assert second.promote(later) == []  # claimed: never queued twice
+    queue = Queue("matching", connection=redis_conn, serializer=JSONSerializer)
+    assert queue.job_ids == ["later-5"]

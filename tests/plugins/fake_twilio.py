@@ -75,6 +75,11 @@ class FakeRequest:
         return values[0] if values else None
 
 
+#: Some of the substitutions Twilio's Smart Encoding makes.
+SMART_ENCODING = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
+                                "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u2026": "..."})
+
+
 class FakeTwilio:
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
@@ -86,6 +91,9 @@ class FakeTwilio:
         # Load behaviour: Twilio's concurrency limit, latency, random failures.
         self.max_concurrent: int | None = None  # more sends at once than this get 429 (20429)
         self.latency = 0.0  # seconds each send takes
+        # Twilio's Smart Encoding: curly quotes, long dashes... become their GSM look-alikes,
+        # so the body Twilio stores (and lists) is not the one that was posted.
+        self.smart_encoding = False
         self.in_flight = self.peak_in_flight = 0
         self._chaos: tuple[random.Random, float, float, float] | None = None
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
@@ -214,13 +222,15 @@ class FakeTwilio:
         sid = "SM" + secrets.token_hex(16)
         now = format_datetime(utcnow(), usegmt=False)
         body = request.get("Body") or ""
+        if self.smart_encoding:
+            body = body.translate(SMART_ENCODING)
         base = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         return {
             "account_sid": self.account_sid,
             "api_version": "2010-04-01",
             "body": body,
             "date_created": now,
-            "date_sent": now,
+            "date_sent": None,  # Twilio fills it in only once the message has left: not queued
             "date_updated": now,
             "direction": "outbound-api",
             "error_code": None,
@@ -243,9 +253,9 @@ class FakeTwilio:
         after = request.get("DateSent>")
         with self._lock:
             found = [m for m in self.messages.values() if to is None or m["to"] == to]
-        if after:
+        if after:  # like Twilio: a message not sent yet (no DateSent) never matches
             day = after[:10]
-            found = [m for m in found if _iso_day(m["date_sent"]) >= day]
+            found = [m for m in found if m["date_sent"] and _iso_day(m["date_sent"]) >= day]
         # Twilio answers relative URIs here, but its description says format "uri": absolute.
         return {
             "messages": found,

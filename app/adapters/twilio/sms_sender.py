@@ -33,6 +33,24 @@ _sdk_http_log.setLevel(logging.WARNING)
 
 HTTP_TIMEOUT_SECONDS = 10.0
 RATE_LIMITED = 20429
+#: How many of the number's latest messages a reconcile looks through (one page).
+LOOKUP_LIMIT = 50
+#: Characters Twilio's Smart Encoding replaces with GSM-7 look-alikes (its published table,
+#: the common part), and characters it drops.
+_SMART_ENCODING = str.maketrans({
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\uff07", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+    **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                    "\u2009\u200a\u202f\u205f\u3000", " "),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", ""),
+    "\u2026": "...", "\u2022": "-", "\u02c6": "^", "\u02dc": "~", "\u2039": "<", "\u203a": ">",
+})
+
+
+def smart_encoded(text: str) -> str:
+    """`text` as Twilio's Smart Encoding would store it (for comparing, not for sending)."""
+    return " ".join(text.translate(_SMART_ENCODING).split())
 
 
 class TwilioSmsSender:
@@ -81,18 +99,28 @@ class TwilioSmsSender:
         return _sent(created)
 
     def lookup(self, to_e164: str, body: str, *, sent_after: datetime) -> list[SentMessage]:
-        """Twilio's messages to `to_e164` created since `sent_after` with exactly this body."""
+        """Twilio's messages to `to_e164` created since `sent_after` with this body.
+
+        Found by recipient and creation time, never by `DateSent`: Twilio fills DateSent in only
+        once a message has left, so one it still holds `queued` or `accepted` (it did take it)
+        would be missed and sent twice. The list is newest first; only the latest
+        `LOOKUP_LIMIT` to the number are looked at, plenty for minutes-old sends. Bodies are
+        compared as Smart Encoding leaves them (curly quotes, long dashes, odd spaces become
+        their plain look-alikes), and a status of queued/accepted counts as sent.
+        """
         account = self._client.api.v2010.accounts(self._client.account_sid)
         try:
-            found = account.messages.list(to=to_e164, date_sent_after=sent_after, limit=50)
+            found = account.messages.list(to=to_e164, limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:
             raise _rest_error(exc) from None
         except rq_exc.RequestException as exc:
             raise SendError(f"lookup failed: {type(exc).__name__}", retryable=True) from None
+        wanted = smart_encoded(body)
         return [
             _sent(item)
             for item in found
-            if item.body == body and (item.date_created is None or item.date_created >= sent_after)
+            if smart_encoded(item.body or "") == wanted
+            and (item.date_created is None or item.date_created >= sent_after)
         ]
 
 

@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0005_neighbourhoods"
-down_revision: str | None = "0003_access"
+down_revision: str | None = "0004_reliable"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

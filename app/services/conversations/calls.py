@@ -36,6 +36,7 @@ from app.domain.safeguarding import find_safeguarding_phrases
 from app.models.case import Case, CaseEvent
 from app.models.conversation import Conversation
 from app.models.message import Call
+from app.repositories.calls import upsert_call
 from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
 from app.services.conversations.state import flow_in
@@ -50,10 +51,7 @@ FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "ca
 def record_call_status(session: Session, *, call_sid: str, status: str, duration: int | None,
                        price: str | None, price_unit: str | None, now: datetime,
                        flows_dir: Path) -> list[int]:
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if call is None:
-        call = Call(call_sid=call_sid, created_at=now, updated_at=now)
-        session.add(call)
+    call = upsert_call(session, call_sid, now)
     if call.status not in FINAL_CALL_STATUSES:  # final states never go back
         call.status = status[:20]
     if duration is not None:
@@ -117,11 +115,7 @@ def _may_invite(session: Session, e164: str, call: Call | None) -> bool:
 def record_voicemail(session: Session, *, call_sid: str, recording_sid: str | None,
                      recording_url: str | None, duration: int | None, now: datetime) -> Case | None:
     """Keep the recording on the call, and note it once on the hand-over case."""
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if call is None:
-        call = Call(call_sid=call_sid, created_at=now, updated_at=now)
-        session.add(call)
-        session.flush()
+    call = upsert_call(session, call_sid, now)
     first_time = not call.recording_url and bool(recording_url)
     if recording_url:
         call.recording_url = recording_url[:2000]

@@ -22,6 +22,7 @@ from app.domain.phone import parse_phone
 from app.domain.references import format_for_speech
 from app.models.conversation import Conversation
 from app.models.message import Call
+from app.repositories.calls import upsert_call
 from app.services.conversations import state as conv
 from app.services.conversations.handover import numbers_to_dial
 from app.services.messaging.outbox import queue_sms
@@ -45,14 +46,9 @@ class VoiceReply:
 
 def call_for(session: Session, call_sid: str, from_raw: str, to_raw: str, settings: Settings,
              now: datetime) -> Call:
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if call is None:
-        parsed = parse_phone(from_raw, settings.default_region)
-        call = Call(call_sid=call_sid, from_phone=parsed.e164 if parsed.is_number else None,
-                    to_phone=(to_raw or "")[:20] or None, created_at=now, updated_at=now)
-        session.add(call)
-        session.flush()
-    return call
+    parsed = parse_phone(from_raw, settings.default_region)
+    return upsert_call(session, call_sid, now, from_phone=parsed.e164 if parsed.is_number else None,
+                       to_phone=(to_raw or "")[:20] or None)
 
 
 def start_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Headers worth keeping: the signature (evidence the entry is genuine) and Twilio's own ids.
 KEPT_HEADERS = ("X-Twilio-Signature", "I-Twilio-Idempotency-Token", "User-Agent", "Content-Type")
@@ -37,7 +38,10 @@ _SAFE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 KIND_SMS = "sms"
 KIND_CALL = "call"
 KIND_RECORDING = "recording"
+KIND_STATUS = "status"
 KIND_UNKNOWN = "unknown"
+#: Status callbacks are posted here; their entries are keyed by sid AND status (one per step).
+STATUS_PATH = "/twilio/status"
 
 
 class JournalError(OSError):
@@ -76,12 +80,17 @@ class JournalEntry:
         return json.dumps(data, ensure_ascii=False, indent=1)
 
 
-def classify(form: Iterable[tuple[str, str]]) -> tuple[str, str]:
-    """(kind, key) of a request: a voicemail, a call, an SMS, or unknown (keyed by content)."""
+def classify(form: Iterable[tuple[str, str]], url: str = "") -> tuple[str, str]:
+    """(kind, key) of a request: a status callback, a voicemail, a call, an SMS, or unknown
+    (keyed by content)."""
     pairs = list(form)
     first = {}
     for name, value in pairs:
         first.setdefault(name, value)
+    if urlsplit(url).path.endswith(STATUS_PATH):
+        sid = first.get("MessageSid") or first.get("SmsSid") or first.get("CallSid") or ""
+        step = first.get("MessageStatus") or first.get("SmsStatus") or first.get("CallStatus")
+        return KIND_STATUS, _safe(f"{sid}-{step or ''}") or _digest(pairs)
     call_sid = _safe(first.get("CallSid"))
     if call_sid and first.get("RecordingUrl"):
         return KIND_RECORDING, call_sid
@@ -92,15 +101,18 @@ def classify(form: Iterable[tuple[str, str]]) -> tuple[str, str]:
     )
     if message_sid:
         return KIND_SMS, message_sid
-    digest = hashlib.sha256(json.dumps(sorted(pairs)).encode()).hexdigest()[:32]
-    return KIND_UNKNOWN, digest
+    return KIND_UNKNOWN, _digest(pairs)
+
+
+def _digest(pairs: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(sorted(pairs)).encode()).hexdigest()[:32]
 
 
 def make_entry(*, url: str, form: Iterable[tuple[str, str]], headers: dict[str, str],
                received_at: datetime) -> JournalEntry:
     """Build the entry for a request (pure: nothing is written)."""
     pairs = tuple((str(k), str(v)) for k, v in form)
-    kind, key = classify(pairs)
+    kind, key = classify(pairs, url)
     kept = {name: headers[name] for name in KEPT_HEADERS if headers.get(name)}
     first = dict(reversed(pairs))
     return JournalEntry(
@@ -150,6 +162,25 @@ def pending_files(directory: Path) -> Iterator[Path]:
         return iter(())
     files = [p for p in directory.glob("*.json") if p.is_file() and not p.name.startswith(".")]
     return iter(sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name)))
+
+
+def pending_sms_senders(directory: Path) -> set[str]:
+    """The `From` of every SMS still waiting for replay (normally none: an empty directory).
+
+    A text from one of these numbers must wait its turn behind them, so that the resident's
+    conversation is replayed in the order they wrote it.
+    """
+    senders: set[str] = set()
+    for path in pending_files(directory):
+        if not path.name.startswith(f"{KIND_SMS}-"):
+            continue
+        try:
+            sender = (read_entry(path).get("From") or "").strip()
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # replay reports an unreadable entry; it holds nobody's texts
+        if sender:
+            senders.add(sender)
+    return senders
 
 
 def move_to(path: Path, subfolder: str) -> Path:

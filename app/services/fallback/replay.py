@@ -13,6 +13,11 @@ still pending and its rows rolled back; after it, the claim makes the re-run ski
   already stored (it committed, then timed out) is not loaded again.
 - A call, with or without a voicemail, becomes a `needs_staff` call-back case on its `Call`
   (joining the caller's open case if there is one), with the recording when one was left.
+- A status callback (journaled while the database was down) is applied as `/twilio/status`
+  would have applied it: the message moves forward, a call's end invites the caller by SMS.
+
+Everything the flow says back to one inbound SMS goes out as ONE SMS, as the live webhook's
+single `<Message>` does: separate SMS could arrive out of order.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,12 +47,14 @@ from app.services.fallback.journal import (
     KIND_CALL,
     KIND_RECORDING,
     KIND_SMS,
+    KIND_STATUS,
     REPLAYED_DIR,
     JournalEntry,
     move_to,
     pending_files,
     read_entry,
 )
+from app.services.fallback.status_callbacks import MalformedCallback, apply_status_callback
 from app.services.messaging.outbox import MessageRefused, enqueue_send, queue_sms
 from app.settings import Settings
 
@@ -69,18 +77,21 @@ class ReplaySummary:
     sms: int = 0
     calls: int = 0
     voicemails: int = 0
+    statuses: int = 0
     already: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file name, one-line reason)
 
     @property
     def total(self) -> int:
-        return self.sms + self.calls + self.voicemails
+        return self.sms + self.calls + self.voicemails + self.statuses
 
     def line(self) -> str:
         """"replayed 12 entries: 9 SMS, 3 calls; 0 failed" (+ voicemails, already loaded)."""
         parts = [f"{self.sms} SMS", _plural(self.calls, "call")]
         if self.voicemails:
             parts.append(_plural(self.voicemails, "voicemail"))
+        if self.statuses:
+            parts.append(_plural(self.statuses, "status callback"))
         if self.already:
             parts.append(f"{self.already} already loaded")
         return (f"replayed {_plural(self.total, 'entry', 'entries')}: {', '.join(parts)}; "
@@ -108,8 +119,9 @@ def replay_journal(session_factory: Callable[[], Session], directory: Path, *,
                                    f"{FAILED_DIR}/"))
             _set_aside(path)
             continue
-        if entry.kind not in (KIND_SMS, KIND_CALL, KIND_RECORDING):
-            summary.failed.append((path.name, f"neither an SMS nor a call; moved to {FAILED_DIR}/"))
+        if entry.kind not in (KIND_SMS, KIND_CALL, KIND_RECORDING, KIND_STATUS):
+            summary.failed.append((path.name, f"neither an SMS, a call nor a status callback; "
+                                   f"moved to {FAILED_DIR}/"))
             _set_aside(path)
             continue
         _replay_file(session_factory, path, entry, settings, job_queue, summary, now)
@@ -138,6 +150,8 @@ def _replay_file(session_factory: Callable[[], Session], path: Path, entry: Jour
             summary.sms += 1
         elif result.kind == KIND_RECORDING:
             summary.voicemails += 1
+        elif result.kind == KIND_STATUS:
+            summary.statuses += 1
         else:
             summary.calls += 1
         _follow_up(session, job_queue, result, now)
@@ -155,7 +169,21 @@ def replay_entry(session: Session, entry: JournalEntry, settings: Settings,
     session.flush()
     if entry.kind == KIND_SMS:
         return _replay_sms(session, entry, settings, now)
+    if entry.kind == KIND_STATUS:
+        return _replay_status(session, entry, settings, now)
     return _replay_call(session, entry, settings, now)
+
+
+def _replay_status(session: Session, entry: JournalEntry, settings: Settings,
+                   now: datetime) -> Replayed:
+    form = dict(reversed(entry.form))  # the first value of each name, as request.form.get
+    query = dict(parse_qsl(urlsplit(entry.url).query))
+    try:
+        ids = apply_status_callback(session, form, query, now=_received_at(entry, now),
+                                    flows_dir=settings.flows_dir)
+    except MalformedCallback:
+        return Replayed(KIND_STATUS, loaded=False)  # live, it would have been refused too
+    return Replayed(KIND_STATUS, loaded=True, message_ids=ids)
 
 
 def _replay_sms(session: Session, entry: JournalEntry, settings: Settings,
@@ -173,16 +201,18 @@ def _replay_sms(session: Session, entry: JournalEntry, settings: Settings,
                       cases_to_match=list(outcome.cases_to_match))
     to_phone = parse_phone(entry.get("From"), settings.default_region).e164
     inbound = session.scalar(select(Message).where(Message.twilio_sid == sid))
-    for index, text in enumerate(outcome.messages):
-        try:
-            reply = queue_sms(session, to_phone=to_phone, body=text, purpose="reply",
-                              idempotency_key=f"fallback-reply:{sid}:{index}", now=now,
-                              case_id=inbound.case_id if inbound else None)
-        except MessageRefused:
-            log.warning("fallback replay: reply %d to %s could not be queued", index, sid)
-            continue
-        if reply is not None and reply.status == "pending":
-            result.message_ids.append(reply.id)
+    text = "\n\n".join(t.strip() for t in outcome.messages if t.strip())
+    if not text:
+        return result
+    try:
+        reply = queue_sms(session, to_phone=to_phone, body=text, purpose="reply",
+                          idempotency_key=f"fallback-reply:{sid}", now=now,
+                          case_id=inbound.case_id if inbound else None)
+    except MessageRefused:
+        log.warning("fallback replay: the reply to %s could not be queued", sid)
+        return result
+    if reply is not None and reply.status == "pending":
+        result.message_ids.append(reply.id)
     return result
 
 

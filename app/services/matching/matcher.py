@@ -38,6 +38,7 @@ from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ra
 from app.domain.matching import rank_volunteers as rank_pure
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.repositories.offers import OPEN_OFFER_STATUSES
 from app.services.cases.consent import NO_CONSENT
 from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
@@ -46,8 +47,6 @@ from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
-
-OPEN_OFFER_STATUSES = (OfferStatus.PENDING, OfferStatus.SENT)
 #: A case in these statuses may still be offered (matching has not finished with it).
 MATCHABLE_STATUSES = (CaseStatus.NEW, CaseStatus.MATCHING, CaseStatus.OFFERED)
 #: The furthest any volunteer may travel (validated on the register); bounds the SQL pre-filter.

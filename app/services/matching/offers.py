@@ -54,8 +54,9 @@ ACCEPTING_STATUSES = (CaseStatus.NEW, CaseStatus.MATCHING, CaseStatus.OFFERED)
 @dataclass
 class Acceptance:
     """What a YES did. `refused`: None when assigned, else "covered" (someone else has it),
-    "closed" (the offer or the case is no longer open to volunteers) or "ineligible" (the
-    volunteer may not take requests just now, or not this one)."""
+    "closed" (the offer or the case is no longer open to volunteers), "ineligible" (the
+    volunteer may not take requests just now, or not this one) or "yours" (the same volunteer's
+    YES arrived twice at once and the twin already assigned the case to them)."""
 
     assigned: bool
     message_ids: list[int] = field(default_factory=list)
@@ -89,6 +90,8 @@ def accept(session: Session, offer: Offer, now: datetime,
     case = lock_case(session, offer.case_id)
     if case is None:
         return Acceptance(False, refused="closed")
+    if case.assigned_volunteer_id == offer.volunteer_id:
+        return Acceptance(False, refused="yours")  # the twin YES won: this one changes nothing
     session.refresh(offer)
     volunteer = session.get(Volunteer, offer.volunteer_id)
     if volunteer is not None:
@@ -115,6 +118,8 @@ def accept(session: Session, offer: Offer, now: datetime,
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     session.refresh(case)
+    if not won and case.assigned_volunteer_id == offer.volunteer_id:
+        return Acceptance(False, refused="yours")  # the twin YES won between lock and update
     offer.answered_at = now
     if not won:
         if offer.status in OPEN_OFFER_STATUSES:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from app.db import start_writing
 from app.domain.enums import Role
 from app.models.staff import AccessLogEntry, ApiToken, StaffUser
 from app.services.staff.passwords import MIN_PASSWORD_LENGTH, hash_password
@@ -30,7 +32,8 @@ SHOWN_PREFIX_CHARS = 12  # "h2h_" + 8 characters
 MAX_PASSWORD_LENGTH = 1024  # argon2 handles more, but nobody types this much: a paste error
 MAX_TOKEN_LENGTH = 200
 #: last_used_at is written at most this often, so busy API clients do not write on every call.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -159,9 +162,29 @@ def authenticate(session: Session, raw: str | None, now: datetime) -> Authentica
     if user is None or not user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.commit()
+        _note_token_use(session, token.id, now)
     return Authenticated(user, token)
+
+
+def _note_token_use(session: Session, token_id: int, now: datetime) -> None:
+    """Stamp `last_used_at`, at most once per LAST_USED_RESOLUTION, never failing the caller.
+
+    The stamp is bookkeeping: a GET must not fail because the write lock was busy, so the write
+    runs in its own short writer transaction (app.db.start_writing) and is skipped with a log
+    line if it cannot be had in time; a later request records the use. The compare-and-set
+    keeps concurrent first uses from writing the same stamp twice.
+    """
+    try:
+        start_writing(session)
+        session.execute(update(ApiToken).where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
+        ).values(last_used_at=now).execution_options(synchronize_session=False))
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        log.warning("token %d: last use not recorded (%s)", token_id, type(exc).__name__)
 
 
 def authenticate_token(session: Session, raw: str | None, now: datetime) -> StaffUser | None:
@@ -213,6 +236,9 @@ def record_access(session: Session, *, user_id: int | None, action: str,
                   ip_address: str | None = None, detail: dict[str, Any] | None = None,
                   commit: bool = True) -> None:
     """Append to the access log who read or changed personal data (UK GDPR Art 5(2), 32)."""
+    # A read request writes its audit row in a writer transaction (SQLite: BEGIN IMMEDIATE):
+    # upgrading the read transaction instead fails at once when another writer went first.
+    start_writing(session)
     session.add(AccessLogEntry(user_id=user_id, action=action[:40], case_id=case_id,
                                target=target[:120] if target else None,
                                ip_address=ip_address[:64] if ip_address else None,

@@ -89,9 +89,12 @@ def _answer(session: Session, volunteer: Volunteer, parsed: ParsedReply,
         return VolunteerReply(offer_texts.declined_text(reference), step.message_ids)
     case = session.get(Case, offer.case_id)
     if case is not None and case.assigned_volunteer_id == volunteer.id:
-        return VolunteerReply(f"Thank you, {reference} is already yours. "
-                              f"Reply DONE {reference} when finished.")
+        return _already_yours(reference)
     result = offers.accept(session, offer, now)
+    if result.refused == "yours":
+        # The same volunteer's YES sent twice at once: the twin assigned the case meanwhile
+        # (accept re-read it under the lock), so this one is theirs too, not "covered".
+        return _already_yours(reference)
     if result.refused == "covered":
         return VolunteerReply(offer_texts.already_covered_text(reference), result.message_ids)
     if result.refused == "closed":
@@ -99,6 +102,11 @@ def _answer(session: Session, volunteer: Volunteer, parsed: ParsedReply,
     if result.refused is not None:
         return VolunteerReply(offer_texts.cannot_take_text(reference), result.message_ids)
     return VolunteerReply("", result.message_ids)  # the details follow in their own SMS
+
+
+def _already_yours(reference: str) -> VolunteerReply:
+    return VolunteerReply(f"Thank you, {reference} is already yours. "
+                          f"Reply DONE {reference} when finished.")
 
 
 def _named_offer(session: Session, volunteer: Volunteer, reference: str | None) -> Offer | None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import request
 from flask_login import current_user
 
+from app.db import start_writing
 from app.models.staff import AccessLogEntry
 from app.web.access.matrix import rule_for
 from app.web.session import db_session
@@ -42,6 +43,9 @@ def log_access(
     """Add an access-log row for the current user to the request session (committed by caller)."""
     if user_id is None and current_user.is_authenticated:
         user_id = current_user.id
+    # A page view (a GET reads deferred) writes its row in a writer transaction: upgrading the
+    # read transaction instead fails at once on SQLite when another writer went first.
+    start_writing(db_session())
     entry = AccessLogEntry(
         user_id=user_id,
         action=action[:40],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from app.adapters.twilio.signature import SIGNATURE_HEADER, SignedRequest, check_signature
 from app.web.session import runtime
@@ -33,6 +34,7 @@ def require_twilio_signature() -> Response | None:
     )
     reason = check_signature(settings.twilio_auth_token, signed, settings.public_base_url)
     if reason is None:
+        _strip_nul_from_form()
         return None
     security_log.warning(
         "twilio webhook rejected: %s on %s %s from %s",
@@ -42,3 +44,18 @@ def require_twilio_signature() -> Response | None:
         request.remote_addr,
     )
     return Response("Forbidden: invalid Twilio signature\n", status=403, mimetype="text/plain")
+
+
+def _strip_nul_from_form() -> None:
+    """After the signature matched: drop NUL from every parameter's name and value.
+
+    A NUL is valid in a signed form but not in a PostgreSQL string, a journal file name or a
+    phone number, so a resident's text carrying one would otherwise fail on one database and
+    not the other. Every view (and the fallback journal) sees the cleaned form.
+    """
+    form = request.form
+    if not any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
+        return
+    request.form = ImmutableMultiDict(  # type: ignore[misc]
+        (key.replace("\x00", ""), value.replace("\x00", ""))
+        for key, value in form.items(multi=True))

@@ -26,12 +26,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
 
 from app.adapters.twilio.signature import signed_url
 from app.models.base import utcnow
 from app.services.fallback.journal import (
     KIND_CALL,
     KIND_RECORDING,
+    KIND_STATUS,
     make_entry,
     write_entry,
 )
@@ -56,14 +58,16 @@ LAST_RESORT_SMS = (
 
 #: Errors that mean "the database is not there or too slow", not a bug in the view.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
-#: Paths whose requests are worth replaying (status callbacks are not resident contacts).
-DEGRADING_PATHS = ("/twilio/sms", "/twilio/voice")
+#: Paths whose requests are journaled for replay when they cannot be handled: a resident's
+#: text or call, and status callbacks (Twilio never retries one, and a call's final status
+#: carries the resident's resume SMS).
+DEGRADING_PATHS = ("/twilio/sms", "/twilio/voice", "/twilio/status")
 
 
 @bp.post("/fallback")
 def fallback() -> Response:
     """Journal the request, then answer the advice; never touches the database."""
-    return _journal_and_advise()
+    return journal_and_advise()
 
 
 def degrade_to_fallback(error: Exception) -> Response:
@@ -72,15 +76,35 @@ def degrade_to_fallback(error: Exception) -> Response:
         raise error
     log.error("%s: database unavailable (%s); journaling for replay", request.path,
               type(error).__name__)
-    return _journal_and_advise()
+    return journal_and_advise()
+
+
+def degrade_on_unexpected_error(error: Exception) -> Response | HTTPException:
+    """Any other exception in a primary webhook is handled like a database outage.
+
+    A bug or an input nobody foresaw must not lose what the resident said: Twilio does not
+    retry a 500, so the signed request is journaled for `here2help fallback replay` and the
+    resident gets the safe advice. Deliberate HTTP answers (400, 403, 405) pass through.
+    """
+    if isinstance(error, HTTPException):
+        return error
+    if not request.path.startswith(DEGRADING_PATHS):
+        raise error
+    log.error("%s: unexpected %s; journaling for replay", request.path, type(error).__name__,
+              exc_info=error)
+    return journal_and_advise()
 
 
 for _error in DATABASE_UNAVAILABLE:
     bp.register_error_handler(_error, degrade_to_fallback)
+bp.register_error_handler(Exception, degrade_on_unexpected_error)
 
 
-def _journal_and_advise() -> Response:
+def journal_and_advise() -> Response:
+    """Journal this signed request for replay and answer the safe TwiML (never a 5xx)."""
     kind = _journal()
+    if kind == KIND_STATUS:  # a status callback wants no message, only a 200 with TwiML
+        return Response(str(MessagingResponse()), status=200, mimetype="text/xml")
     try:
         if kind == KIND_RECORDING:
             body = voicemail_thanks()

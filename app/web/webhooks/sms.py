@@ -16,8 +16,10 @@ from app.adapters.twilio import twiml
 from app.models.base import utcnow
 from app.services.conversations import state as conv
 from app.services.conversations.sms import handle_sms
+from app.services.fallback.journal import pending_sms_senders
 from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
+from app.web.webhooks.fallback import journal_and_advise
 from app.web.webhooks.follow_up import twiml_response
 
 KIND = "sms"
@@ -26,6 +28,11 @@ KIND = "sms"
 @bp.post("/sms")
 def inbound_sms() -> Response:
     form = request.form
+    if (form.get("From") or "").strip() in pending_sms_senders(
+            runtime().settings.fallback_journal_dir):
+        # Earlier texts from this number wait in the fallback journal: this one joins the
+        # queue behind them, so replay handles the conversation in the order it was written.
+        return journal_and_advise()
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64]
     session = db_session()
     # No read first: the claim (an INSERT) is the first statement, so a repeat fails on the
