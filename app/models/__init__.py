@@ -4,6 +4,7 @@ from app.models.base import Base, utcnow
 from app.models.case import Case, CaseEvent
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.directory import (
+    DirectoryFeed,
     DirectoryLocation,
     DirectoryOrganisation,
     DirectoryService,
@@ -24,6 +25,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "Conversation",
+    "DirectoryFeed",
     "DirectoryLocation",
     "DirectoryOrganisation",
     "DirectoryService",

@@ -36,11 +36,12 @@ def test_import_reports_progress_bad_records_and_summary(run):
     result = run("directory", "import", str(FIXTURES / "council_feed.json"))
     assert result.exit_code == 0, result.output
     assert "checked 8/8 records" in result.stderr
-    assert "record 5 (id bad-1): the service has no name" in result.stderr
+    # A service with no name takes its organisation's; one with no organisation stands alone.
+    assert "(id bad-1)" not in result.stderr and "(id bad-3)" not in result.stderr
     assert "record 6 (id missing): not a JSON object" in result.stderr
-    assert result.stdout.strip() == "4 imported (4 new, 0 updated), 4 rejected"
+    assert result.stdout.strip() == "6 imported (6 new, 0 updated), 2 rejected"
     again = run("directory", "import", str(FIXTURES / "council_feed.json"))
-    assert again.stdout.strip() == "4 imported (0 new, 4 updated), 4 rejected"
+    assert again.stdout.strip() == "6 imported (0 new, 6 updated), 2 rejected"
 
 
 def test_import_nothing_good_exits_1(run, tmp_path):
@@ -61,7 +62,7 @@ def test_export_and_pdf_commands(run, tmp_path):
     out = tmp_path / "export.json"
     result = run("directory", "export", str(out))
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text())["total_items"] == 4
+    assert json.loads(out.read_text())["total_items"] == 6
     pdf = tmp_path / "dir.pdf"
     result = run("directory", "pdf", str(pdf))
     assert result.exit_code == 0, result.output
