@@ -10,7 +10,12 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.cli.common import CliError, runtime_or_exit
 from app.models.base import utcnow
-from app.services.directory.feeds import district_of_postcode, http_get_json, sync_feeds
+from app.services.directory.feeds import (
+    district_of_postcode,
+    http_get_json,
+    point_of_postcode,
+    sync_feeds,
+)
 from app.services.directory.hsds_export import export_document, validate_services
 from app.services.directory.hsds_feeds import FeedError
 from app.services.directory.hsds_import import ImportSource
@@ -43,7 +48,8 @@ def import_file(file: Path, areas: tuple[str, ...]) -> None:
     try:
         with runtime.session_factory() as session:
             result = run_import(session, file, progress=_progress,
-                                district_of=district_of_postcode, source=ImportSource(areas))
+                                district_of=district_of_postcode, point_of=point_of_postcode,
+                                source=ImportSource(areas))
     except FeedError as exc:
         raise CliError(str(exc)) from None
     except (OperationalError, ProgrammingError):

@@ -26,8 +26,8 @@ def run(tmp_path, monkeypatch):
            "TWILIO_AUTH_TOKEN": "", "TWILIO_ACCOUNT_SID": "", "SMS_BACKEND": "record"}
     _register()
 
-    def invoke(*args: str):
-        return CliRunner(env=env).invoke(cli, list(args))
+    def invoke(*args: str, **extra_env: str):
+        return CliRunner(env=env | extra_env).invoke(cli, list(args))
 
     return invoke
 
@@ -91,3 +91,29 @@ def test_pdf_of_empty_directory(db_session):
     reader = pypdf.PdfReader(io.BytesIO(build_directory_pdf(db_session, today=date(2026, 1, 1),
                                                             review_months=12)))
     assert "The directory is empty." in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_import_area_applies_to_services_without_locations_and_export(run, tmp_path):
+    feed = tmp_path / "oruk.json"
+    feed.write_text(json.dumps({"total_items": 1, "contents": [{
+        "id": "7", "name": "Debt Help", "description": "<p>Debt advice&nbsp;</p><p><br></p>",
+        "organization": {"id": "o7", "name": "Advice Trust"}}]}))
+    result = run("directory", "import", str(feed), "--area", "Redditch", "--area", "Wychavon")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "export.json"
+    assert run("directory", "export", str(out)).exit_code == 0
+    [service] = json.loads(out.read_text())["contents"]
+    assert [(a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["name"])
+            for a in service["attributes"]] == [("here2help-needs", "money")]
+    assert service["description"] == "Debt advice"
+    bad = run("directory", "import", str(feed), "--area", "x" * 81)
+    assert bad.exit_code == 2
+
+
+def test_sync_without_feeds_and_with_a_dead_feed(run):
+    result = run("directory", "sync")
+    assert (result.exit_code, result.output.strip()) == (
+        1, "error: DIRECTORY_FEEDS is not set: nothing to sync")
+    dead = run("directory", "sync", DIRECTORY_FEEDS="http://127.0.0.1:9/api=Worcester")
+    assert dead.exit_code == 1
+    assert "http://127.0.0.1:9/api: FAILED, entries kept" in dead.output

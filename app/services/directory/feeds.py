@@ -127,6 +127,12 @@ def district_of_postcode(postcode: str | None) -> str | None:
     return location.district_name if location else None
 
 
+def point_of_postcode(postcode: str | None) -> tuple[float, float] | None:
+    """Where a location's postcode is, for distances, when the feed gives no coordinates."""
+    location = locate(postcode)
+    return location.point if location else None
+
+
 def _feed_row(session: Session, url: str) -> DirectoryFeed:
     row = session.scalar(select(DirectoryFeed).where(DirectoryFeed.url == url))
     if row is None:
@@ -161,6 +167,7 @@ def sync_feed(
         log.warning("directory feed %s failed: %s", spec.url, outcome.error)
         return outcome
     result = import_records(session, records, district_of=district_of,
+                            point_of=point_of_postcode,
                             source=ImportSource(spec.areas, spec.url, now))
     listed = set(result.ids)
     gone = session.scalars(select(DirectoryService).where(

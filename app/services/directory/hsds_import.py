@@ -33,6 +33,7 @@ from app.services.directory.hsds_feeds import (
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+PointOf = Callable[[str], tuple[float, float] | None]  # postcode -> (latitude, longitude)
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -259,13 +260,17 @@ def _districts(record: dict[str, Any], location_districts: list[str],
 
 
 def _store(session: Session, record: dict[str, Any], district_of: Callable[[str], str | None],
-           source: ImportSource) -> bool:
+           source: ImportSource, point_of: PointOf) -> bool:
     org_values = dict(record["organization"])
     org, _ = _upsert(session, DirectoryOrganisation, org_values.pop("hsds_id"), org_values)
     locations = []
     for loc in record["locations"]:
         loc = dict(loc)
         loc["district"] = district_of(loc["postcode"]) if loc["postcode"] else None
+        if loc["latitude"] is None and loc["postcode"]:
+            # Feeds often give a postcode and no coordinates; distances need the point.
+            point = point_of(loc["postcode"])
+            loc["latitude"], loc["longitude"] = point if point else (None, None)
         row, _ = _upsert(session, DirectoryLocation, loc.pop("hsds_id"), loc)
         row.organisation = org
         locations.append(row)
@@ -294,6 +299,7 @@ def import_records(
     district_of: Callable[[str], str | None] = lambda _postcode: None,
     progress: Progress | None = None,
     source: ImportSource = ImportSource(),
+    point_of: PointOf = lambda _postcode: None,
 ) -> ImportResult:
     """Validate and store each record; commits the good ones. Records are numbered from 1."""
     result = ImportResult()
@@ -302,7 +308,7 @@ def import_records(
         try:
             record = validate_record(raw)
             with session.begin_nested():
-                created = _store(session, record, district_of, source)
+                created = _store(session, record, district_of, source, point_of)
         except RecordError as exc:
             result.errors.append((n, raw_id, str(exc)))
         except SQLAlchemyError as exc:

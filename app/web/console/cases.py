@@ -32,6 +32,7 @@ from app.services.casework.case_page import (
     signpost_options,
     suggest,
 )
+from app.services.matching.signposting import best_for_case
 from app.web.console.access import STAFF_ROLES, log_access, roles_required
 from app.web.console.blueprint import bp
 from app.web.console.forms import (
@@ -78,6 +79,7 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
     return render_template(
         "console/case.html", case=case, timeline=build_timeline(session, case),
         suggestions=suggest(session, case, utcnow()),
+        directory_best=best_for_case(session, case, utcnow()),
         volunteers=assignable_volunteers(session), directory_service=directory,
         assigned_volunteer=volunteer, phone_shown=phone_shown, mask_phone=mask_phone,
         format_phone=format_for_display, is_other=case.need in (None, Need.OTHER), **context,
