@@ -156,6 +156,15 @@ def test_failing_feed_keeps_yesterdays_entries_and_shows_on_health(db_session, f
     assert health.last_error
 
 
+def test_a_feed_of_unreadable_records_retires_nothing(db_session, feed) -> None:
+    feed.services = [oruk_service(1), oruk_service(2)]
+    _sync(db_session, feed, DAY1)
+    feed.services = [{"id": "x", "status": "paused"}, {"id": "y", "status": "paused"}]
+    outcome = _sync(db_session, feed, DAY2)
+    assert outcome.error == "none of its 2 services could be read"
+    assert set(db_session.scalars(select(DirectoryService.status))) == {"active"}
+
+
 def test_unreachable_feed_is_a_clear_failure(db_session) -> None:
     spec = FeedSpec("http://127.0.0.1:9/api")
     outcome = sync_feed(db_session, spec, now=DAY1, get=http_get_json((0.5, 0.5), 0),

@@ -170,6 +170,14 @@ def sync_feed(
                             point_of=point_of_postcode,
                             source=ImportSource(spec.areas, spec.url, now))
     listed = set(result.ids)
+    if not listed:
+        # Every record refused (a changed format?): retiring the feed's services would empty
+        # the directory, so this counts as a failure and yesterday's entries stay.
+        feed = _feed_row(session, spec.url)
+        feed.last_error = f"none of its {len(records)} services could be read"
+        session.commit()
+        outcome.error = feed.last_error
+        return outcome
     gone = session.scalars(select(DirectoryService).where(
         DirectoryService.feed_url == spec.url, DirectoryService.status == "active"))
     for service in gone:
