@@ -134,12 +134,14 @@ RULES: dict[str, tuple[str, ...]] = {
 #: types and needs, Open Eligibility, or a council's own list).
 TERM_RULES: dict[str, tuple[str, ...]] = {
     "food": (r"food", r"meals?", r"lunch clubs?", r"nutrition", r"shopping", r"pantry",
-             r"grocer\w*"),
+             r"grocer\w*", r"eating well"),
     "prescriptions": (r"prescriptions?", r"pharmac\w*", r"medicines?", r"medication"),
     "befriending": (r"befriend\w*", r"lonel\w*", r"isolation", r"social (?:activit\w*|clubs?"
                     r"|groups?|contact|inclusion)", r"lunch clubs?", r"peer support",
-                    r"support groups?", r"companionship", r"day (?:centres?|care)"),
-    "transport": (r"transport", r"dial[- ]a[- ]ride", r"travel", r"lifts?", r"driv\w+"),
+                    r"support groups?", r"companionship", r"day (?:centres?|care)",
+                    r"sociali[sz]\w*", r"friendship\w*"),
+    "transport": (r"transport", r"dial[- ]a[- ]ride", r"travel", r"bus pass\w*",
+                  r"volunteer drivers?", r"car schemes?"),
     "money": (r"debts?", r"benefits?", r"welfare", r"money", r"financ\w*", r"budget\w*",
               r"income", r"cost of living", r"grants? (?:to|for) individuals", r"hardship"),
     "wellbeing": (r"mental health", r"counsell?\w+", r"wellbeing", r"well-being",

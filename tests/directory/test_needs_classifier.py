@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from app.domain.service_needs import NEEDS_ORDER, ServiceText, classify_service
 from app.services.directory.hsds_feeds import clean_text
 
@@ -46,6 +48,17 @@ def test_reasons_name_the_words_and_terms() -> None:
     assert found.needs == ["food", "befriending", "money"]
     assert "name: 'lunch club'" in found.reasons["food"]
     assert "term: 'Debt advice'" in found.reasons["money"]
+
+
+@pytest.mark.parametrize(("term", "needs"), [
+    ("Meals on wheels", ["food"]), ("Lunch clubs", ["food", "befriending"]),
+    ("Socialising", ["befriending"]), ("Concessionary travel", ["transport"]),
+    ("Debt advice", ["money"]), ("Welfare benefits", ["money"]),
+    ("Physical activity", ["wellbeing"]), ("Carers", ["wellbeing"]),
+    ("Pharmacy", ["prescriptions"]), ("Stairlifts", ["other"]), ("Libraries", ["other"]),
+])
+def test_lga_esd_terms_map_to_needs(term: str, needs: list[str]) -> None:
+    assert classify_service(ServiceText(terms=(term,))).needs == needs
 
 
 def test_loose_words_do_not_count() -> None:
