@@ -160,3 +160,26 @@ def test_validation_catches_a_broken_export(db_session):
     errors = validate_services(document)
     assert any("service 1: (root): 'status' is a required property" in e for e in errors)
     assert any(e.startswith("service 2: id:") for e in errors)
+
+
+def test_oruk_v1_full_record_and_odd_shapes() -> None:
+    from app.services.directory.hsds_import import validate_record
+
+    record = validate_record({
+        "id": 101, "name": "Memory Cafe", "status": "active",
+        "description": "<p>Monthly&nbsp;cafe</p><p><br></p>",
+        "organization": {"id": 9, "name": "Dementia Friends", "description": "",
+                         "url": "https://example.org", "logo": None},
+        "eligibilitys": [{"id": "e", "eligibility": "Carers of people with dementia"}],
+        "service_taxonomys": [{"id": "t", "taxonomy": {
+            "id": "esd-1", "name": "Debt advice", "vocabulary": "esdServiceTypes"}}],
+        "service_at_locations": [{"id": "s", "location": {
+            "id": "l", "physical_addresses": [{"postal_code": "WR1 2HP"}]}}],
+        "service_areas": 3, "cost_options": None, "languages": "English"})
+    assert record["description"] == "Monthly cafe"
+    assert record["needs"] == ["befriending", "money", "wellbeing"]
+    assert record["needs_reasons"]["money"] == ["term: 'Debt advice'"]
+    assert record["eligibility"] == "Carers of people with dementia"
+    assert record["locations"][0]["postcode"] == "WR1 2HP" and record["districts"] == []
+    odd = validate_record({"id": "2", "name": "X", "eligibilitys": 5, "service_taxonomys": 7})
+    assert odd["needs"] == ["other"] and odd["organization"]["name"] == "X"

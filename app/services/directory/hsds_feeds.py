@@ -60,7 +60,8 @@ def taxonomy_terms(service: dict[str, Any]) -> list[str]:
         if attribute.get("value") and attribute.get("value") != "value":
             terms.append(str(attribute["value"]))
     # ORUK v1 API: service_taxonomys[].taxonomy {name, vocabulary} (e.g. LGA esdServiceTypes).
-    for link in service.get("service_taxonomys") or []:
+    links = service.get("service_taxonomys")
+    for link in links if isinstance(links, list) else []:
         taxonomy = link.get("taxonomy") if isinstance(link, dict) else None
         if isinstance(taxonomy, dict) and str(taxonomy.get("name") or "").strip():
             terms.append(str(taxonomy["name"]).strip())

@@ -123,8 +123,9 @@ def _opening_hours(service: dict[str, Any]) -> str | None:
 
 def _eligibility(service: dict[str, Any]) -> str | None:
     text = clean_text(service.get("eligibility_description"))
-    oruk = [clean_text(e.get("eligibility")) for e in service.get("eligibilitys") or []
-            if isinstance(e, dict)]  # ORUK v1: eligibilitys[].eligibility
+    listed = service.get("eligibilitys")  # ORUK v1: eligibilitys[].eligibility
+    oruk = [clean_text(e.get("eligibility")) for e in listed if isinstance(e, dict)] \
+        if isinstance(listed, list) else []
     text = "; ".join(x for x in [text, *oruk] if x)
     ages = [f"{label} {service[key]}" for key, label in
             (("minimum_age", "minimum age"), ("maximum_age", "maximum age")) if service.get(key)]
@@ -198,8 +199,9 @@ def validate_record(raw: Any) -> dict[str, Any]:
         name=name, description=description,
         organisation_description=clean_text(org.get("description")),
         eligibility=eligibility or "", terms=tuple(terms)))
-    areas = [clean_text(a.get("name")) for a in raw.get("service_areas") or []
-             if isinstance(a, dict) and 0 < len(clean_text(a.get("name"))) <= 60]
+    listed = raw.get("service_areas")
+    areas = [clean_text(a.get("name")) for a in listed if isinstance(a, dict)
+             and 0 < len(clean_text(a.get("name"))) <= 60] if isinstance(listed, list) else []
     return {
         "hsds_id": service_id,
         "name": name,
