@@ -90,7 +90,9 @@ RULES: dict[str, tuple[str, ...]] = {
         r"benefits? (?:advice|checks?|claims?|entitlements?|support|system|appeals?|forms?|help"
         r"|and money|maximi[sz]ation)", r"(?:claim\w*|apply\w* for|entitled to) (?:welfare )?"
         r"benefits", r"cost[- ]of[- ]living", r"money (?:advice|management|matters|worries"
-        r"|problems|guidance|help|skills)", r"budget(?:ing|s)?\b", r"financial (?:advice|help"
+        r"|problems|guidance|help|skills)", r"budgeting",
+        r"budget (?:advice|support|help|planning)",
+        r"financial (?:advice|help"
         r"|support|assistance|hardship|difficult\w*|inclusion|capability|wellbeing|problems"
         r"|worries)", r"hardship (?:funds?|grants?|payments?|support)",
         r"(?:emergency|hardship|crisis|one[- ]off|individual|small) (?:grants?|payments?|loans?)"
@@ -101,14 +103,15 @@ RULES: dict[str, tuple[str, ...]] = {
         r"personal independence payment", r"\bpip\b", r"income maximi[sz]ation",
         r"fuel (?:poverty|vouchers?|debt)", r"energy (?:bills?|debt|vouchers?)",
         r"tax credits?", r"council tax (?:support|reduction)", r"(?:affordable|low[- ]cost) "
-        r"(?:credit|loans?)", r"credit unions?", r"bankruptcy", r"money\b",
+        r"(?:credit|loans?)", r"credit unions?", r"bankruptcy",
     ),
     "wellbeing": (
         r"mental (?:health|wellbeing|well-being|ill-?ness|ill-health)", r"counsell?(?:ing|ors?)",
         r"(?:emotional|mental|psychological) (?:wellbeing|well-being|support|health)",
         r"wellbeing (?:support|service|caf[eé]|groups?|walks?|sessions?|hub|centre|programme)",
         r"anxiety", r"depression", r"suicid\w*", r"self[- ]harm", r"bereave\w*", r"grief",
-        r"talking therap\w*", r"psycholog\w*", r"therap(?:y|ies|ists?|eutic)", r"mindfulness",
+        r"(?:talking|psycho|art|music|drama|play|family|group|complementary) ?therap\w*",
+        r"psycholog\w*", r"cognitive behavioural", r"mindfulness",
         r"dementia", r"alzheimer'?s?", r"memory (?:loss|problems|caf[eé]s?)",
         r"carers'? (?:support|centre|groups?|services?|breaks?|assessments?|caf[eé]|hub|network)",
         r"(?:unpaid|young|family|adult|parent) carers", r"support (?:for|to) (?:unpaid |family )?"
@@ -125,7 +128,8 @@ RULES: dict[str, tuple[str, ...]] = {
         rf"(?:{_CONDITIONS})", rf"affected by (?:{_CONDITIONS})",
         r"(?:drug|alcohol|substance) (?:misuse|use|addiction|recovery|dependency)",
         r"health (?:and wellbeing (?:service|support)|conditions?|trainers?|coach\w*|checks?)",
-        r"long[- ]term (?:health )?conditions?", r"stress", r"crisis (?:line|café|cafe)",
+        r"long[- ]term (?:health )?conditions?", r"stress (?:management|and anxiety)",
+        r"crisis (?:line|café|cafe)",
         r"listening service", r"emotional support", r"social prescrib\w*", r"samaritans",
     ),
 }

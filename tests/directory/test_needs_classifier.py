@@ -61,10 +61,13 @@ def test_lga_esd_terms_map_to_needs(term: str, needs: list[str]) -> None:
     assert classify_service(ServiceText(terms=(term,))).needs == needs
 
 
-def test_loose_words_do_not_count() -> None:
-    found = classify_service(ServiceText(
-        name="Business start-up", description="The benefits of a business plan; an uplift."))
-    assert found.needs == ["other"]
+@pytest.mark.parametrize("description", [
+    "Business start-up: the benefits of a business plan; an uplift.",
+    "We raise money for the hospice.", "Speech therapy for children.",
+    "Personal budgets and direct payments.", "A guide to self-isolation for households.",
+])
+def test_loose_words_do_not_count(description: str) -> None:
+    assert classify_service(ServiceText(description=description)).needs == ["other"]
 
 
 def test_organisation_words_only_when_the_service_says_nothing() -> None:
