@@ -73,5 +73,8 @@ SWEEP = JobRoute("workers.maintenance.sweep", QueueName.MAINTENANCE)
 DBS_EXPIRY_REMINDERS = JobRoute("workers.maintenance.dbs_expiry_reminders",
                                 QueueName.MAINTENANCE)
 
+#: Sync the Community Services Directory from its live Open Referral feeds (DIRECTORY_FEEDS).
+SYNC_DIRECTORY_FEEDS = JobRoute("workers.directory.sync_directory_feeds", QueueName.MAINTENANCE)
+
 ALL_JOBS: tuple[JobRoute, ...] = (MATCH_CASE, EXPIRE_OFFER, SEND_MESSAGE, RECONCILE_MESSAGE,
-                                  SWEEP, DBS_EXPIRY_REMINDERS)
+                                  SWEEP, DBS_EXPIRY_REMINDERS, SYNC_DIRECTORY_FEEDS)

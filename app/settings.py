@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.domain.directory_feeds import FeedSpec, FeedSpecError, parse_directory_feeds
 from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
 from app.private_files import private_file
 
@@ -58,6 +59,7 @@ class Settings:
     signpost_needs: tuple[str, ...] = ("money",)  # needs a directory service answers first
     secure_cookies: bool = True
     directory_review_months: int = 12  # directory entries older than this are flagged
+    directory_feeds: tuple[FeedSpec, ...] = ()  # live ORUK feeds synced daily
     safeguarding_phrases_file: Path | None = None  # None: app/data/safeguarding_phrases.txt
     # Texted about a safeguarding case when no coordinator is on duty (E.164).
     safeguarding_alert_numbers: tuple[str, ...] = ()
@@ -116,6 +118,13 @@ def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
     if raw and not Path(raw).is_file():
         raise ConfigError(f"{name} must name an existing file, not {raw!r}")
     return Path(raw).resolve() if raw else None
+
+
+def _directory_feeds(env: Mapping[str, str]) -> tuple[FeedSpec, ...]:
+    try:
+        return parse_directory_feeds(env.get("DIRECTORY_FEEDS", ""))
+    except FeedSpecError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _opening_hours(env: Mapping[str, str]) -> str:
@@ -253,6 +262,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                              if n.strip()),
         secure_cookies=_bool(env, "SECURE_COOKIES", True),
         directory_review_months=_int(env, "DIRECTORY_REVIEW_MONTHS", 12, minimum=1),
+        directory_feeds=_directory_feeds(env),
         safeguarding_phrases_file=_existing_file(env, "SAFEGUARDING_PHRASES_FILE"),
         safeguarding_alert_numbers=_e164_list(env, "SAFEGUARDING_ALERT_NUMBERS"),
         testing=_bool(env, "HERE2HELP_TESTING", False),

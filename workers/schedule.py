@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from app.jobs import DBS_EXPIRY_REMINDERS, SWEEP, QueueName
+from app.jobs import DBS_EXPIRY_REMINDERS, SWEEP, SYNC_DIRECTORY_FEEDS, QueueName
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Remind volunteers whose DBS check is about to expire; once per UTC day.
     PeriodicJob("dbs-expiry-reminders", DBS_EXPIRY_REMINDERS.func, 24 * 3600,
                 DBS_EXPIRY_REMINDERS.queue),
+    # Keep the directory current from its live Open Referral feeds; once per UTC day.
+    PeriodicJob("directory-feeds", SYNC_DIRECTORY_FEEDS.func, 24 * 3600,
+                SYNC_DIRECTORY_FEEDS.queue),
 )
 
 

@@ -5,6 +5,7 @@ from app.models.base import Base, utcnow
 from app.models.case import Case, CaseEvent, ConsentRecord, SafeguardingAlert
 from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.directory import (
+    DirectoryFeed,
     DirectoryLocation,
     DirectoryOrganisation,
     DirectoryService,
@@ -27,6 +28,7 @@ __all__ = [
     "CaseEvent",
     "ConsentRecord",
     "Conversation",
+    "DirectoryFeed",
     "DirectoryLocation",
     "DirectoryOrganisation",
     "DirectoryService",

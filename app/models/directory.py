@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, TimestampMixin, UTCDateTime
 
 
 class DirectoryOrganisation(TimestampMixin, Base):
@@ -47,6 +47,13 @@ class DirectoryService(TimestampMixin, Base):
     last_reviewed_on: Mapped[date | None]
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    #: Why each need was assigned ({need: ["description: 'food bank'", ...]}), shown to staff.
+    needs_reasons: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    #: A coordinator chose the needs: imports and syncs then leave them alone.
+    needs_set_by_staff: Mapped[bool] = mapped_column(default=False)
+    #: The live feed (ORUK API base URL) the entry came from, and when it was last in it.
+    feed_url: Mapped[str | None] = mapped_column(Text)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
 
     organisation: Mapped[DirectoryOrganisation] = relationship(back_populates="services")
     locations: Mapped[list[DirectoryLocation]] = relationship(
@@ -83,3 +90,16 @@ class DirectoryServiceLocation(Base):
     location_id: Mapped[int] = mapped_column(
         ForeignKey("directory_locations.id"), primary_key=True
     )
+
+
+class DirectoryFeed(TimestampMixin, Base):
+    """One live Open Referral feed and how its last sync went (the "feed health" line)."""
+
+    __tablename__ = "directory_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), unique=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    services_seen: Mapped[int] = mapped_column(default=0)

@@ -26,8 +26,8 @@ def run(tmp_path, monkeypatch):
            "TWILIO_AUTH_TOKEN": "", "TWILIO_ACCOUNT_SID": "", "SMS_BACKEND": "record"}
     _register()
 
-    def invoke(*args: str):
-        return CliRunner(env=env).invoke(cli, list(args))
+    def invoke(*args: str, **extra_env: str):
+        return CliRunner(env=env | extra_env).invoke(cli, list(args))
 
     return invoke
 
@@ -36,11 +36,12 @@ def test_import_reports_progress_bad_records_and_summary(run):
     result = run("directory", "import", str(FIXTURES / "council_feed.json"))
     assert result.exit_code == 0, result.output
     assert "checked 8/8 records" in result.stderr
-    assert "record 5 (id bad-1): the service has no name" in result.stderr
+    # A service with no name takes its organisation's; one with no organisation stands alone.
+    assert "(id bad-1)" not in result.stderr and "(id bad-3)" not in result.stderr
     assert "record 6 (id missing): not a JSON object" in result.stderr
-    assert result.stdout.strip() == "4 imported (4 new, 0 updated), 4 rejected"
+    assert result.stdout.strip() == "6 imported (6 new, 0 updated), 2 rejected"
     again = run("directory", "import", str(FIXTURES / "council_feed.json"))
-    assert again.stdout.strip() == "4 imported (0 new, 4 updated), 4 rejected"
+    assert again.stdout.strip() == "6 imported (0 new, 6 updated), 2 rejected"
 
 
 def test_import_nothing_good_exits_1(run, tmp_path):
@@ -61,7 +62,7 @@ def test_export_and_pdf_commands(run, tmp_path):
     out = tmp_path / "export.json"
     result = run("directory", "export", str(out))
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text())["total_items"] == 4
+    assert json.loads(out.read_text())["total_items"] == 6
     pdf = tmp_path / "dir.pdf"
     result = run("directory", "pdf", str(pdf))
     assert result.exit_code == 0, result.output
@@ -124,3 +125,29 @@ def test_markup_in_directory_text_is_printed_not_obeyed(db_session):
     assert fetched == []
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "Pantry <b" in text and "/ssrf" in text
+
+
+def test_import_area_applies_to_services_without_locations_and_export(run, tmp_path):
+    feed = tmp_path / "oruk.json"
+    feed.write_text(json.dumps({"total_items": 1, "contents": [{
+        "id": "7", "name": "Debt Help", "description": "<p>Debt advice&nbsp;</p><p><br></p>",
+        "organization": {"id": "o7", "name": "Advice Trust"}}]}))
+    result = run("directory", "import", str(feed), "--area", "Redditch", "--area", "Wychavon")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "export.json"
+    assert run("directory", "export", str(out)).exit_code == 0
+    [service] = json.loads(out.read_text())["contents"]
+    assert [(a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["name"])
+            for a in service["attributes"]] == [("here2help-needs", "money")]
+    assert service["description"] == "Debt advice"
+    bad = run("directory", "import", str(feed), "--area", "x" * 81)
+    assert bad.exit_code == 2
+
+
+def test_sync_without_feeds_and_with_a_dead_feed(run):
+    result = run("directory", "sync")
+    assert (result.exit_code, result.output.strip()) == (
+        1, "error: DIRECTORY_FEEDS is not set: nothing to sync")
+    dead = run("directory", "sync", DIRECTORY_FEEDS="http://127.0.0.1:9/api=Worcester")
+    assert dead.exit_code == 1
+    assert "http://127.0.0.1:9/api: FAILED, entries kept" in dead.output

@@ -114,3 +114,23 @@ def test_real_postcode_search(client, db_session, directory):
     html = client.get("/directory?postcode=B97+4AA").get_data(as_text=True)
     assert html.index("Redditch Pantry") < html.index("Worcester Foodbank")
     assert "0.0 km away" in html
+
+
+def test_page_shows_why_each_need_and_feed_health(client, db_session):
+    from datetime import UTC, datetime
+
+    from app.models.directory import DirectoryFeed
+    from app.services.directory.hsds_import import import_records
+
+    import_records(db_session, [{
+        "id": "lc-1", "name": "Tuesday Lunch Club", "description": "<p>A hot meal&nbsp;</p>",
+        "organization": {"id": "o-1", "name": "Friends"}}])
+    db_session.add(DirectoryFeed(url="https://feed.example/api", services_seen=0,
+                                 last_error="timed out",
+                                 last_success_at=datetime(2026, 11, 1, 3, tzinfo=UTC)))
+    db_session.commit()
+    sign_in_as(client, db_session, "coordinator")
+    html = client.get("/directory").get_data(as_text=True)
+    assert "food: name: &#39;lunch club&#39;" in html
+    assert "Feed health" in html and "https://feed.example/api" in html
+    assert "timed out" in html and "entries kept from 01 Nov 2026" in html

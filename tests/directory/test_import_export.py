@@ -24,12 +24,16 @@ def _count(db_session, model) -> int:
 
 def test_council_feed_imports_good_records_and_reports_bad(db_session):
     result = import_file(db_session, FIXTURES / "council_feed.json")
-    assert (result.created, result.updated) == (4, 0)
-    assert [(n, rid) for n, rid, _ in result.errors] == [
-        (5, "bad-1"), (6, None), (7, "bad-3"), (8, "bad-4")]
+    assert (result.created, result.updated) == (6, 0)
+    assert [(n, rid) for n, rid, _ in result.errors] == [(6, None), (8, "bad-4")]
     reasons = [reason for _, _, reason in result.errors]
-    assert reasons == ["the service has no name", "not a JSON object",
-                       "the service has no organization with a name", "unknown status 'paused'"]
+    assert reasons == ["not a JSON object", "unknown status 'paused'"]
+    # Real feeds: an empty name takes the organisation's; no organisation, the service's name.
+    unnamed = db_session.scalar(select(DirectoryService).where(DirectoryService.name == "X"))
+    assert unnamed.description == "no name here"
+    orphan = db_session.scalar(select(DirectoryService).where(
+        DirectoryService.name == "Orphan service"))
+    assert orphan.organisation.name == "Orphan service"
     food = db_session.scalar(select(DirectoryService).where(
         DirectoryService.name == "Exampleton Foodbank"))
     assert food.needs == ["food"]
@@ -52,9 +56,9 @@ def test_council_feed_imports_good_records_and_reports_bad(db_session):
 def test_reimport_updates_instead_of_duplicating(db_session):
     import_file(db_session, FIXTURES / "council_feed.json")
     again = import_file(db_session, FIXTURES / "council_feed.json")
-    assert (again.created, again.updated) == (0, 4)
-    assert _count(db_session, DirectoryService) == 4
-    assert _count(db_session, DirectoryOrganisation) == 4
+    assert (again.created, again.updated) == (0, 6)
+    assert _count(db_session, DirectoryService) == 6
+    assert _count(db_session, DirectoryOrganisation) == 6
 
 
 @pytest.mark.parametrize("name", ["oruk_service_full.json", "hsds_service_full.json",
@@ -88,12 +92,13 @@ def test_uk_profile_csv_package_with_singular_table_names(db_session):
     assert service.needs == ["wellbeing"]  # "Community Counselling": counselling -> wellbeing
 
 
-def test_single_services_csv_without_organisations_is_reported(db_session, tmp_path):
+def test_single_services_csv_without_organisations_stands_alone(db_session, tmp_path):
     single = tmp_path / "services.csv"
     shutil.copy(FIXTURES / "csv" / "services.csv", single)
     result = import_file(db_session, single)
-    assert result.imported == 0
-    assert result.errors[0][2] == "the service has no organization with a name"
+    assert (result.imported, result.errors) == (1, [])
+    service = db_session.scalar(select(DirectoryService))
+    assert service.organisation.name == service.name
 
 
 def test_single_spreadsheet_with_organisation_names_and_keywords(db_session, tmp_path):
@@ -136,12 +141,12 @@ def test_export_validates_against_hsds_schemas_and_round_trips(db_session):
     import_file(db_session, FIXTURES / "council_feed.json")
     import_file(db_session, FIXTURES / "csv")
     document = export_document(db_session)
-    assert document["total_items"] == 4  # the CSV example updates "Community Counselling"
+    assert document["total_items"] == 6  # the CSV example updates "Community Counselling"
     assert validate_services(document) == []
     names = sorted(s["name"] for s in document["contents"])
     assert "Exampleton Foodbank" in names
     again = import_records(db_session, json.loads(json.dumps(document))["contents"])
-    assert (again.created, again.updated, again.errors) == (0, 4, [])
+    assert (again.created, again.updated, again.errors) == (0, 6, [])
     food = db_session.scalar(select(DirectoryService).where(
         DirectoryService.name == "Adult Social Care"))
     assert food.is_statutory and food.needs == ["other"]
@@ -164,3 +169,26 @@ def test_hsds_text_is_unescaped_exactly_once() -> None:
     assert clean_text("<p>Food &amp;amp; more</p><script>x()</script>") == "Food &amp; more"
     assert clean_text("Call &lt;img src=x&gt; now") == "Call <img src=x> now"
     assert clean_text("<b>Open</b><br>Mon&nbsp;to Fri") == "Open\nMon to Fri"
+
+
+def test_oruk_v1_full_record_and_odd_shapes() -> None:
+    from app.services.directory.hsds_import import validate_record
+
+    record = validate_record({
+        "id": 101, "name": "Memory Cafe", "status": "active",
+        "description": "<p>Monthly&nbsp;cafe</p><p><br></p>",
+        "organization": {"id": 9, "name": "Dementia Friends", "description": "",
+                         "url": "https://example.org", "logo": None},
+        "eligibilitys": [{"id": "e", "eligibility": "Carers of people with dementia"}],
+        "service_taxonomys": [{"id": "t", "taxonomy": {
+            "id": "esd-1", "name": "Debt advice", "vocabulary": "esdServiceTypes"}}],
+        "service_at_locations": [{"id": "s", "location": {
+            "id": "l", "physical_addresses": [{"postal_code": "WR1 2HP"}]}}],
+        "service_areas": 3, "cost_options": None, "languages": "English"})
+    assert record["description"] == "Monthly cafe"
+    assert record["needs"] == ["befriending", "money", "wellbeing"]
+    assert record["needs_reasons"]["money"] == ["term: 'Debt advice'"]
+    assert record["eligibility"] == "Carers of people with dementia"
+    assert record["locations"][0]["postcode"] == "WR1 2HP" and record["districts"] == []
+    odd = validate_record({"id": "2", "name": "X", "eligibilitys": 5, "service_taxonomys": 7})
+    assert odd["needs"] == ["other"] and odd["organization"]["name"] == "X"

@@ -175,7 +175,13 @@ def _apply(session: Session, service: DirectoryService, data: ServiceInput) -> N
     for attr in ("name", "description", "phone", "email", "website", "opening_hours",
                  "eligibility", "is_statutory", "status", "last_reviewed_on"):
         setattr(service, attr, getattr(data, attr))
-    service.needs = list(dict.fromkeys(data.needs))
+    needs = list(dict.fromkeys(data.needs))
+    if service.id is None or set(needs) != set(service.needs or []):
+        # A coordinator chose these needs: they win over what the classifier read, and later
+        # imports and syncs of the same service leave them alone.
+        service.needs_set_by_staff = True
+        service.needs_reasons = {n: ["set by staff"] for n in needs if n != "other"}
+    service.needs = needs
     service.districts = list(dict.fromkeys(data.districts))
     has_place = any((data.address_1, data.postcode, data.latitude is not None))
     if has_place:

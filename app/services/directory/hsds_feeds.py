@@ -28,18 +28,6 @@ from typing import Any
 
 import nh3
 
-#: Words in a taxonomy term (name, code or term) or a keyword that map to one of our needs.
-#: Checked in this order; the first need whose words appear wins for that term.
-NEED_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "food": ("food", "foodbank", "meal", "grocer", "shopping", "pantry", "nutrition"),
-    "prescriptions": ("prescription", "pharmacy", "medicine", "medication", "chemist"),
-    "befriending": ("befriend", "loneliness", "lonely", "isolation", "social contact",
-                    "companionship"),
-    "transport": ("transport", "travel", "bus", "lift", "driving", "taxi"),
-    "money": ("money", "debt", "benefit", "financ", "welfare", "income", "budget", "grant"),
-    "wellbeing": ("wellbeing", "well-being", "mental health", "counselling", "counseling",
-                  "anxiety", "depression", "health"),
-}
 STATUTORY_TERMS = ("statutory",)
 
 
@@ -61,18 +49,6 @@ def clean_text(value: Any) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
-def needs_from_terms(terms: list[str]) -> list[str]:
-    found: list[str] = []
-    for term in terms:
-        lowered = term.casefold()
-        for need, words in NEED_KEYWORDS.items():
-            if any(word in lowered for word in words):
-                if need not in found:
-                    found.append(need)
-                break
-    return found
-
-
 def taxonomy_terms(service: dict[str, Any]) -> list[str]:
     """Names, codes and terms of a service's taxonomy attributes, plus any plain keywords."""
     terms: list[str] = []
@@ -84,6 +60,12 @@ def taxonomy_terms(service: dict[str, Any]) -> list[str]:
             terms += [str(term[k]) for k in ("name", "term", "code") if term.get(k)]
         if attribute.get("value") and attribute.get("value") != "value":
             terms.append(str(attribute["value"]))
+    # ORUK v1 API: service_taxonomys[].taxonomy {name, vocabulary} (e.g. LGA esdServiceTypes).
+    links = service.get("service_taxonomys")
+    for link in links if isinstance(links, list) else []:
+        taxonomy = link.get("taxonomy") if isinstance(link, dict) else None
+        if isinstance(taxonomy, dict) and str(taxonomy.get("name") or "").strip():
+            terms.append(str(taxonomy["name"]).strip())
     keywords = service.get("keywords") or []
     if isinstance(keywords, str):
         keywords = [k for k in re.split(r"[;,]", keywords) if k.strip()]
@@ -91,9 +73,12 @@ def taxonomy_terms(service: dict[str, Any]) -> list[str]:
     return terms
 
 
-def _services_from_json(data: Any) -> list[Any]:
-    if isinstance(data, dict) and isinstance(data.get("contents"), list):
-        data = data["contents"]
+def services_from_json(data: Any) -> list[Any]:
+    if isinstance(data, dict):  # a paginated API page: HSDS "contents", ORUK v1 "content"
+        for key in ("contents", "content"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
     items = data if isinstance(data, list) else [data]
     services: list[Any] = []
     for item in items:
@@ -206,4 +191,4 @@ def read_feed(path: Path) -> list[Any]:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"{path.name} is not JSON: {exc}") from None
-    return _services_from_json(data)
+    return services_from_json(data)

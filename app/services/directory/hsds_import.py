@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.domain.service_needs import NEEDS_ORDER, OTHER, ServiceText, classify_service
 from app.models.directory import DirectoryLocation, DirectoryOrganisation, DirectoryService
 from app.services.directory.entries import STATUSES
-from app.services.directory.hsds_export import stable_uuid
+from app.services.directory.hsds_export import NEEDS_TAXONOMY, stable_uuid
 from app.services.directory.hsds_feeds import (
     STATUTORY_TERMS,
     clean_text,
-    needs_from_terms,
     read_feed,
     taxonomy_terms,
 )
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+PointOf = Callable[[str], tuple[float, float] | None]  # postcode -> (latitude, longitude)
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -45,6 +46,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str | None, str]] = field(default_factory=list)  # (n, id, reason)
+    ids: list[str] = field(default_factory=list)  # HSDS ids of the services stored
 
     @property
     def imported(self) -> int:
@@ -121,6 +123,10 @@ def _opening_hours(service: dict[str, Any]) -> str | None:
 
 def _eligibility(service: dict[str, Any]) -> str | None:
     text = clean_text(service.get("eligibility_description"))
+    listed = service.get("eligibilitys")  # ORUK v1: eligibilitys[].eligibility
+    oruk = [clean_text(e.get("eligibility")) for e in listed if isinstance(e, dict)] \
+        if isinstance(listed, list) else []
+    text = "; ".join(x for x in [text, *oruk] if x)
     ages = [f"{label} {service[key]}" for key, label in
             (("minimum_age", "minimum age"), ("maximum_age", "maximum age")) if service.get(key)]
     return "; ".join(x for x in [text, ", ".join(ages)] if x) or None
@@ -132,7 +138,8 @@ def _locations(service: dict[str, Any]) -> list[dict[str, Any]]:
         location = sal.get("location") if isinstance(sal, dict) else None
         if not isinstance(location, dict):
             continue
-        address = next((a for a in location.get("addresses") or [] if isinstance(a, dict)), {})
+        addresses = location.get("addresses") or location.get("physical_addresses") or []
+        address = next((a for a in addresses if isinstance(a, dict)), {})
         found.append({
             "hsds_id": _hsds_id(location, "a location"),
             "name": _short(location.get("name"), 255),
@@ -145,36 +152,69 @@ def _locations(service: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _own_needs(raw: dict[str, Any]) -> list[str]:
+    """Needs carried as our own taxonomy (an export of ours, or of another Here2Help Line)."""
+    found = []
+    for attribute in raw.get("attributes") or []:
+        term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
+        if isinstance(term, dict) and term.get("taxonomy") == NEEDS_TAXONOMY:
+            name = str(term.get("name") or "").strip()
+            if name in (*NEEDS_ORDER, OTHER) and name not in found:
+                found.append(name)
+    return found
+
+
+def _needs(raw: dict[str, Any], text: ServiceText) -> tuple[list[str], dict[str, list[str]]]:
+    own = _own_needs(raw)
+    if own:
+        return own, {n: [f"term: '{NEEDS_TAXONOMY}'"] for n in own if n != OTHER}
+    found = classify_service(text)
+    return found.needs, found.reasons
+
+
 def validate_record(raw: Any) -> dict[str, Any]:
-    """One HSDS service object -> the fields we store; raises RecordError with the reason."""
+    """One HSDS service object -> the fields we store; raises RecordError with the reason.
+
+    Real feeds have services with an empty name or no organisation: the organisation's name
+    stands in for the first, and the service's for the second, so such a service still
+    reaches residents; only a record with neither name is refused.
+    """
     if not isinstance(raw, dict):
         raise RecordError("not a JSON object")
     service_id = _hsds_id(raw, "the service")
-    name = _short(raw.get("name"), 255)
-    if not name:
-        raise RecordError("the service has no name")
     org = raw.get("organization")
-    if not isinstance(org, dict) or not _short(org.get("name"), 255):
-        raise RecordError("the service has no organization with a name")
+    org = org if isinstance(org, dict) else {}
+    name = _short(raw.get("name"), 255) or _short(org.get("name"), 255)
+    if not name:
+        raise RecordError("the service has no name and no organization with a name")
+    if not _short(org.get("name"), 255):
+        org = {**org, "name": name, "id": org.get("id") or f"service:{service_id}"}
     status = str(raw.get("status") or "active").strip().lower()
     if status not in STATUSES:
         raise RecordError(f"unknown status {status[:30]!r}")
     terms = taxonomy_terms(raw)
-    needs = needs_from_terms(terms) or needs_from_terms([name]) or ["other"]
-    areas = [clean_text(a.get("name")) for a in raw.get("service_areas") or []
-             if isinstance(a, dict) and 0 < len(clean_text(a.get("name"))) <= 60]
+    description = clean_text(raw.get("description"))
+    eligibility = _eligibility(raw)
+    needs, reasons = _needs(raw, ServiceText(
+        name=name, description=description,
+        organisation_description=clean_text(org.get("description")),
+        eligibility=eligibility or "", terms=tuple(terms)))
+    listed = raw.get("service_areas")
+    areas = [clean_text(a.get("name")) for a in listed if isinstance(a, dict)
+             and 0 < len(clean_text(a.get("name"))) <= 60] if isinstance(listed, list) else []
     return {
         "hsds_id": service_id,
         "name": name,
-        "description": clean_text(raw.get("description")),
+        "description": description,
         "email": _email(raw.get("email")),
         "website": _short(raw.get("url"), 2000),
         "phone": _phone(raw, org),
         "status": status,
         "needs": needs,
+        "needs_reasons": reasons,
         "districts": areas,
         "opening_hours": _opening_hours(raw),
-        "eligibility": _eligibility(raw),
+        "eligibility": eligibility,
         "is_statutory": any(t in x.casefold() and "non-statutory" not in x.casefold()
                             for x in terms for t in STATUTORY_TERMS),
         "last_reviewed_on": _date(raw.get("assured_date")) or _date(raw.get("last_modified")),
@@ -204,18 +244,49 @@ def _upsert(
     return row, created
 
 
-def _store(session: Session, record: dict[str, Any], district_of: Callable[[str], str | None]
-           ) -> bool:
+@dataclass(frozen=True)
+class ImportSource:
+    """Where records come from: the districts a feed without locations covers, and for a live
+    feed its URL and the time of the sync (recorded on every entry it carries)."""
+
+    areas: tuple[str, ...] = ()
+    feed_url: str | None = None
+    seen_at: datetime | None = None
+
+
+def _districts(record: dict[str, Any], location_districts: list[str],
+               source: ImportSource) -> list[str]:
+    """Where a service is: its locations' districts, else the area the import was told it
+    covers (area-wide: every district in it), else the feed's own service areas."""
+    return list(dict.fromkeys(location_districts or source.areas or record["districts"]))
+
+
+def _store(session: Session, record: dict[str, Any], district_of: Callable[[str], str | None],
+           source: ImportSource, point_of: PointOf) -> bool:
     org_values = dict(record["organization"])
     org, _ = _upsert(session, DirectoryOrganisation, org_values.pop("hsds_id"), org_values)
     locations = []
     for loc in record["locations"]:
         loc = dict(loc)
         loc["district"] = district_of(loc["postcode"]) if loc["postcode"] else None
+        if loc["latitude"] is None and loc["postcode"]:
+            # Feeds often give a postcode and no coordinates; distances need the point.
+            point = point_of(loc["postcode"])
+            loc["latitude"], loc["longitude"] = point if point else (None, None)
         row, _ = _upsert(session, DirectoryLocation, loc.pop("hsds_id"), loc)
         row.organisation = org
         locations.append(row)
     values = {k: v for k, v in record.items() if k not in {"hsds_id", "organization", "locations"}}
+    values["districts"] = _districts(record, [r.district for r in locations if r.district],
+                                     source)
+    existing = session.scalar(select(DirectoryService).where(
+        DirectoryService.hsds_id == record["hsds_id"]))
+    if existing is not None and existing.needs_set_by_staff:
+        # A coordinator's correction wins over the classifier, import after import.
+        values.pop("needs")
+        values.pop("needs_reasons")
+    if source.feed_url:
+        values["feed_url"], values["last_seen_at"] = source.feed_url, source.seen_at
     service, created = _upsert(session, DirectoryService, record["hsds_id"], values)
     service.organisation = org
     service.locations = locations
@@ -229,6 +300,8 @@ def import_records(
     *,
     district_of: Callable[[str], str | None] = lambda _postcode: None,
     progress: Progress | None = None,
+    source: ImportSource = ImportSource(),
+    point_of: PointOf = lambda _postcode: None,
 ) -> ImportResult:
     """Validate and store each record; commits the good ones. Records are numbered from 1."""
     result = ImportResult()
@@ -237,7 +310,7 @@ def import_records(
         try:
             record = validate_record(raw)
             with session.begin_nested():
-                created = _store(session, record, district_of)
+                created = _store(session, record, district_of, source, point_of)
         except RecordError as exc:
             result.errors.append((n, raw_id, str(exc)))
         except SQLAlchemyError as exc:
@@ -246,6 +319,7 @@ def import_records(
         else:
             result.created += created
             result.updated += not created
+            result.ids.append(record["hsds_id"])
         if progress:
             progress(n, len(records))
     session.commit()

@@ -2,10 +2,11 @@
 
 Used by matching (`matcher.offer_next`) for needs a service answers better than a volunteer
 (SIGNPOST_NEEDS, `money` by default: advice services) and for any need no volunteer
-can take. Which service: an active one listing the need and covering the case's district
-(named explicitly first, then services covering every district), nearest first when the case
-has a location. The resident gets its name, phone and opening hours by SMS; the case becomes
-`signposted` with `directory_service_id` set. No service, or no number to text: None, and the
+can take. Which service: an active one listing the need and covering the case's district;
+the nearest with a location when the case has one, else one naming the district (area-wide),
+else one covering every district (app/services/directory/ranking.py). The resident gets its
+name, phone and opening hours by SMS; the case becomes `signposted` with
+`directory_service_id` set. No service, or no number to text: None, and the
 caller hands the case to staff instead.
 
 A community group asking for funding (the `funding` need) is told about the grant pots open
@@ -27,7 +28,7 @@ from app.domain.phone import format_for_display, parse_phone
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.services.cases.timeline import add_case_event
-from app.services.directory.entries import search_services
+from app.services.directory.ranking import RankedService, best_services
 from app.services.grants.pots import open_pots
 from app.services.matching.texts import need_words
 from app.services.messaging.outbox import queue_sms
@@ -46,13 +47,17 @@ def choose_service(session: Session, case: Case, now: datetime) -> DirectoryServ
     """The best directory service for this case's need and district, or None."""
     if not case.need:
         return None
-    origin = (case.latitude, case.longitude) if case.latitude is not None else None
-    hits = search_services(session, need=case.need, district=case.district,
-                           origin=origin, today=now.date())
-    if not hits:
-        return None
-    named = [h for h in hits if h.districts and case.district]
-    return (named or hits)[0].service
+    best = best_for_case(session, case, now, limit=1)
+    return best[0].hit.service if best else None
+
+
+def best_for_case(session: Session, case: Case, now: datetime, limit: int = 3
+                  ) -> list[RankedService]:
+    """The best services for the case (nearest with a location, else area-wide), with reasons."""
+    origin = (case.latitude, case.longitude) if case.latitude is not None \
+        and case.longitude is not None else None
+    return best_services(session, need=case.need, district=case.district, origin=origin,
+                         today=now.date(), limit=limit)
 
 
 def signpost_text(case: Case, service: DirectoryService) -> str:

@@ -34,6 +34,7 @@ from app.services.casework.case_page import (
     suggest,
 )
 from app.services.casework.merge import merge_referral
+from app.services.matching.signposting import best_for_case
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.forms import (
@@ -103,6 +104,7 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         can_stand_down=current_user.role in ("coordinator", "admin"),
         timeline=build_timeline(session, case),
         suggestions=suggest(session, case, utcnow()),
+        directory_best=best_for_case(session, case, utcnow()),
         volunteers=assignable_volunteers(session), directory_service=directory,
         assigned_volunteer=volunteer, phone_shown=phone_shown, mask_phone=mask_phone,
         format_phone=format_for_display, is_other=case.need in (None, Need.OTHER), **context,

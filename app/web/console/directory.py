@@ -16,6 +16,7 @@ from app.domain.postcode import normalise_postcode
 from app.models.base import utcnow
 from app.models.directory import DirectoryService
 from app.services.directory import entries as svc
+from app.services.directory.feeds import feed_health
 from app.services.directory.hsds_export import export_document, validate_services
 from app.services.directory.pdf import build_directory_pdf
 from app.services.geo.postcodes import locate
@@ -41,7 +42,8 @@ def directory() -> str:
         or None, origin=origin, today=today, review_months=months,
         within_km=float(form.within_km.data) if form.within_km.data and origin else None)
     return render_template("directory/index.html", form=form, hits=hits, problem=problem,
-                           months=months, can_edit=_can_edit(), button_form=EmptyForm())
+                           months=months, can_edit=_can_edit(), button_form=EmptyForm(),
+                           feeds=feed_health(db_session()))
 
 
 def _can_edit() -> bool:
