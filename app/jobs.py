@@ -72,6 +72,8 @@ SWEEP = JobRoute("workers.maintenance.sweep", QueueName.MAINTENANCE)
 #: Tell on-duty coordinators about volunteers whose DBS check expires soon.
 DBS_EXPIRY_REMINDERS = JobRoute("workers.maintenance.dbs_expiry_reminders",
                                 QueueName.MAINTENANCE)
+#: Anonymise or delete personal data kept longer than the retention policy allows.
+RETENTION = JobRoute("workers.maintenance.retention", QueueName.MAINTENANCE)
 
 ALL_JOBS: tuple[JobRoute, ...] = (MATCH_CASE, EXPIRE_OFFER, SEND_MESSAGE, RECONCILE_MESSAGE,
-                                  SWEEP, DBS_EXPIRY_REMINDERS)
+                                  SWEEP, DBS_EXPIRY_REMINDERS, RETENTION)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from app.jobs import DBS_EXPIRY_REMINDERS, SWEEP, QueueName
+from app.jobs import DBS_EXPIRY_REMINDERS, RETENTION, SWEEP, QueueName
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Remind volunteers whose DBS check is about to expire; once per UTC day.
     PeriodicJob("dbs-expiry-reminders", DBS_EXPIRY_REMINDERS.func, 24 * 3600,
                 DBS_EXPIRY_REMINDERS.queue),
+    # Anonymise or delete what the retention policy says has been kept long enough; daily.
+    PeriodicJob("retention", RETENTION.func, 24 * 3600, RETENTION.queue),
 )
 
 

@@ -15,6 +15,7 @@ from app.cli import (
     fallback,
     flows,
     neighbourhoods,
+    privacy,
     reports,
     serve,
     simulate,
@@ -36,7 +37,7 @@ def cli() -> None:
 
 def _register() -> None:
     for module in (serve, db, users, simulate, flows, volunteers, directory, fallback, reports,
-                   neighbourhoods):
+                   neighbourhoods, privacy):
         module.register(cli)
 
 
