@@ -110,3 +110,46 @@ def describe_period(days: int) -> str:
     if days >= 365 and days % 365 == 0:
         return f"{days // 365 * 12} months"
     return f"{days} day" if days == 1 else f"{days} days"
+
+
+RECORD_HEADER = """# Record of processing (UK GDPR Article 30)
+
+Generated from the retention rules in `app/domain/retention.py` with their default periods; a
+test keeps this file equal to them. An operator who changes a `RETENTION_<KIND>_DAYS` setting
+records the new period here (regenerate with
+`python -c "from app.domain.retention import *; print(render_record(RetentionPolicy.defaults()))"`
+after changing a default).
+
+- **Controller**: the council or voluntary organisation that runs the help line (name and
+  contact details, and its Data Protection Officer, are added by the operator).
+- **Purposes**: arranging practical help for residents who ask for it by phone or SMS, matching
+  them with vetted volunteers and services, safeguarding, and anonymous statistics for the
+  council.
+- **Lawful basis** (for the controller to confirm): public task (UK GDPR Art. 6(1)(e)); for health and safeguarding details,
+  substantial public interest (Art. 9(2)(g), DPA 2018 Sch. 1 paras 16 and 18).
+- **Data subjects**: residents who contact the line or are referred, volunteers, staff and
+  partner organisations' staff, contacts of groups applying for community grants.
+- **Categories of data**: contact details (name, phone, address, postcode), the help needed and
+  the resident's own words (may include health: special category), safeguarding notes, SMS
+  text, call records and voicemail recordings, volunteer DBS status, staff sign-in records.
+- **Recipients**: staff by role (the README's "Who may do what"); the assigned volunteer (only
+  what the errand needs); Twilio as processor for calls, SMS and recordings (transfers to the
+  USA under the UK International Data Transfer Addendum).
+- **Security**: role-based access, an access log of every view of personal data, argon2id
+  passwords, private files (0600) for the fallback journal, secure cookies (HTTPS) in
+  production.
+- **Rights**: subject access (`here2help sar`, console "Data protection") and erasure
+  (`here2help erase`, the same page), refused while a safeguarding case is open.
+
+## How long each kind of record is kept
+
+| Records | Kept for | Then | Why they are held | Who sees them | Setting |
+|---|---|---|---|---|---|
+"""
+
+
+def render_record(policy: RetentionPolicy) -> str:
+    """The record of processing as Markdown, its retention table from `policy`."""
+    rows = [f"| {rule.what} | {describe_period(policy.period(rule.kind).days)} | {rule.action} "
+            f"| {rule.why} | {rule.who} | `{rule.kind.env_var}` |" for rule in RULES]
+    return RECORD_HEADER + "\n".join(rows) + "\n"

@@ -179,3 +179,13 @@ def test_retention_command_dry_run_and_run(committed_env, committed_runtime, tmp
         assert "processed_webhooks: 0\n" in out
     code, _out, err = invoke(["retention", "--bogus"], committed_env)
     assert code == 2 and "No such option" in err
+
+
+def test_record_of_processing_is_generated_from_the_rules(project_root):
+    from app.domain.retention import render_record
+
+    written = (project_root / "docs" / "record-of-processing.md").read_text()
+    assert written == render_record(RetentionPolicy.defaults())
+    for rule in RULES:
+        assert rule.kind.env_var in written
+    assert "| 24 months |" in written and "| 7 days |" in written
