@@ -125,8 +125,9 @@ after changing a default).
 - **Purposes**: arranging practical help for residents who ask for it by phone or SMS, matching
   them with vetted volunteers and services, safeguarding, and anonymous statistics for the
   council.
-- **Lawful basis** (for the controller to confirm): public task (UK GDPR Art. 6(1)(e)); for health and safeguarding details,
-  substantial public interest (Art. 9(2)(g), DPA 2018 Sch. 1 paras 16 and 18).
+- **Lawful basis** (for the controller to confirm): public task (UK GDPR Art. 6(1)(e)); for
+  health and safeguarding details, substantial public interest (Art. 9(2)(g), DPA 2018
+  Sch. 1 paras 16 and 18).
 - **Data subjects**: residents who contact the line or are referred, volunteers, staff and
   partner organisations' staff, contacts of groups applying for community grants.
 - **Categories of data**: contact details (name, phone, address, postcode), the help needed and
