@@ -63,3 +63,15 @@ def test_bad_input_is_one_line(committed_env, tmp_path):
     assert code == 1 and err.startswith("error: cannot write") and len(err.splitlines()) == 1
     code, _out, err = invoke(["erase"], committed_env)
     assert code == 2 and "--phone" in err
+
+
+def test_erase_refused_for_an_open_safeguarding_case_is_one_line(committed_env,
+                                                                  committed_runtime):
+    from tests.factories import make_case
+
+    with committed_runtime.session_factory() as session:
+        case = make_case(session, phone=PHONE, urgency="safeguarding", status="needs_staff")
+        session.commit()
+    code, out, err = invoke(["erase", "--phone", PHONE], committed_env)
+    assert code == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"error: not erased: case {case.reference} is an open safeguarding")

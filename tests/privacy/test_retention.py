@@ -88,6 +88,10 @@ def test_each_rule_at_its_boundary(db_session, tmp_path):
         return make_case(s, status="closed", closed_at=now - age_days * day, name="Bea")
 
     kept_case, old_case = closed_case(729), closed_case(731)
+    # A volunteer's "done" sets only completed_at; a resident's CANCEL only changes the case.
+    completed = make_case(s, status="completed", completed_at=now - 731 * day, name="Cy")
+    cancelled = make_case(s, status="cancelled", updated_at=now - 731 * day, name="Di")
+    recent_cancel = make_case(s, status="cancelled", updated_at=now - 20 * day, name="Ed")
     recent_msg = Message(direction="outbound", case_id=closed_case(300).id, body="on my way")
     old_msg = Message(direction="outbound", case_id=kept_case.id, body="see you soon")
     open_case = make_case(s, status="assigned", closed_at=None, created_at=now - 900 * day)
@@ -117,7 +121,7 @@ def test_each_rule_at_its_boundary(db_session, tmp_path):
 
     deleted: list[str] = []
     dry = apply_retention(s, POLICY, now, journal_dir=tmp_path, dry_run=True)
-    assert dry.counts == {"closed_case_messages": 1, "closed_cases": 1, "recordings": 1,
+    assert dry.counts == {"closed_case_messages": 1, "closed_cases": 3, "recordings": 1,
                           "processed_webhooks": 1, "fallback_replayed": 1, "access_log": 1,
                           "abandoned_conversations": 1}
     assert s.scalar(select(func.count()).select_from(ProcessedWebhook)) == 2  # nothing changed
@@ -130,6 +134,7 @@ def test_each_rule_at_its_boundary(db_session, tmp_path):
     assert deleted == ["RE1"]
     assert (old_case.name, old_case.anonymised_at) == (None, now)
     assert (kept_case.name, kept_case.anonymised_at) == ("Bea", None)
+    assert (completed.name, cancelled.name, recent_cancel.name) == (None, None, "Ed")
     assert (old_msg.body, recent_msg.body, open_msg.body) == ("", "on my way", "still need help")
     assert s.scalars(select(Call.recording_sid).order_by(Call.call_sid)).all() == [None, "RE2"]
     assert s.scalars(select(ProcessedWebhook.key)).all() == ["CAy:d:1"]

@@ -75,7 +75,7 @@ def test_export_finds_the_planted_value_in_every_table(db_session, tmp_path):
 
 
 def test_export_text_with_markup_and_control_characters_makes_a_pdf(db_session, tmp_path):
-    make_case(db_session, phone=PHONE, details="<b>bold & </para> \x00 \u202e مرحبا")
+    make_case(db_session, phone=PHONE, details="<b>bold & </para> \x07 \u202e مرحبا")
     access = collect(db_session, PHONE, NOW, tmp_path)
     assert build_zip(access)
 

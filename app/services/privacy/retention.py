@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseStatus, Category
+from app.domain.enums import OPEN_CASE_STATUSES, Category
 from app.domain.retention import RetentionKind, RetentionPolicy
 from app.models.case import Case, CaseEvent
 from app.models.conversation import Conversation, ProcessedWebhook
@@ -29,7 +29,7 @@ from app.services.reports.demand import terms
 #: Deletes one recording at the provider; True when it is gone (or was already).
 RecordingDeleter = Callable[[Call], bool]
 
-CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.COMPLETED, CaseStatus.CANCELLED)
+OPEN_STATUSES = [status.value for status in OPEN_CASE_STATUSES]
 
 
 @dataclass
@@ -46,8 +46,13 @@ class RetentionResult:
 
 
 def _closed_before(cutoff: datetime):
-    return and_(Case.status.in_([s.value for s in CLOSED_STATUSES]),
-                Case.closed_at.is_not(None), Case.closed_at < cutoff)
+    """Finished cases (closed, completed, cancelled, signposted) that ended before `cutoff`.
+
+    Only a coordinator's close sets `closed_at`; a volunteer's "done" sets `completed_at`, and a
+    resident's CANCEL or a signposting sets neither, so their last change is when they ended.
+    """
+    ended = func.coalesce(Case.closed_at, Case.completed_at, Case.updated_at)
+    return and_(Case.status.not_in(OPEN_STATUSES), ended < cutoff)
 
 
 def report_safe_details(case: Case) -> str | None:
