@@ -20,7 +20,7 @@ def twilio_like() -> Iterator[tuple[str, list[tuple[str, str, str]], list[int]]]
     answers: list[int] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_DELETE(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_DELETE(self) -> None:
             seen.append((self.command, self.path, self.headers.get("Authorization", "")))
             self.send_response(answers.pop(0) if answers else 204)
             self.send_header("Content-Length", "0")
