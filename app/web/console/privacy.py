@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from redis.exceptions import RedisError
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -93,6 +94,10 @@ def privacy_erase():
         form.phone.errors = [f"Not erased: {exc}."]
         return _page(erase_form=form, status=409)
     session.commit()
-    forget_phone(rt.redis, number)
     flash(result.line().capitalize() + ".", "success")
+    try:
+        forget_phone(rt.redis, number)
+    except RedisError:
+        flash("Redis could not be checked for the number: erase it again when Redis is back.",
+              "error")
     return redirect(url_for("console.privacy"))
