@@ -72,9 +72,11 @@ SWEEP = JobRoute("workers.maintenance.sweep", QueueName.MAINTENANCE)
 #: Tell on-duty coordinators about volunteers whose DBS check expires soon.
 DBS_EXPIRY_REMINDERS = JobRoute("workers.maintenance.dbs_expiry_reminders",
                                 QueueName.MAINTENANCE)
+#: Anonymise or delete personal data kept longer than the retention policy allows.
+RETENTION = JobRoute("workers.maintenance.retention", QueueName.MAINTENANCE)
 
 #: Sync the Community Services Directory from its live Open Referral feeds (DIRECTORY_FEEDS).
 SYNC_DIRECTORY_FEEDS = JobRoute("workers.directory.sync_directory_feeds", QueueName.MAINTENANCE)
 
 ALL_JOBS: tuple[JobRoute, ...] = (MATCH_CASE, EXPIRE_OFFER, SEND_MESSAGE, RECONCILE_MESSAGE,
-                                  SWEEP, DBS_EXPIRY_REMINDERS, SYNC_DIRECTORY_FEEDS)
+                                  SWEEP, DBS_EXPIRY_REMINDERS, SYNC_DIRECTORY_FEEDS, RETENTION)

@@ -158,3 +158,14 @@ def config_warning(redis: Redis) -> str | None:
                 "Redis may evict queued jobs under memory pressure (set maxmemory-policy "
                 "noeviction)")
     return None
+
+
+def forget_phone(redis: Redis, phone: str) -> int:
+    """Delete every Redis key whose name holds the number (for an erasure); how many went.
+
+    The app keys Redis by job and record ids, never by number, so this normally finds nothing;
+    it is the check that stays true if that ever changes.
+    """
+    escaped = "".join(f"[{ch}]" if ch in "*?[]\\" else ch for ch in phone)
+    keys = list(redis.scan_iter(match=f"*{escaped}*", count=1000))
+    return int(redis.delete(*keys)) if keys else 0

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from app.domain.directory_feeds import FeedSpec, FeedSpecError, parse_directory_feeds
 from app.domain.opening_hours import OpeningHoursError, parse_opening_hours
+from app.domain.retention import RULES, RetentionPolicy
 from app.private_files import private_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,7 @@ class Settings:
     sms_daily_cap: int = 2000  # outbound SMS per UTC day; beyond it sends are suppressed
     trusted_proxy_count: int = 0  # X-Forwarded-* hops to trust (0: not behind a proxy)
     api_rate_limit: str = "300 per minute"  # per API token (Flask-Limiter notation)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy.defaults)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -200,6 +202,12 @@ def _persistent_secret(instance: Path, filename: str) -> str:
     return value
 
 
+def _retention(env: Mapping[str, str]) -> RetentionPolicy:
+    """RETENTION_<KIND>_DAYS for every kind of record (at least one day each)."""
+    return RetentionPolicy({rule.kind: _int(env, rule.kind.env_var, rule.default_days, minimum=1)
+                            for rule in RULES})
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the environment (or the mapping given) into `Settings`, or raise `ConfigError`."""
     env = os.environ if env is None else env
@@ -269,5 +277,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sms_daily_cap=_int(env, "SMS_DAILY_CAP", 2000, minimum=1),
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
         api_rate_limit=_rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
+        retention=_retention(env),
         extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
     )

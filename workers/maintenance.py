@@ -1,12 +1,14 @@
-"""Periodic jobs (scheduled by workers/schedule.py): the sweeper and the DBS expiry reminders.
+"""Periodic jobs (scheduled by workers/schedule.py): the sweeper, the DBS expiry reminders and
+the retention policy.
 
-Both take no arguments and are idempotent: running them twice, or on two workers at once,
+All take no arguments and are idempotent: running them twice, or on two workers at once,
 enqueues at most some no-op jobs (every job they trigger re-checks the database first).
 """
 
 from __future__ import annotations
 
 from app.adapters.rq_queue import job_queue_for
+from app.cli.privacy import run_retention
 from app.db import begin_write
 from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
@@ -82,3 +84,8 @@ def _withdraw_lapsed_dbs_offers(runtime: Runtime) -> None:
             mark_enqueued(session, withdrawn.message_ids, utcnow())
             session.commit()
             log.info("DBS lapsed: offers withdrawn (%d SMS)", len(withdrawn.message_ids))
+
+
+def retention() -> dict[str, int]:
+    """Apply the retention policy once (a second run the same day finds nothing left to do)."""
+    return run_retention(get_runtime()).counts

@@ -16,6 +16,7 @@ from app.cli import (
     fallback,
     flows,
     neighbourhoods,
+    privacy,
     reports,
     serve,
     simulate,
@@ -37,7 +38,7 @@ def cli() -> None:
 
 def _register() -> None:
     for module in (serve, db, users, duty, simulate, flows, volunteers, directory, fallback,
-                   reports, neighbourhoods):
+                   reports, neighbourhoods, privacy):
         module.register(cli)
 
 

@@ -61,6 +61,9 @@ class Case(TimestampMixin, Base):
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Set when the retention policy (or an erasure) removed the personal data; reports still
+    # count the case by its category, need, district, dates and outcome.
+    anonymised_at: Mapped[datetime | None]
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"

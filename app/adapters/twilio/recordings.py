@@ -62,3 +62,21 @@ def open_recording(settings: Settings, url: str) -> RecordingStream:
         response.close()
         raise RecordingUnavailable(f"not audio ({content_type})")
     return RecordingStream(content_type, chunks())
+
+
+def delete_recording(settings: Settings, stored_url: str | None) -> bool:
+    """Delete a recording at Twilio; True when it is gone (deleted now, or already).
+
+    A URL that is not on Twilio's API host has nothing to delete there (True); a refusal or an
+    unreachable Twilio is False, so the caller keeps the address and tries again later.
+    """
+    url = trusted_recording_url(settings, stored_url)
+    if url is None:
+        return True
+    resource = url.rsplit(".", 1)[0] + ".json"
+    try:
+        response = requests.delete(resource, timeout=TIMEOUT_SECONDS, allow_redirects=False,
+                                   auth=(settings.twilio_account_sid, settings.twilio_auth_token))
+    except requests.RequestException:
+        return False
+    return response.status_code in (204, 404)

@@ -87,12 +87,14 @@ READ_GRANTS = Capability("read grants", "Funding pots, grant applications and th
 MANAGE_GRANTS = Capability("manage grants", "Open and change funding pots; record due-diligence "
                            "checks, decisions and payments; add a funded group to the directory",
                            frozenset({COORDINATOR, ADMIN}))
+DATA_PROTECTION = Capability("data protection", "Subject access exports and erasure of a person "
+                             "by phone number", frozenset({COORDINATOR, ADMIN}))
 ADMINISTER = Capability("administer", "API tokens of every account, the access log and its CSV",
                         frozenset({ADMIN}))
 
 CAPABILITIES = (PUBLIC, WORK_CASES, VIEW_CASE, REFER, MY_REFERRALS, READ_DIRECTORY,
                 EDIT_DIRECTORY, MANAGE_VOLUNTEERS, DUTY, LEAD_SAFEGUARDING, READ_GRANTS,
-                MANAGE_GRANTS, REPORTS, ADMINISTER)
+                MANAGE_GRANTS, REPORTS, DATA_PROTECTION, ADMINISTER)
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,9 @@ MATRIX: dict[str, Rule] = {
     "console.reports": _session(REPORTS),
     "console.report_csv": _session(REPORTS),
     "console.briefing_pdf": _session(REPORTS),
+    "console.privacy": _session(DATA_PROTECTION),
+    "console.privacy_export": _session(DATA_PROTECTION),
+    "console.privacy_erase": _session(DATA_PROTECTION),
     "console.api_tokens": _session(ADMINISTER),
     "console.revoke_api_token": _session(ADMINISTER),
     "console.access_log": _session(ADMINISTER),

@@ -32,6 +32,7 @@ from app.web.console import (  # noqa: F401
     grants,
     grants_public,
     new_case,
+    privacy,
     queue,
     recordings,
     referrals,
