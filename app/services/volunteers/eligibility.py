@@ -64,13 +64,14 @@ def withdraw_lapsed_dbs_offers(session: Session, now: datetime) -> Withdrawn:
     """Daily: open offers held by volunteers whose DBS check is no longer clear and unexpired
     are withdrawn where the need requires one."""
     result = Withdrawn()
+    # Ids first: PostgreSQL cannot compare the JSON columns a DISTINCT over whole rows needs.
+    holding = select(Offer.volunteer_id).where(Offer.status.in_(OPEN_OFFER_STATUSES))
     holders = session.scalars(
-        select(Volunteer).join(Offer, Offer.volunteer_id == Volunteer.id)
-        .where(Offer.status.in_(OPEN_OFFER_STATUSES),
-               or_(Volunteer.dbs_status != DbsStatus.CLEAR,
-                   Volunteer.dbs_expires_on.is_(None),
-                   Volunteer.dbs_expires_on <= now.date()))
-        .distinct().order_by(Volunteer.id)).all()
+        select(Volunteer).where(Volunteer.id.in_(holding),
+                                or_(Volunteer.dbs_status != DbsStatus.CLEAR,
+                                    Volunteer.dbs_expires_on.is_(None),
+                                    Volunteer.dbs_expires_on <= now.date()))
+        .order_by(Volunteer.id)).all()
     for volunteer in holders:
         done = withdraw_ineligible_offers(session, volunteer, now, "DBS check lapsed")
         result.message_ids += done.message_ids

@@ -35,7 +35,7 @@ from app.services.casework.case_page import (
 )
 from app.services.casework.merge import merge_referral
 from app.services.matching.signposting import best_for_case
-from app.web.console.access import log_access
+from app.web.console.access import log_access, may
 from app.web.console.blueprint import bp
 from app.web.console.forms import (
     AssignForm,
@@ -101,7 +101,7 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         open_alert=next((a for a in alerts if a.acknowledged_at is None
                          and a.stood_down_at is None), None),
         contact_due=any(a.first_contact_at is None and a.stood_down_at is None for a in alerts),
-        can_stand_down=current_user.role in ("coordinator", "admin"),
+        can_stand_down=may("console.stand_down_safeguarding"),
         timeline=build_timeline(session, case),
         suggestions=suggest(session, case, utcnow()),
         directory_best=best_for_case(session, case, utcnow()),
