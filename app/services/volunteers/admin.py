@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, DbsStatus
+from app.domain.matching import UK
 from app.domain.phone import parse_phone
 from app.domain.postcode import normalise_postcode
 from app.models.case import Case
@@ -94,6 +95,14 @@ def update_dbs(volunteer: Volunteer, status: str, expires_on: date | None,
         if cost_pounds is not None else None
     _note(volunteer, f"DBS set to {status}", now)
     return f"DBS details saved for {volunteer.name}."
+
+
+def away_until_words(volunteer: Volunteer, now: datetime) -> str | None:
+    """`Tue 8 Dec 2026` (UK time) while a volunteer who texted AWAY is away, else None."""
+    if volunteer.away_until is None or volunteer.away_until <= now:
+        return None
+    back = volunteer.away_until.astimezone(UK)
+    return f"{back:%a} {back.day} {back:%b %Y}"
 
 
 def pounds(pence: int | None) -> str:

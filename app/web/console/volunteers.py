@@ -50,6 +50,7 @@ def _page(volunteer: Volunteer, dbs_form: DbsForm | None = None, status: int = 2
         "console/volunteer.html", volunteer=volunteer, dbs_form=dbs_form,
         assignments=admin.assignments(db_session(), volunteer), mask_phone=mask_phone,
         pounds=admin.pounds, button_form=EmptyForm(),
+        away_until=admin.away_until_words(volunteer, utcnow()),
     ), status
 
 
