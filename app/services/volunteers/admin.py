@@ -23,6 +23,7 @@ from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
+from app.services.volunteers.approval import not_matchable_message
 
 LIST_LIMIT = 200
 
@@ -70,6 +71,10 @@ def _note(volunteer: Volunteer, text: str, now: datetime) -> None:
 def set_approval(volunteer: Volunteer, status: str, now: datetime) -> str:
     if status not in {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}:
         raise VolunteerAdminError("Choose approve or reject.")
+    if status == ApprovalStatus.APPROVED and volunteer.approval_status != status:
+        refused = not_matchable_message(volunteer)
+        if refused is not None:
+            raise VolunteerAdminError(refused)
     volunteer.approval_status = status
     _note(volunteer, f"application {status}", now)
     return f"{volunteer.name}: {status}."

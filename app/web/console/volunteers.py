@@ -12,10 +12,12 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from app.domain.enums import ApprovalStatus
 from app.domain.phone import mask_phone
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
 from app.services.volunteers import admin
+from app.services.volunteers.approval import approval_sms
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
@@ -62,7 +64,10 @@ def volunteer(volunteer_id: int):
     return _page(found)
 
 
-def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) -> Response:
+def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str],
+            also_send: list[int] | None = None) -> Response:
+    """Apply `change`, log it, withdraw offers it made ineligible; `also_send` is filled by
+    `change` with outbox ids (the approval SMS) enqueued after the commit."""
     found = _volunteer_or_404(volunteer_id)
     try:
         summary = change(found)
@@ -73,7 +78,7 @@ def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) 
     log_access(action, target=f"volunteer:{found.id}")
     withdrawn = withdraw_ineligible_offers(db_session(), found, utcnow(),
                                            action.removeprefix("volunteer_"))
-    commit_then_enqueue(db_session(), withdrawn.message_ids)
+    commit_then_enqueue(db_session(), [*(also_send or []), *withdrawn.message_ids])
     if withdrawn.message_ids:
         summary += " Their open offers were withdrawn."
     flash(summary, "success")
@@ -82,8 +87,17 @@ def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) 
 
 @bp.post("/volunteers/<int:volunteer_id>/approve")
 def approve(volunteer_id: int) -> Response:
-    return _change(volunteer_id, "volunteer_approve",
-                   lambda v: admin.set_approval(v, "approved", utcnow()))
+    sms: list[int] = []
+
+    def approve_and_tell(found: Volunteer) -> str:
+        was_approved = found.approval_status == ApprovalStatus.APPROVED
+        summary = admin.set_approval(found, ApprovalStatus.APPROVED, utcnow())
+        if not was_approved:
+            sms.extend(approval_sms(db_session(), found, utcnow()))
+            summary += " They have been sent an SMS to say so."
+        return summary
+
+    return _change(volunteer_id, "volunteer_approve", approve_and_tell, sms)
 
 
 @bp.post("/volunteers/<int:volunteer_id>/reject")
