@@ -131,7 +131,7 @@ CONSOLE_PAGES = [
     ("partner", "/referrals"), ("admin", "/admin/api-tokens"), ("admin", "/admin/access-log"),
     ("coordinator", "/privacy"),
     ("call_handler", "/search?q={case}"), ("coordinator", "/search?q=Axe"),
-    ("partner", "/search?q=07700900123"),
+    ("partner", "/search?q=07700900123"), ("coordinator", "/volunteers/{volunteer}/edit"),
 ]
 
 

@@ -180,6 +180,7 @@ MATRIX: dict[str, Rule] = {
     "console.directory_export": _session(EDIT_DIRECTORY),
     # Console: volunteers.
     "console.volunteers": _session(MANAGE_VOLUNTEERS),
+    "console.edit_volunteer": _session(MANAGE_VOLUNTEERS),
     "console.volunteer": _session(MANAGE_VOLUNTEERS),
     "console.approve": _session(MANAGE_VOLUNTEERS),
     "console.reject": _session(MANAGE_VOLUNTEERS),

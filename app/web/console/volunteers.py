@@ -19,9 +19,10 @@ from app.models.volunteer import Volunteer
 from app.services.volunteers import admin
 from app.services.volunteers.approval import approval_sms
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
+from app.services.volunteers.register import VolunteerInvalid, update_volunteer
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
-from app.web.console.forms import DbsForm, EmptyForm, VolunteerSearchForm
+from app.web.console.forms import DbsForm, EmptyForm, VolunteerEditForm, VolunteerSearchForm
 from app.web.session import commit_then_enqueue, db_session
 
 
@@ -124,3 +125,32 @@ def dbs(volunteer_id: int):
         return _page(found, form, 400)
     return _change(volunteer_id, "volunteer_dbs", lambda v: admin.update_dbs(
         v, form.dbs_status.data, form.dbs_expires_on.data, form.dbs_cost.data, utcnow()))
+
+
+#: The fields the console's edit form changes (the rest have their own controls on the page).
+EDITABLE = ("name", "phone", "postcode", "needs", "max_distance_km")
+
+
+@bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
+def edit_volunteer(volunteer_id: int):
+    """Edit name, phone, postcode, needs and distance with the API's validation; a change that
+    makes the volunteer ineligible for an open offer withdraws it, as pausing does."""
+    found = _volunteer_or_404(volunteer_id)
+    form = VolunteerEditForm(obj=found)
+    if not form.validate_on_submit():
+        return render_template("console/volunteer_edit.html", volunteer=found, form=form), (
+            400 if form.is_submitted() else 200)
+    data = {name: getattr(form, name).data for name in EDITABLE}
+    session = db_session()
+    try:
+        update_volunteer(session, found, data, utcnow())
+    except VolunteerInvalid as exc:
+        session.rollback()
+        for name, messages in exc.errors.items():
+            getattr(form, name).errors = list(messages)
+        return render_template("console/volunteer_edit.html", volunteer=found, form=form), 400
+    log_access("volunteer_edit", target=f"volunteer:{found.id}", detail={"fields": list(EDITABLE)})
+    withdrawn = withdraw_ineligible_offers(session, found, utcnow(), "details changed")
+    commit_then_enqueue(session, withdrawn.message_ids)
+    flash(f"{found.name}: details saved.", "success")
+    return redirect(url_for("console.volunteer", volunteer_id=found.id))
