@@ -3,7 +3,7 @@
 The rules (the README's "How matching works"), applied in this order so that the explanation
 names the FIRST rule a volunteer fails:
 
-1. approved by a coordinator, active (not paused), not opted out of SMS;
+1. approved by a coordinator, active (not paused), not opted out of SMS, not away (AWAY by SMS);
 2. offers this need;
 3. the DBS rule: a need listed in DBS_REQUIRED_NEEDS needs a `clear` DBS check whose expiry
    date is still in the future;
@@ -90,6 +90,7 @@ class Candidate:
     availability: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=dict)
     last_offered_at: datetime | None = None
     already_offered: bool = False
+    away_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,11 @@ def dbs_ok(candidate: Candidate, today: date) -> bool:
             and candidate.dbs_expires_on > today)
 
 
+def is_away(away_until: datetime | None, now: datetime) -> bool:
+    """A volunteer who texted AWAY is offered nothing until the moment they are back."""
+    return away_until is not None and away_until > now
+
+
 def exclusion_reason(case: CaseFacts, c: Candidate, now: datetime,
                      policy: MatchingPolicy) -> str | None:
     """The first rule this volunteer fails for this case, in plain words; None if eligible."""
@@ -159,6 +165,8 @@ def exclusion_reason(case: CaseFacts, c: Candidate, now: datetime,
         return "paused"
     if c.opted_out:
         return "opted out of SMS"
+    if is_away(c.away_until, now):
+        return "away"
     if case.need not in c.needs:
         return f"does not offer {case.need or 'this need'}"
     if case.need in policy.dbs_required_needs and not dbs_ok(c, now.date()):

@@ -50,6 +50,8 @@ class Volunteer(TimestampMixin, Base):
     capacity: Mapped[int | None]  # an organisation's number of people it can help at once
     opted_out: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None]
+    # AWAY by SMS: no offers until this moment (UTC; midnight UK time on the day they are back).
+    away_until: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(String(20), default="staff")
     last_offered_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)

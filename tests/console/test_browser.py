@@ -130,6 +130,8 @@ CONSOLE_PAGES = [
     ("call_handler", "/volunteers"),  # the 403 page
     ("partner", "/referrals"), ("admin", "/admin/api-tokens"), ("admin", "/admin/access-log"),
     ("coordinator", "/privacy"),
+    ("call_handler", "/search?q={case}"), ("coordinator", "/search?q=Axe"),
+    ("partner", "/search?q=07700900123"), ("coordinator", "/volunteers/{volunteer}/edit"),
 ]
 
 

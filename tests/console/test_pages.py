@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from app.models.message import Message
 from app.models.staff import AccessLogEntry
 from app.models.volunteer import Offer, Volunteer
 from app.services.casework.worklist import QueueFilters, load_queue
+from tests import factories
 from tests.console.conftest import minutes_ago
 from tests.signin import csrf_from, login, post_form
 
@@ -234,3 +235,15 @@ def test_signpost_sends_the_service_by_sms(client, make_user, make_case, db_sess
     sms = db_session.scalar(select(Message).where(Message.case_id == case.id,
                                                   Message.purpose == "signpost"))
     assert sms is not None and sms.to_phone == "+447700900222" and "Food parcels" in sms.body
+
+
+def test_volunteer_page_shows_until_when_a_volunteer_is_away(client, db_session, make_user):
+    volunteer = factories.make_volunteer(db_session, name="Ava Away")
+    volunteer.away_until = datetime(2099, 3, 3, 0, 0, tzinfo=UTC)
+    gone = factories.make_volunteer(db_session, name="Was Away",
+                                    away_until=utcnow() - timedelta(hours=1))
+    db_session.commit()
+    login(client, make_user("coordinator").email)
+    html = client.get(f"/volunteers/{volunteer.id}").get_data(as_text=True)
+    assert "away until Tue 3 Mar 2099" in html
+    assert "away until" not in client.get(f"/volunteers/{gone.id}").get_data(as_text=True)

@@ -114,7 +114,7 @@ _CANDIDATE_COLUMNS = (
     Volunteer.longitude, Volunteer.max_distance_km, Volunteer.max_open_assignments,
     Volunteer.capacity, Volunteer.approval_status, Volunteer.active, Volunteer.opted_out,
     Volunteer.dbs_status, Volunteer.dbs_expires_on, Volunteer.availability,
-    Volunteer.last_offered_at,
+    Volunteer.last_offered_at, Volunteer.away_until,
 )
 
 
@@ -181,7 +181,7 @@ def _candidate(v: Any, open_assignments: int, already_offered: bool) -> Candidat
         approved=v.approval_status == ApprovalStatus.APPROVED, active=v.active,
         opted_out=v.opted_out, dbs_status=v.dbs_status, dbs_expires_on=v.dbs_expires_on,
         availability=v.availability or {}, last_offered_at=v.last_offered_at,
-        already_offered=already_offered,
+        already_offered=already_offered, away_until=v.away_until,
     )
 
 

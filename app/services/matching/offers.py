@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, CaseOutcome, CaseStatus, DbsStatus, OfferStatus
+from app.domain.matching import is_away
 from app.domain.phone import format_for_display
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
@@ -74,7 +75,8 @@ def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime
     if case.status not in ACCEPTING_STATUSES or staff_only_reason(case) is not None:
         return "closed"
     if volunteer is None or not volunteer.active or volunteer.opted_out \
-            or volunteer.approval_status != ApprovalStatus.APPROVED:
+            or volunteer.approval_status != ApprovalStatus.APPROVED \
+            or is_away(volunteer.away_until, now):
         return "ineligible"
     overridden = bool((offer.explanation or {}).get("dbs_override"))
     if case.need in dbs_required_needs and not overridden and not (

@@ -118,3 +118,24 @@ def join_text() -> str:
 
 def already_registered_text() -> str:
     return "Thank you! This number is already on our volunteer list."
+
+
+def away_text(back_on: str) -> str:
+    return (f"Thank you. No Here2Help requests will be sent to you until {back_on}. "
+            "Reply BACK to start again sooner.")
+
+
+def away_usage_text(max_days: int) -> str:
+    return f"To pause requests, reply AWAY and a number of days from 1 to {max_days}, e.g. AWAY 7."
+
+
+BACK_TEXT = "Welcome back! Here2Help requests will be sent to you again."
+NOT_AWAY_TEXT = "You are not paused: Here2Help requests are being sent to you as usual."
+NO_JOBS_TEXT = "You have no open Here2Help requests."
+
+
+def my_jobs_text(cases: list[Case]) -> str:
+    """MYJOBS: each open assignment as `REF need (area)`, short enough for two segments."""
+    lines = [f"{c.reference} {need_words(c.need)} ({rough_area(c)})" for c in cases[:4]]
+    more = f" +{len(cases) - 4} more" if len(cases) > 4 else ""
+    return "Your open requests: " + "; ".join(lines) + more + ". Reply DONE <ref> when done."

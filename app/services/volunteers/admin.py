@@ -16,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, DbsStatus
+from app.domain.matching import UK
 from app.domain.phone import parse_phone
 from app.domain.postcode import normalise_postcode
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
+from app.services.volunteers.approval import not_matchable_message
 
 LIST_LIMIT = 200
 
@@ -69,6 +71,10 @@ def _note(volunteer: Volunteer, text: str, now: datetime) -> None:
 def set_approval(volunteer: Volunteer, status: str, now: datetime) -> str:
     if status not in {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}:
         raise VolunteerAdminError("Choose approve or reject.")
+    if status == ApprovalStatus.APPROVED and volunteer.approval_status != status:
+        refused = not_matchable_message(volunteer)
+        if refused is not None:
+            raise VolunteerAdminError(refused)
     volunteer.approval_status = status
     _note(volunteer, f"application {status}", now)
     return f"{volunteer.name}: {status}."
@@ -94,6 +100,14 @@ def update_dbs(volunteer: Volunteer, status: str, expires_on: date | None,
         if cost_pounds is not None else None
     _note(volunteer, f"DBS set to {status}", now)
     return f"DBS details saved for {volunteer.name}."
+
+
+def away_until_words(volunteer: Volunteer, now: datetime) -> str | None:
+    """`Tue 8 Dec 2026` (UK time) while a volunteer who texted AWAY is away, else None."""
+    if volunteer.away_until is None or volunteer.away_until <= now:
+        return None
+    back = volunteer.away_until.astimezone(UK)
+    return f"{back:%a} {back.day} {back:%b %Y}"
 
 
 def pounds(pence: int | None) -> str:

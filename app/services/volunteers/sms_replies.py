@@ -1,4 +1,4 @@
-"""SMS from volunteers: YES / NO / DONE / JOIN.
+"""SMS from volunteers: YES / NO / DONE / JOIN / AWAY / BACK / MYJOBS.
 
 Interface (called by the SMS webhook's service before the resident flow):
 
@@ -19,6 +19,11 @@ with nothing assigned) the text is not about an offer at all, so None: a volunte
 also be a resident answering the help menu. A reference makes the intent explicit, so then
 they are told there is nothing waiting. Replies are bound to offers made to THIS number
 (a From number is all that identifies a volunteer): another case's reference counts as none.
+
+AWAY [days] pauses offers until midnight UK time that many days ahead (the reply names the day
+they are back) and withdraws the open offers they hold, as pausing does; BACK ends it now;
+MYJOBS lists their open assignments with references. From a number that is not a volunteer's
+these words are left to the resident conversation.
 """
 
 from __future__ import annotations
@@ -32,13 +37,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, CaseStatus, DbsStatus
+from app.domain.matching import UK
 from app.domain.phone import parse_phone
-from app.domain.volunteer_words import ParsedReply, VolunteerWord, parse_volunteer_reply
+from app.domain.volunteer_words import (
+    MAX_AWAY_DAYS,
+    ParsedReply,
+    VolunteerWord,
+    away_days,
+    parse_volunteer_reply,
+)
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.services.matching import offers
 from app.services.matching import texts as offer_texts
 from app.services.matching.matcher import OPEN_OFFER_STATUSES
+from app.services.volunteers.eligibility import withdraw_ineligible_offers
 
 log = logging.getLogger(__name__)
 #: At most this many open offers are listed when a volunteer must say which one they mean.
@@ -65,6 +78,12 @@ def handle_volunteer_sms(session: Session, *, phone: str, text: str,
         return None  # "yes"/"no" from a resident: their conversation handles it
     if parsed.word is VolunteerWord.DONE:
         return _done(session, volunteer, parsed, now)
+    if parsed.word is VolunteerWord.AWAY:
+        return _away(session, volunteer, parsed, now)
+    if parsed.word is VolunteerWord.BACK:
+        return _back(volunteer, now)
+    if parsed.word is VolunteerWord.MYJOBS:
+        return _my_jobs(session, volunteer)
     return _answer(session, volunteer, parsed, now)
 
 
@@ -175,3 +194,40 @@ def _join(session: Session, phone: str, parsed: ParsedReply, volunteer: Voluntee
         return VolunteerReply(offer_texts.already_registered_text())
     log.info("volunteer %d signed up by SMS (pending approval)", pending.id)
     return VolunteerReply(offer_texts.join_text())
+
+
+def back_at(now: datetime, days: int) -> datetime:
+    """Midnight UK time `days` days after today in UK time, in UTC (clocks changing included)."""
+    today = now.astimezone(UK).date()
+    back_on = today + timedelta(days=days)
+    return datetime(back_on.year, back_on.month, back_on.day, tzinfo=UK).astimezone(now.tzinfo)
+
+
+def _away(session: Session, volunteer: Volunteer, parsed: ParsedReply,
+          now: datetime) -> VolunteerReply:
+    days = away_days(parsed.rest)
+    if days is None:
+        return VolunteerReply(offer_texts.away_usage_text(MAX_AWAY_DAYS))
+    volunteer.away_until, volunteer.updated_at = back_at(now, days), now
+    session.flush()
+    withdrawn = withdraw_ineligible_offers(session, volunteer, now, "away")
+    log.info("volunteer %d is away for %d days", volunteer.id, days)
+    back_on = volunteer.away_until.astimezone(UK)
+    return VolunteerReply(offer_texts.away_text(f"{back_on:%a} {back_on.day} {back_on:%b}"),
+                          withdrawn.message_ids)
+
+
+def _back(volunteer: Volunteer, now: datetime) -> VolunteerReply:
+    if volunteer.away_until is None or volunteer.away_until <= now:
+        volunteer.away_until = None
+        return VolunteerReply(offer_texts.NOT_AWAY_TEXT)
+    volunteer.away_until, volunteer.updated_at = None, now
+    log.info("volunteer %d is back", volunteer.id)
+    return VolunteerReply(offer_texts.BACK_TEXT)
+
+
+def _my_jobs(session: Session, volunteer: Volunteer) -> VolunteerReply:
+    cases = list(session.scalars(select(Case).where(
+        Case.assigned_volunteer_id == volunteer.id, Case.status == CaseStatus.ASSIGNED)
+        .order_by(Case.id)))
+    return VolunteerReply(offer_texts.my_jobs_text(cases) if cases else offer_texts.NO_JOBS_TEXT)

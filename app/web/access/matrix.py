@@ -65,6 +65,9 @@ VIEW_CASE = Capability("view a case", "Open a case (a partner: only cases it ref
                        "reference answers 404)", EVERYONE_SIGNED_IN)
 REFER = Capability("refer a case", "Enter or refer a request for help (a partner's referral "
                    "never joins another case)", EVERYONE_SIGNED_IN)
+SEARCH = Capability("search", "Find cases by reference, phone number or name from every page "
+                    "(a partner: only cases it referred; volunteers too for coordinators and "
+                    "admins)", EVERYONE_SIGNED_IN)
 MY_REFERRALS = Capability("my referrals", "A partner's own referrals and their outcomes",
                           frozenset({PARTNER}))
 READ_DIRECTORY = Capability("read the directory", "Search the directory, its PDF",
@@ -92,7 +95,7 @@ DATA_PROTECTION = Capability("data protection", "Subject access exports and eras
 ADMINISTER = Capability("administer", "API tokens of every account, the access log and its CSV",
                         frozenset({ADMIN}))
 
-CAPABILITIES = (PUBLIC, WORK_CASES, VIEW_CASE, REFER, MY_REFERRALS, READ_DIRECTORY,
+CAPABILITIES = (PUBLIC, WORK_CASES, VIEW_CASE, SEARCH, REFER, MY_REFERRALS, READ_DIRECTORY,
                 EDIT_DIRECTORY, MANAGE_VOLUNTEERS, DUTY, LEAD_SAFEGUARDING, READ_GRANTS,
                 MANAGE_GRANTS, REPORTS, DATA_PROTECTION, ADMINISTER)
 
@@ -145,6 +148,7 @@ MATRIX: dict[str, Rule] = {
     "console.case_page": _session(VIEW_CASE),
     "console.new_case": _session(REFER),
     "console.my_referrals": _session(MY_REFERRALS),
+    "console.search_page": _session(SEARCH),
     "console.reveal_phone": _session(WORK_CASES),
     "console.edit_case": _session(WORK_CASES),
     "console.assign": _session(WORK_CASES),
@@ -176,6 +180,7 @@ MATRIX: dict[str, Rule] = {
     "console.directory_export": _session(EDIT_DIRECTORY),
     # Console: volunteers.
     "console.volunteers": _session(MANAGE_VOLUNTEERS),
+    "console.edit_volunteer": _session(MANAGE_VOLUNTEERS),
     "console.volunteer": _session(MANAGE_VOLUNTEERS),
     "console.approve": _session(MANAGE_VOLUNTEERS),
     "console.reject": _session(MANAGE_VOLUNTEERS),

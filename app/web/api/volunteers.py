@@ -22,6 +22,7 @@ from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
 from app.services.staff.accounts import record_access
+from app.services.volunteers.approval import approval_sms, not_matchable_message
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.register import VolunteerInvalid, create_volunteer, update_volunteer
 from app.web.api.auth import api_user, client_ip
@@ -203,12 +204,19 @@ def update_view(data: dict[str, Any], volunteer_id: int) -> Volunteer:
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None:
         abort(404, message="No volunteer with that id.")
+    now = utcnow()
+    approving = data.get("approval_status") == ApprovalStatus.APPROVED \
+        and volunteer.approval_status != ApprovalStatus.APPROVED
     try:
-        update_volunteer(session, volunteer, data, utcnow())
+        update_volunteer(session, volunteer, data, now)
+        refused = not_matchable_message(volunteer) if approving else None
+        if refused is not None:  # judged with the other fields of the same PATCH applied
+            raise VolunteerInvalid({"approval_status": [refused]})
     except VolunteerInvalid as exc:
         session.rollback()
         _invalid(exc)
     _log("api_volunteer_update", [volunteer], list(data))
-    withdrawn = withdraw_ineligible_offers(session, volunteer, utcnow(), "changed by the API")
-    commit_then_enqueue(session, withdrawn.message_ids)
+    sms = approval_sms(session, volunteer, now) if approving else []
+    withdrawn = withdraw_ineligible_offers(session, volunteer, now, "changed by the API")
+    commit_then_enqueue(session, [*sms, *withdrawn.message_ids])
     return volunteer

@@ -37,6 +37,7 @@ from app.web.console import (  # noqa: F401
     recordings,
     referrals,
     reports,
+    search,
     signup,
     volunteers,
 )

@@ -206,3 +206,19 @@ class SignupForm(FlaskForm):
     agree = BooleanField("I agree to Here2Help keeping these details to contact me about "
                          "volunteering", validators=[DataRequired("Tick the box to agree")])
     website = HiddenField()  # honeypot: people never fill it in
+
+
+class VolunteerEditForm(FlaskForm):
+    """The volunteer's details; the values are checked by the same rules as the API's
+    (app.services.volunteers.register.validate), whose messages are shown on the fields.
+    Every field is required here: the API's partial update keeps a blank field's old value,
+    which on a form would look like clearing it."""
+
+    name = StringField("Name", validators=[DataRequired(REQUIRED.format("their name"))])
+    phone = StringField("Mobile phone number",
+                        validators=[DataRequired(REQUIRED.format("their mobile number"))])
+    postcode = StringField("Postcode", validators=[DataRequired(REQUIRED.format("a postcode"))])
+    needs = SelectMultipleField("Helps with", choices=VOLUNTEER_NEED_CHOICES, validate_choice=False,
+                                validators=[DataRequired("Choose at least one way they help")])
+    max_distance_km = StringField("How far they travel, in kilometres",
+                                  validators=[DataRequired(REQUIRED.format("a distance"))])

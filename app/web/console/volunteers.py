@@ -12,14 +12,17 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from app.domain.enums import ApprovalStatus
 from app.domain.phone import mask_phone
 from app.models.base import utcnow
 from app.models.volunteer import Volunteer
 from app.services.volunteers import admin
+from app.services.volunteers.approval import approval_sms
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
+from app.services.volunteers.register import VolunteerInvalid, update_volunteer
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
-from app.web.console.forms import DbsForm, EmptyForm, VolunteerSearchForm
+from app.web.console.forms import DbsForm, EmptyForm, VolunteerEditForm, VolunteerSearchForm
 from app.web.session import commit_then_enqueue, db_session
 
 
@@ -50,6 +53,7 @@ def _page(volunteer: Volunteer, dbs_form: DbsForm | None = None, status: int = 2
         "console/volunteer.html", volunteer=volunteer, dbs_form=dbs_form,
         assignments=admin.assignments(db_session(), volunteer), mask_phone=mask_phone,
         pounds=admin.pounds, button_form=EmptyForm(),
+        away_until=admin.away_until_words(volunteer, utcnow()),
     ), status
 
 
@@ -61,7 +65,10 @@ def volunteer(volunteer_id: int):
     return _page(found)
 
 
-def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) -> Response:
+def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str],
+            also_send: list[int] | None = None) -> Response:
+    """Apply `change`, log it, withdraw offers it made ineligible; `also_send` is filled by
+    `change` with outbox ids (the approval SMS) enqueued after the commit."""
     found = _volunteer_or_404(volunteer_id)
     try:
         summary = change(found)
@@ -72,7 +79,7 @@ def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) 
     log_access(action, target=f"volunteer:{found.id}")
     withdrawn = withdraw_ineligible_offers(db_session(), found, utcnow(),
                                            action.removeprefix("volunteer_"))
-    commit_then_enqueue(db_session(), withdrawn.message_ids)
+    commit_then_enqueue(db_session(), [*(also_send or []), *withdrawn.message_ids])
     if withdrawn.message_ids:
         summary += " Their open offers were withdrawn."
     flash(summary, "success")
@@ -81,8 +88,17 @@ def _change(volunteer_id: int, action: str, change: Callable[[Volunteer], str]) 
 
 @bp.post("/volunteers/<int:volunteer_id>/approve")
 def approve(volunteer_id: int) -> Response:
-    return _change(volunteer_id, "volunteer_approve",
-                   lambda v: admin.set_approval(v, "approved", utcnow()))
+    sms: list[int] = []
+
+    def approve_and_tell(found: Volunteer) -> str:
+        was_approved = found.approval_status == ApprovalStatus.APPROVED
+        summary = admin.set_approval(found, ApprovalStatus.APPROVED, utcnow())
+        if not was_approved:
+            sms.extend(approval_sms(db_session(), found, utcnow()))
+            summary += " They have been sent an SMS to say so."
+        return summary
+
+    return _change(volunteer_id, "volunteer_approve", approve_and_tell, sms)
 
 
 @bp.post("/volunteers/<int:volunteer_id>/reject")
@@ -109,3 +125,32 @@ def dbs(volunteer_id: int):
         return _page(found, form, 400)
     return _change(volunteer_id, "volunteer_dbs", lambda v: admin.update_dbs(
         v, form.dbs_status.data, form.dbs_expires_on.data, form.dbs_cost.data, utcnow()))
+
+
+#: The fields the console's edit form changes (the rest have their own controls on the page).
+EDITABLE = ("name", "phone", "postcode", "needs", "max_distance_km")
+
+
+@bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
+def edit_volunteer(volunteer_id: int):
+    """Edit name, phone, postcode, needs and distance with the API's validation; a change that
+    makes the volunteer ineligible for an open offer withdraws it, as pausing does."""
+    found = _volunteer_or_404(volunteer_id)
+    form = VolunteerEditForm(obj=found)
+    if not form.validate_on_submit():
+        return render_template("console/volunteer_edit.html", volunteer=found, form=form), (
+            400 if form.is_submitted() else 200)
+    data = {name: getattr(form, name).data for name in EDITABLE}
+    session = db_session()
+    try:
+        update_volunteer(session, found, data, utcnow())
+    except VolunteerInvalid as exc:
+        session.rollback()
+        for name, messages in exc.errors.items():
+            getattr(form, name).errors = list(messages)
+        return render_template("console/volunteer_edit.html", volunteer=found, form=form), 400
+    log_access("volunteer_edit", target=f"volunteer:{found.id}", detail={"fields": list(EDITABLE)})
+    withdrawn = withdraw_ineligible_offers(session, found, utcnow(), "details changed")
+    commit_then_enqueue(session, withdrawn.message_ids)
+    flash(f"{found.name}: details saved.", "success")
+    return redirect(url_for("console.volunteer", volunteer_id=found.id))
