@@ -206,3 +206,10 @@ class SignupForm(FlaskForm):
     agree = BooleanField("I agree to Here2Help keeping these details to contact me about "
                          "volunteering", validators=[DataRequired("Tick the box to agree")])
     website = HiddenField()  # honeypot: people never fill it in
+
+
+class CodeForm(FlaskForm):
+    """One authenticator (or, at sign-in, recovery) code."""
+
+    code = StringField("Code", validators=[DataRequired(REQUIRED.format("the code")),
+                                           Length(max=64)])
