@@ -75,11 +75,12 @@ def login_code() -> Response | str:
             if check.accepted_as is not None:
                 clear_failures(session_, user.email, client_ip())
                 complete_sign_in(user, now)
-                if check.accepted_as == "recovery":
+                target = pending.get("next") if isinstance(pending.get("next"), str) else None
+                response = begin_console_session(user, target, {"factor": check.accepted_as})
+                if check.accepted_as == "recovery":  # after the fresh session, or it is lost
                     flash(f"You used a recovery code; {check.recovery_codes_left} left. Each "
                           "works once.", "info")
-                target = pending.get("next") if isinstance(pending.get("next"), str) else None
-                return begin_console_session(user, target, {"factor": check.accepted_as})
+                return response
             count_failure(session_, user.email, client_ip(), now)
             outcome = "invalid"
         log_access("login_code_failed", user_id=pending["user"], detail={"outcome": outcome})
