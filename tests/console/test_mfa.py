@@ -181,3 +181,17 @@ def test_a_reset_between_password_and_code_ends_the_sign_in(app, make_user, db_s
     response = _code_step(half, pyotp.TOTP(TEST_MFA_SECRET).now())
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert half.get("/queue").status_code == 302
+
+
+def test_demo_coordinator_signs_in_with_the_published_key(client, db_session):
+    from app.domain.enums import Role
+    from app.models.base import utcnow
+    from app.services.demo.seed import DEMO_MFA_SECRET, DEMO_PASSWORD, demo_email, seed_demo
+
+    seed_demo(db_session, utcnow().date())
+    db_session.commit()
+    handler = login(client, demo_email(Role.CALL_HANDLER), DEMO_PASSWORD)
+    assert handler.headers["Location"].endswith("/queue")  # optional for call handlers
+    other = client.application.test_client()
+    response = login(other, demo_email(Role.COORDINATOR), DEMO_PASSWORD, DEMO_MFA_SECRET)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/queue")
