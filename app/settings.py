@@ -53,6 +53,8 @@ class Settings:
     callback_due_minutes: int = 120
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
+    #: Roles that must sign in with an authenticator code (the others may choose to).
+    mfa_required_roles: tuple[str, ...] = ("coordinator", "admin")
     opening_hours: str = "Mon-Fri 09:00-17:00"
     bank_holiday_region: str = "ENG"  # ENG, WLS, SCT or NIR (the `holidays` subdivision)
     council_phone_number: str | None = None  # read to residents by /twilio/fallback
@@ -260,6 +262,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         callback_due_minutes=_int(env, "CALLBACK_DUE_MINUTES", 120, minimum=1),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 10, minimum=1),
+        mfa_required_roles=_mfa_required_roles(env),
         opening_hours=_opening_hours(env),
         bank_holiday_region=env.get("BANK_HOLIDAY_REGION", "").strip().upper() or "ENG",
         council_phone_number=_help_phone(env, "COUNCIL_PHONE_NUMBER"),
@@ -280,3 +283,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention=_retention(env),
         extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
     )
+
+
+MFA_ROLES = ("call_handler", "coordinator", "admin", "partner")
+
+
+def _mfa_required_roles(env: Mapping[str, str]) -> tuple[str, ...]:
+    """MFA_REQUIRED_ROLES: comma-separated roles; unset means coordinators and admins."""
+    raw = env.get("MFA_REQUIRED_ROLES")
+    if raw is None:
+        return ("coordinator", "admin")
+    roles = tuple(dict.fromkeys(r.strip().lower() for r in raw.split(",") if r.strip()))
+    unknown = [r for r in roles if r not in MFA_ROLES]
+    if unknown:
+        raise ConfigError(f"MFA_REQUIRED_ROLES: unknown role {unknown[0]!r} (roles: "
+                          + ", ".join(MFA_ROLES) + ")")
+    return roles

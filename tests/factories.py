@@ -12,6 +12,7 @@ otherwise. Each builder flushes (ids are set) and leaves committing to the calle
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,11 @@ from app.services.staff.passwords import hash_password
 
 #: The password of every staff account made here (tests/signin.py signs in with it).
 PASSWORD = "correct horse battery staple"
+#: The authenticator secret of every account the factories enrol (tests/signin.py codes it).
+TEST_MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+#: Roles the app requires MFA for by default: their accounts are made enrolled, as in life.
+MFA_ROLES = ("coordinator", "admin")
+ENROLLED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 REF_ALPHABET = "34679ACDEFGHJKMNPQRTVWXY"
 _serial = itertools.count(1)
 
@@ -94,13 +100,22 @@ def make_volunteer(session: Session, **overrides: Any) -> Volunteer:
 
 def make_staff_user(session: Session, role: str = "call_handler",
                     **overrides: Any) -> StaffUser:
-    """A staff account with `PASSWORD`, and an address no other account in the run has."""
+    """A staff account with `PASSWORD`, and an address no other account in the run has.
+
+    Coordinators and admins come enrolled in MFA with `TEST_MFA_SECRET` (their role requires
+    it); `tests.signin.login` answers the code step with a real TOTP code.
+    """
     n = next(_serial)
     values: dict[str, Any] = {
         "email": f"{role}{n}@example.org", "role": role, "password_hash": password_hash(),
         "name": f"{role.replace('_', ' ').title()} {n}",
     }
+    if role in MFA_ROLES:
+        # Pass mfa_enrolled_at=None for an account that has not set up its app yet.
+        values.update(mfa_secret=TEST_MFA_SECRET, mfa_enrolled_at=ENROLLED_AT)
     values.update(overrides)
+    if values.get("mfa_enrolled_at") is None and "mfa_secret" not in overrides:
+        values.pop("mfa_secret", None)
     user = StaffUser(**values)
     session.add(user)
     session.flush()

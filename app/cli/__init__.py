@@ -15,6 +15,7 @@ from app.cli import (
     duty,
     fallback,
     flows,
+    mfa,
     neighbourhoods,
     privacy,
     reports,
@@ -38,7 +39,7 @@ def cli() -> None:
 
 def _register() -> None:
     for module in (serve, db, users, duty, simulate, flows, volunteers, directory, fallback,
-                   reports, neighbourhoods, privacy):
+                   reports, neighbourhoods, privacy, mfa):
         module.register(cli)
 
 

@@ -26,7 +26,7 @@ from app.cli.supervise import (
 )
 from app.models.base import utcnow
 from app.redis_conn import connect, embedded_redis_url, stop_embedded_redis
-from app.services.demo.seed import DEMO_PASSWORD
+from app.services.demo.seed import DEMO_MFA_SECRET, DEMO_PASSWORD
 from app.services.demo.seed import seed_demo as seed_demo_data
 from app.settings import PROJECT_ROOT, Settings
 
@@ -185,6 +185,8 @@ def seed_demo(force: bool) -> None:
         click.echo(f"demo staff account: {email} ({role})")
     if report.staff_created:
         click.echo(f"demo staff password (all accounts): {DEMO_PASSWORD}")
+        click.echo(f"demo authenticator key (coordinator and admin): {DEMO_MFA_SECRET} "
+                   "(add it to an authenticator app, time-based, to get the sign-in code)")
     if report.staff_existing:
         click.echo(f"demo staff accounts already present: {report.staff_existing}")
     for label, count in report.seeded.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, utcnow
@@ -31,6 +31,14 @@ class StaffUser(TimestampMixin, Base):
     last_login_at: Mapped[datetime | None]
     # Bumped on logout or password change: invalidates every existing session of the user.
     session_version: Mapped[int] = mapped_column(default=1)
+    # TOTP (app.services.staff.mfa). A secret without `mfa_enrolled_at` is an enrolment not yet
+    # confirmed with a code; the secret must stay readable (TOTP is a shared secret).
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enrolled_at: Mapped[datetime | None]
+    # The 30-second step of the last code accepted: a code is good once, never replayed.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # SHA-256 of each unused recovery code (random, high-entropy: a slow hash adds nothing).
+    mfa_recovery_hashes: Mapped[list[str] | None] = mapped_column(JSON)
 
     duty_windows: Mapped[list[DutyWindow]] = relationship(
         back_populates="staff_user", order_by="(DutyWindow.weekday, DutyWindow.starts)",

@@ -17,6 +17,7 @@ from app.models.staff import StaffUser
 from app.services.staff import accounts
 from app.settings import PROJECT_ROOT
 from app.web.access.matrix import MATRIX, ROLES, Auth, render_markdown
+from tests.factories import ENROLLED_AT, TEST_MFA_SECRET
 
 PLACEHOLDERS = (
     (re.compile(r"<int[^>]*>"), "1"),
@@ -42,8 +43,10 @@ def people(db_session) -> dict[str, tuple[StaffUser, str]]:
     """A user and a live write-scope token per role."""
     found = {}
     for role in ROLES:
+        # Enrolled in MFA: these sessions stand for sign-ins that completed the code step.
         user = StaffUser(email=f"matrix-{role}@example.org", role=role, password_hash="unused",
-                         organisation="Example Trust" if role == "partner" else None)
+                         organisation="Example Trust" if role == "partner" else None,
+                         mfa_secret=TEST_MFA_SECRET, mfa_enrolled_at=ENROLLED_AT)
         db_session.add(user)
         db_session.commit()
         found[role] = (user, accounts.create_api_token(db_session, user.email, now=utcnow()))

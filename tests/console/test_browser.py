@@ -129,7 +129,7 @@ CONSOLE_PAGES = [
     ("coordinator", "/directory"), ("coordinator", "/reports"),
     ("call_handler", "/volunteers"),  # the 403 page
     ("partner", "/referrals"), ("admin", "/admin/api-tokens"), ("admin", "/admin/access-log"),
-    ("coordinator", "/privacy"),
+    ("coordinator", "/privacy"), ("admin", "/admin/staff"), ("coordinator", "/account/mfa"),
     ("call_handler", "/search?q={case}"), ("coordinator", "/search?q=Axe"),
     ("partner", "/search?q=07700900123"), ("coordinator", "/volunteers/{volunteer}/edit"),
 ]

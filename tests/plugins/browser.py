@@ -114,12 +114,16 @@ def page(browser, live_server: LiveServer):
 def live_user(live_server: LiveServer) -> Callable[..., object]:
     from app.models.staff import StaffUser
     from app.services.staff.passwords import hash_password
+    from tests.factories import ENROLLED_AT, MFA_ROLES, TEST_MFA_SECRET
 
     password_hash = hash_password(BROWSER_PASSWORD)
 
     def make(role: str = "call_handler", **fields) -> StaffUser:
         n = next(_users)
         with live_server.session() as session:
+            if role in MFA_ROLES:  # enrolled, as their role requires; login_as gives a code
+                fields = {"mfa_secret": TEST_MFA_SECRET, "mfa_enrolled_at": ENROLLED_AT,
+                          **fields}
             user = StaffUser(email=f"{role}.{n}.{uuid.uuid4().hex[:6]}@example.org", role=role,
                              password_hash=password_hash,
                              name=fields.pop("name", f"{role.replace('_', ' ').title()} {n}"),
@@ -134,11 +138,18 @@ def live_user(live_server: LiveServer) -> Callable[..., object]:
 
 
 def login_as(page, user) -> None:
+    from tests.factories import TEST_MFA_SECRET
+    from tests.signin import totp_code
+
     page.goto("/login")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(BROWSER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        page.get_by_label("Code").fill(totp_code(user.email, user.mfa_secret or TEST_MFA_SECRET))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
     assert "/login" not in page.url, "sign-in failed"
 
 

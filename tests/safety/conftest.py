@@ -20,7 +20,13 @@ from app.models.staff import StaffUser
 from app.runtime import Runtime
 from app.settings import load_settings
 from tests.conversations.conftest import sms_texts
-from tests.factories import PASSWORD, password_hash
+from tests.factories import (
+    ENROLLED_AT,
+    MFA_ROLES,
+    PASSWORD,
+    TEST_MFA_SECRET,
+    password_hash,
+)
 from tests.matching.e2e import World, wait_for
 from tests.plugins.twilio_webhooks import sign
 from tests.signin import login
@@ -56,6 +62,8 @@ class SafetyWorld(World):
         return reply
 
     def staff(self, role: str, **fields: object) -> StaffUser:
+        if role in MFA_ROLES:  # enrolled, as their role requires; `login` gives the code
+            fields = {"mfa_secret": TEST_MFA_SECRET, "mfa_enrolled_at": ENROLLED_AT, **fields}
         with self.runtime.session_factory() as session:
             user = StaffUser(email=f"{role}.{next(_emails)}@example.org", role=role,
                              name=fields.pop("name", role.replace("_", " ").title()),

@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0009_week"
-down_revision: str | None = "0007_privacy"
+down_revision: str | None = "0008_mfa"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 DEMO_EMAIL_DOMAIN = "demo.here2help.invalid"
 #: Documented in the README; demo accounts exist only where someone ran `seed-demo`.
 DEMO_PASSWORD = "here2help-demo-password"  # noqa: S105 (a documented demo credential)
+#: The demo coordinator's and admin's authenticator secret, published like the password: their
+#: roles require MFA, so the demo shows the code step (add it to any authenticator app).
+DEMO_MFA_SECRET = "HERE2HELPDEMOMFAHERE2HELPDEMOMFA"  # noqa: S105 (a documented demo credential)
+DEMO_MFA_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 @dataclass
@@ -45,8 +49,9 @@ DEMO_STAFF_PHONES = {Role.CALL_HANDLER: "+447700900901", Role.COORDINATOR: "+447
 DEMO_ON_DUTY = (Role.CALL_HANDLER, Role.COORDINATOR)
 
 
-def seed_demo_staff(session: Session, report: DemoReport) -> None:
-    """One demo account per role, with the documented demo password (and a drama phone)."""
+def seed_demo_staff(session: Session, report: DemoReport, now: datetime) -> None:
+    """One demo account per role, with the documented demo password (and a drama phone); the
+    coordinator and admin enrolled in MFA with the documented demo secret."""
     for role in Role:
         email = demo_email(role)
         if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
@@ -57,6 +62,8 @@ def seed_demo_staff(session: Session, report: DemoReport) -> None:
             password_hash=hash_password(DEMO_PASSWORD),
             organisation="Demo partner organisation" if role is Role.PARTNER else None,
             phone=DEMO_STAFF_PHONES.get(role), on_duty=role in DEMO_ON_DUTY,
+            mfa_secret=DEMO_MFA_SECRET if role in DEMO_MFA_ROLES else None,
+            mfa_enrolled_at=now if role in DEMO_MFA_ROLES else None,
         ))
         report.staff_created.append((email, role.value))
     session.flush()
@@ -70,7 +77,7 @@ def seed_demo(session: Session, today: date) -> DemoReport:
     """
     report = DemoReport()
     try:
-        seed_demo_staff(session, report)
+        seed_demo_staff(session, report, datetime.combine(today, time(9), tzinfo=UTC))
         report.seeded["volunteers"] = seed_demo_volunteers(session, today)
         report.seeded["directory services"] = seed_demo_directory(session, today)
         session.commit()

@@ -35,7 +35,8 @@ FORGET_AFTER = timedelta(hours=24)
 @dataclass(frozen=True)
 class SignInResult:
     user: StaffUser | None
-    #: "ok", "invalid" (unknown e-mail or wrong password: shown the same way), "wait".
+    #: "ok", "code" (password right; an authenticator code is still needed), "invalid" (unknown
+    #: e-mail or wrong password: shown the same way), "wait".
     outcome: str
     wait_seconds: int = 0
 
@@ -60,8 +61,7 @@ def sign_in(session: Session, email: str, password: str, now: datetime,
 
     A waiting or inactive account still pays for a hash check, so timing says nothing.
     """
-    key_email = (email or "").strip().lower()[:254]
-    key_ip = (ip_address or "unknown")[:64]
+    key_email, key_ip = throttle_keys(email, ip_address)
     user = find_user(session, email)
     throttle = _throttle(session, key_email, key_ip)
     ok = verify_password(user.password_hash if user else None, password)
@@ -72,12 +72,48 @@ def sign_in(session: Session, email: str, password: str, now: datetime,
     if user is None or not ok or not user.active:
         _count_failure(session, key_email, key_ip, throttle, now)
         return SignInResult(user, "invalid")
+    if user.mfa_enrolled_at is not None:
+        # The password alone proves nothing yet: the counter stays until a code is right too,
+        # so a known password does not buy fresh guesses at the code.
+        return SignInResult(user, "code")
     if throttle is not None:
         session.delete(throttle)
+    complete_sign_in(user, now)
+    return SignInResult(user, "ok")
+
+
+def complete_sign_in(user: StaffUser, now: datetime) -> None:
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now
-    return SignInResult(user, "ok")
+
+
+def throttle_keys(email: str, ip_address: str | None) -> tuple[str, str]:
+    """The (account, address) pair the back-off counts under, cut to the columns' sizes."""
+    return (email or "").strip().lower()[:254], (ip_address or "unknown")[:64]
+
+
+def seconds_to_wait(session: Session, email: str, ip_address: str | None,
+                    now: datetime) -> int:
+    """How long this address must still wait before its next try at this account (0: none)."""
+    throttle = _throttle(session, *throttle_keys(email, ip_address))
+    if throttle is None or throttle.failures < FREE_FAILURES:
+        return 0
+    ready_at = throttle.last_failure_at + wait_after(throttle.failures)
+    return int((ready_at - now).total_seconds()) + 1 if now < ready_at else 0
+
+
+def count_failure(session: Session, email: str, ip_address: str | None, now: datetime) -> None:
+    """One more failure for (account, address): a wrong authenticator or recovery code too."""
+    key_email, key_ip = throttle_keys(email, ip_address)
+    _count_failure(session, key_email, key_ip, _throttle(session, key_email, key_ip), now)
+
+
+def clear_failures(session: Session, email: str, ip_address: str | None) -> None:
+    """A complete sign-in (password and, where enrolled, a code) forgets the failures."""
+    throttle = _throttle(session, *throttle_keys(email, ip_address))
+    if throttle is not None:
+        session.delete(throttle)
 
 
 def _throttle(session: Session, email: str, ip_address: str) -> LoginThrottle | None:

@@ -29,6 +29,11 @@ def init_gate(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, enforce_access)
 
 
+#: The only signed-in pages open to someone whose role requires MFA and who has not enrolled
+#: (signing out, the public pages and static files need no session at all).
+ENROLMENT_PAGES = frozenset({"console.mfa_enrol"})
+
+
 def enforce_access() -> ResponseReturnValue | None:
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: Flask answers 404/405 itself
@@ -47,6 +52,8 @@ def enforce_access() -> ResponseReturnValue | None:
 def _check_session(rule: Rule) -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    if getattr(current_user, "must_enrol_mfa", False) and request.endpoint not in ENROLMENT_PAGES:
+        return redirect(url_for("console.mfa_enrol"))
     if not rule.allows(current_user.role):
         return _forbidden(api=False)
     return None

@@ -92,12 +92,15 @@ MANAGE_GRANTS = Capability("manage grants", "Open and change funding pots; recor
                            frozenset({COORDINATOR, ADMIN}))
 DATA_PROTECTION = Capability("data protection", "Subject access exports and erasure of a person "
                              "by phone number", frozenset({COORDINATOR, ADMIN}))
-ADMINISTER = Capability("administer", "API tokens of every account, the access log and its CSV",
+OWN_SIGN_IN = Capability("own sign-in", "Set up your own authenticator app (MFA) and see your "
+                         "recovery codes once", EVERYONE_SIGNED_IN)
+ADMINISTER = Capability("administer", "Staff accounts (reset a lost authenticator app, disable), "
+                        "API tokens of every account, the access log and its CSV",
                         frozenset({ADMIN}))
 
 CAPABILITIES = (PUBLIC, WORK_CASES, VIEW_CASE, SEARCH, REFER, MY_REFERRALS, READ_DIRECTORY,
                 EDIT_DIRECTORY, MANAGE_VOLUNTEERS, DUTY, LEAD_SAFEGUARDING, READ_GRANTS,
-                MANAGE_GRANTS, REPORTS, DATA_PROTECTION, ADMINISTER)
+                MANAGE_GRANTS, REPORTS, DATA_PROTECTION, OWN_SIGN_IN, ADMINISTER)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ MATRIX: dict[str, Rule] = {
     "console.index": _PUBLIC,
     "console.login": _PUBLIC,
     "console.logout": _PUBLIC,
+    "console.login_code": _PUBLIC,  # only after a right password (the pending sign-in)
     "console.volunteer_signup": _PUBLIC,
     "console.volunteer_signup_done": _PUBLIC,
     "console.community_grants": _PUBLIC,
@@ -203,6 +207,10 @@ MATRIX: dict[str, Rule] = {
     "console.privacy": _session(DATA_PROTECTION),
     "console.privacy_export": _session(DATA_PROTECTION),
     "console.privacy_erase": _session(DATA_PROTECTION),
+    "console.mfa_enrol": _session(OWN_SIGN_IN),
+    "console.staff_accounts": _session(ADMINISTER),
+    "console.staff_mfa_reset": _session(ADMINISTER),
+    "console.staff_set_active": _session(ADMINISTER),
     "console.api_tokens": _session(ADMINISTER),
     "console.revoke_api_token": _session(ADMINISTER),
     "console.access_log": _session(ADMINISTER),

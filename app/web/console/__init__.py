@@ -31,6 +31,7 @@ from app.web.console import (  # noqa: F401
     duty,
     grants,
     grants_public,
+    mfa,
     new_case,
     privacy,
     queue,

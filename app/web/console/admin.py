@@ -1,4 +1,5 @@
-"""Admin pages: every API token (list, revoke) and the access log (filter, CSV download).
+"""Admin pages: staff accounts (MFA reset, disable), every API token (list, revoke) and the
+access log (filter, CSV download).
 
 Admins only (the role matrix). Revoking is a POST with CSRF and is itself logged; a revoked
 token answers 401 from the next request on. Viewing or downloading the log is logged too.
@@ -11,11 +12,15 @@ import io
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
 from app.models.base import utcnow
+from app.models.staff import StaffUser
 from app.services.reports.files import csv_cell
-from app.services.staff import accounts
+from app.services.staff import accounts, mfa
 from app.services.staff.access_log import COLUMNS, AccessLogFilter, search_access_log
+from app.services.staff.signin import end_all_sessions
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.forms import EmptyForm
@@ -80,3 +85,50 @@ def access_log_csv() -> Response:
         writer.writerow([csv_cell(value) for value in row.cells()])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="access-log.csv"'})
+
+
+@bp.get("/admin/staff")
+def staff_accounts() -> str:
+    users = db_session().scalars(select(StaffUser).order_by(StaffUser.email)).all()
+    return render_template("console/staff_accounts.html", users=users,
+                           is_enrolled=mfa.is_enrolled)
+
+
+def _staff_member(user_id: int) -> StaffUser:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db_session().get(StaffUser, user_id) if user_id < 2**31 else None
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/admin/staff/<int:user_id>/mfa-reset")
+def staff_mfa_reset(user_id: int) -> Response:
+    """A lost phone: the factor goes and every session ends; the next sign-in enrols again."""
+    user = _staff_member(user_id)
+    mfa.reset(user)
+    log_access("mfa_reset", target=f"staff_user:{user.id}")
+    db_session().commit()
+    flash(f"{user.email}: authenticator app removed and signed out everywhere. They set up a "
+          "new one at their next sign-in.", "success")
+    return redirect(url_for("console.staff_accounts"))
+
+
+@bp.post("/admin/staff/<int:user_id>/active")
+def staff_set_active(user_id: int) -> Response:
+    """Disable (every session ends at the next request) or enable an account again."""
+    user = _staff_member(user_id)
+    wanted = request.form.get("active") == "1"
+    if user.id == current_user.id and not wanted:
+        flash("You cannot disable your own account.", "error")
+        return redirect(url_for("console.staff_accounts"))
+    user.active = wanted
+    if not wanted:
+        end_all_sessions(user)
+    log_access("staff_enable" if wanted else "staff_disable", target=f"staff_user:{user.id}")
+    db_session().commit()
+    flash(f"{user.email} is {'enabled' if wanted else 'disabled and signed out everywhere'}.",
+          "success")
+    return redirect(url_for("console.staff_accounts"))

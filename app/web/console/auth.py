@@ -15,6 +15,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from app.models.base import utcnow
 from app.models.staff import StaffUser
+from app.services.staff import mfa
 from app.services.staff.signin import end_all_sessions, sign_in
 from app.web.console.access import client_ip, log_access
 from app.web.console.blueprint import bp
@@ -26,6 +27,8 @@ GENERIC_FAILURE = (
     "The email address or password is not right. Check them and try again; after several "
     "wrong tries, wait a few minutes between tries."
 )
+#: Session key of a sign-in whose password was right and whose code is still to come.
+MFA_PENDING = "mfa_pending"
 START_PAGES = {"partner": "console.new_case"}
 #: Requests the queue page's script makes on its own: they must not count as activity.
 AUTO_REFRESH_HEADER = "X-Auto-Refresh"
@@ -41,6 +44,10 @@ class ConsoleUser(UserMixin):
         self.role = user.role
         self.organisation = user.organisation
         self.session_version = user.session_version
+        # Signed in with a password only, in a role that requires MFA: every page but the
+        # enrolment page sends them there (app.web.access.gate).
+        self.must_enrol_mfa = mfa.must_enrol(user.role, mfa.is_enrolled(user),
+                                             runtime().settings.mfa_required_roles)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -119,21 +126,37 @@ def login() -> Response | str:
         session_ = db_session()
         result = sign_in(session_, form.email.data or "", form.password.data or "", utcnow(),
                          client_ip())
+        target = _safe_next(request.args.get("next"))
         if result.outcome == "ok" and result.user is not None:
-            target = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session: nothing from before sign-in survives
-            login_user(ConsoleUser(result.user))
-            session.permanent = True
-            session["login_at"] = session["last_seen"] = time.time()
-            log_access("login", user_id=result.user.id)
+            return begin_console_session(result.user, target)
+        if result.outcome == "code" and result.user is not None:
+            session.clear()
+            session[MFA_PENDING] = {"user": result.user.id,
+                                    "version": result.user.session_version,
+                                    "next": target, "at": time.time()}
+            log_access("login_password_ok", user_id=result.user.id)
             session_.commit()
-            return redirect(target or start_page_for(result.user.role))
+            return redirect(url_for("console.login_code"))
         log_access("login_failed", user_id=result.user.id if result.user else None,
                    detail={"outcome": result.outcome})
         session_.commit()
         error = GENERIC_FAILURE
     status = 401 if error else (400 if form.errors else 200)
     return render_template("console/login.html", form=form, error=error), status
+
+
+def begin_console_session(user: StaffUser, target: str | None,
+                          detail: dict[str, str] | None = None) -> Response:
+    """Sign `user` in with a fresh session (nothing from before sign-in survives) and commit."""
+    session.clear()
+    login_user(ConsoleUser(user))
+    session.permanent = True
+    session["login_at"] = session["last_seen"] = time.time()
+    log_access("login", user_id=user.id, detail=detail)
+    db_session().commit()
+    if ConsoleUser(user).must_enrol_mfa:
+        return redirect(url_for("console.mfa_enrol"))
+    return redirect(target or start_page_for(user.role))
 
 
 @bp.post("/logout")

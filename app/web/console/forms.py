@@ -222,3 +222,10 @@ class VolunteerEditForm(FlaskForm):
                                 validators=[DataRequired("Choose at least one way they help")])
     max_distance_km = StringField("How far they travel, in kilometres",
                                   validators=[DataRequired(REQUIRED.format("a distance"))])
+
+
+class CodeForm(FlaskForm):
+    """One authenticator (or, at sign-in, recovery) code."""
+
+    code = StringField("Code", validators=[DataRequired(REQUIRED.format("the code")),
+                                           Length(max=64)])
