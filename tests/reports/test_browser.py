@@ -59,7 +59,8 @@ def test_directory_page_passes_axe_and_downloads_the_pdf(logged_in_page, axe_che
     assert "Worcester Foodbank (demo)" in page.content()
     assert axe_check(page) == []
     page.select_option("select[name=need]", "food")
-    page.get_by_role("form", name="Search the directory").get_by_role("button", name="Search").click()
+    search = page.get_by_role("form", name="Search the directory")
+    search.get_by_role("button", name="Search").click()
     page.wait_for_url("**need=food**")
     expect(page.locator("table caption")).to_contain_text("services")  # the results have loaded
     assert page.locator("tbody tr").count() >= 3
