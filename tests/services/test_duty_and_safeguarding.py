@@ -173,3 +173,17 @@ def test_consent_no_goes_to_staff_withdraws_offers_and_a_later_yes_resumes(db_se
                                                       "Said yes on the phone", NOW)
     assert rematch and case.status == CaseStatus.NEW and case.needs_matching
     assert case.consent_to_share and case.needs_staff_reason is None
+
+
+def test_staff_cannot_offer_a_case_to_a_volunteer_who_is_away(db_session) -> None:
+    volunteer = factories.make_volunteer(db_session)
+    case = factories.make_case(db_session, status=CaseStatus.NEW)
+    handler = _staff(db_session, "call_handler")
+    volunteer.away_until = NOW + timedelta(days=3)
+    db_session.flush()
+    with pytest.raises(actions.ActionError, match="is away"):
+        actions.assign_volunteer(db_session, case, handler.id, volunteer.id, NOW)
+    assert db_session.scalar(select(Offer.id).where(Offer.case_id == case.id)) is None
+    volunteer.away_until = NOW - timedelta(minutes=1)  # back: the offer goes
+    result = actions.assign_volunteer(db_session, case, handler.id, volunteer.id, NOW)
+    assert result.summary == f"Offer sent to {volunteer.name}."

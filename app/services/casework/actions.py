@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, OfferStatus, Urgency
+from app.domain.matching import is_away
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.staff import StaffUser
@@ -136,6 +137,10 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
         raise ActionError("That volunteer does not exist.")
     if not volunteer.active or volunteer.opted_out or volunteer.approval_status != "approved":
         raise ActionError(f"{volunteer.name} is paused, opted out or not approved yet.")
+    if is_away(volunteer.away_until, now):
+        # Their YES would be refused: say so now rather than send an offer that cannot stand.
+        raise ActionError(f"{volunteer.name} is away (they texted AWAY); they can text BACK "
+                          "when they are free again.")
     held = staff_only_reason(case)
     if held == NO_CONSENT:
         raise ActionError("The resident has not agreed to share their details: record their "
