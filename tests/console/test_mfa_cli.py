@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
 from app.models.staff import AccessLogEntry, StaffUser
 from tests.api.test_staff_tokens_and_cli import _cli, cli_env  # noqa: F401 (a fixture)
-from tests.factories import PASSWORD, TEST_MFA_SECRET
+from tests.factories import ENROLLED_AT, PASSWORD, TEST_MFA_SECRET
 
 
 def test_mfa_reset_removes_the_factor_and_ends_sessions(cli_env):  # noqa: F811
@@ -21,7 +19,7 @@ def test_mfa_reset_removes_the_factor_and_ends_sessions(cli_env):  # noqa: F811
     try:
         with Session(engine) as session:
             user = session.scalar(select(StaffUser).where(StaffUser.email == "lead@example.org"))
-            user.mfa_secret, user.mfa_enrolled_at = TEST_MFA_SECRET, datetime.now(UTC)
+            user.mfa_secret, user.mfa_enrolled_at = TEST_MFA_SECRET, ENROLLED_AT
             user.mfa_recovery_hashes = ["0" * 64]
             version = user.session_version
             session.commit()
