@@ -7,6 +7,12 @@ enqueues at most some no-op jobs (every job they trigger re-checks the database 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
 from app.adapters.rq_queue import job_queue_for
 from app.cli.privacy import run_retention
 from app.db import begin_write
@@ -20,6 +26,8 @@ from app.services.volunteers.dbs_reminders import send_dbs_reminders
 from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
 from workers.bootstrap import get_runtime, job_logger
 from workers.matching import arm_expiry
+
+T = TypeVar("T")
 
 log = job_logger(__name__)
 
@@ -58,32 +66,29 @@ def sweep() -> dict[str, int]:
 
 
 def dbs_expiry_reminders() -> int:
-    """Text on-duty coordinators the volunteers whose DBS expires within 30 days (once each)."""
+    """Text on-duty coordinators the volunteers whose DBS expires within 30 days (once each),
+    then withdraw the open offers of volunteers whose check has lapsed (cases move on)."""
     runtime = get_runtime()
+    reminded = _commit_then_send(runtime, send_dbs_reminders)
+    log.info("DBS reminders: %d volunteers", len(reminded.volunteer_ids))
+    withdrawn = _commit_then_send(runtime, withdraw_lapsed_dbs_offers)
+    if withdrawn.message_ids:
+        log.info("DBS lapsed: offers withdrawn (%d SMS)", len(withdrawn.message_ids))
+    return len(reminded.volunteer_ids)
+
+
+def _commit_then_send(runtime: Runtime, step: Callable[[Session, datetime], T]) -> T:
+    """Run one service step in a writer transaction, commit it, then queue the SMS it wrote
+    to the outbox (its result's `message_ids`): the database first, as everywhere."""
     with runtime.write_session_factory() as session:
-        begin_write(session)
-        result = send_dbs_reminders(session, utcnow())
+        result = step(session, utcnow())
         session.commit()
-        if result.message_ids:
-            enqueue_send(job_queue_for(runtime), result.message_ids)
-            mark_enqueued(session, result.message_ids, utcnow())
+        message_ids = result.message_ids  # type: ignore[attr-defined]
+        if message_ids:
+            enqueue_send(job_queue_for(runtime), message_ids)
+            mark_enqueued(session, message_ids, utcnow())
             session.commit()
-    log.info("DBS reminders: %d volunteers", len(result.volunteer_ids))
-    _withdraw_lapsed_dbs_offers(runtime)
-    return len(result.volunteer_ids)
-
-
-def _withdraw_lapsed_dbs_offers(runtime: Runtime) -> None:
-    """Offers held by volunteers whose DBS check has lapsed are withdrawn; cases move on."""
-    with runtime.session_factory() as session:
-        begin_write(session)
-        withdrawn = withdraw_lapsed_dbs_offers(session, utcnow())
-        session.commit()
-        if withdrawn.message_ids:
-            enqueue_send(job_queue_for(runtime), withdrawn.message_ids)
-            mark_enqueued(session, withdrawn.message_ids, utcnow())
-            session.commit()
-            log.info("DBS lapsed: offers withdrawn (%d SMS)", len(withdrawn.message_ids))
+    return result
 
 
 def retention() -> dict[str, int]:
