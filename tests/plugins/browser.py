@@ -174,6 +174,10 @@ def axe_check(axe_source: str) -> Callable[..., list[dict]]:
     """Serious and critical axe-core violations on the page (WCAG 2.0-2.2 A/AA + best practice)."""
 
     def check(page) -> list[dict]:
+        # After a click that submits a form, the new document can be in the DOM before its
+        # stylesheet has applied; axe would then judge unstyled targets (the off-screen skip
+        # link, the header's links) and report target-size. Judge the page as people see it.
+        page.wait_for_load_state("load")
         page.evaluate(axe_source)
         result = page.evaluate(
             "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', "
