@@ -14,13 +14,14 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from app.adapters.rq_queue import job_queue_for
-from app.cli.privacy import run_retention
+from app.adapters.twilio.recordings import recording_deleter
 from app.db import begin_write
 from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
 from app.runtime import Runtime
 from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
+from app.services.privacy.retention import run_retention
 from app.services.recovery import sweeper
 from app.services.volunteers.dbs_reminders import send_dbs_reminders
 from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
@@ -93,4 +94,8 @@ def _commit_then_send(runtime: Runtime, step: Callable[[Session, datetime], T]) 
 
 def retention() -> dict[str, int]:
     """Apply the retention policy once (a second run the same day finds nothing left to do)."""
-    return run_retention(get_runtime()).counts
+    runtime = get_runtime()
+    settings = runtime.settings
+    return run_retention(runtime.session_factory, settings.retention, utcnow(),
+                         journal_dir=settings.fallback_journal_dir,
+                         delete_recording=recording_deleter(settings)).counts

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from app.adapters.twilio.recordings import delete_recording
+from app.adapters.twilio.recordings import recording_deleter
 from app.cli.common import CliError, check_redis, runtime_or_exit
 from app.db import begin_write
 from app.models.base import utcnow
 from app.redis_conn import forget_phone
 from app.runtime import Runtime
 from app.services.privacy.erasure import ErasureRefused, erase_subject
-from app.services.privacy.retention import RetentionResult, apply_retention
+from app.services.privacy.retention import run_retention
 from app.services.privacy.subject_access import (
     SubjectError,
     build_zip,
@@ -29,20 +29,6 @@ from app.services.privacy.subject_access import (
 log = logging.getLogger(__name__)
 
 
-def run_retention(runtime: Runtime, *, dry_run: bool = False) -> RetentionResult:
-    """Apply the configured policy now, deleting recordings at Twilio (the CLI and the job)."""
-    settings = runtime.settings
-    with runtime.session_factory() as session:
-        begin_write(session)
-        result = apply_retention(
-            session, settings.retention, utcnow(), journal_dir=settings.fallback_journal_dir,
-            dry_run=dry_run,
-            delete_recording=lambda call: delete_recording(settings, call.recording_url))
-        session.commit()
-    log.info("%s", result.line())
-    return result
-
-
 @click.command("retention")
 @click.option("--dry-run", is_flag=True, help="Only say what would go; change nothing.")
 def retention(dry_run: bool) -> None:
@@ -50,7 +36,11 @@ def retention(dry_run: bool) -> None:
 
     The worker runs this daily; the periods are the RETENTION_<KIND>_DAYS settings.
     """
-    result = run_retention(runtime_or_exit(), dry_run=dry_run)
+    runtime = runtime_or_exit()
+    settings = runtime.settings
+    result = run_retention(runtime.session_factory, settings.retention, utcnow(),
+                           journal_dir=settings.fallback_journal_dir,
+                           delete_recording=recording_deleter(settings), dry_run=dry_run)
     for kind, count in result.counts.items():
         click.echo(f"{kind}: {count}")
     click.echo("dry run: nothing changed" if dry_run else "retention applied")
@@ -105,7 +95,7 @@ def erase(phone: str) -> None:
         try:
             result = erase_subject(
                 session, number, utcnow(), journal_dir=settings.fallback_journal_dir,
-                delete_recording=lambda call: delete_recording(settings, call.recording_url))
+                delete_recording=recording_deleter(settings))
         except ErasureRefused as exc:
             raise CliError(f"not erased: {exc}") from None
         session.commit()

@@ -8,12 +8,13 @@ requires when "HTTP Basic Authentication for media access" is on and ignores oth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 
+from app.models.message import Call
 from app.settings import Settings
 
 CHUNK_BYTES = 64 * 1024
@@ -80,3 +81,8 @@ def delete_recording(settings: Settings, stored_url: str | None) -> bool:
     except requests.RequestException:
         return False
     return response.status_code in (204, 404)
+
+
+def recording_deleter(settings: Settings) -> Callable[[Call], bool]:
+    """The retention policy's way of deleting a call's recording at Twilio, bound to settings."""
+    return lambda call: delete_recording(settings, call.recording_url)

@@ -8,6 +8,7 @@ resident's cases), so the monthly figures are the same before and after.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.db import begin_write
 from app.domain.enums import OPEN_CASE_STATUSES, Category
 from app.domain.retention import RetentionKind, RetentionPolicy
 from app.models.case import Case, CaseEvent, ConsentRecord, SafeguardingAlert
@@ -25,6 +27,8 @@ from app.models.resident import Resident
 from app.models.staff import AccessLogEntry
 from app.services.fallback.journal import REPLAYED_DIR
 from app.services.reports.demand import terms
+
+log = logging.getLogger(__name__)
 
 #: Deletes one recording at the provider; True when it is gone (or was already).
 RecordingDeleter = Callable[[Call], bool]
@@ -201,4 +205,21 @@ def apply_retention(session: Session, policy: RetentionPolicy, now: datetime, *,
         # The run itself is on record (counts only, never what was removed).
         session.add(AccessLogEntry(action="retention_run", target="retention",
                                    detail=dict(result.counts), created_at=now))
+    return result
+
+
+def run_retention(session_factory: Callable[[], Session], policy: RetentionPolicy,
+                  now: datetime, *, journal_dir: Path, delete_recording: RecordingDeleter,
+                  dry_run: bool = False) -> RetentionResult:
+    """Apply the policy at `now` in one writer transaction and commit (the CLI and the job).
+
+    The transaction starts as a writer because every rule reads what it then deletes: on SQLite
+    a read that upgraded to a write later could fail against a concurrent writer.
+    """
+    with session_factory() as session:
+        begin_write(session)
+        result = apply_retention(session, policy, now, journal_dir=journal_dir,
+                                 dry_run=dry_run, delete_recording=delete_recording)
+        session.commit()
+    log.info("%s", result.line())
     return result

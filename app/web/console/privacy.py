@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.adapters.twilio.recordings import delete_recording
+from app.adapters.twilio.recordings import recording_deleter
 from app.models.base import utcnow
 from app.redis_conn import forget_phone
 from app.services.privacy.erasure import ErasureRefused, erase_subject
@@ -87,7 +87,7 @@ def privacy_erase():
     try:
         result = erase_subject(
             session, number, utcnow(), journal_dir=settings.fallback_journal_dir,
-            delete_recording=lambda call: delete_recording(settings, call.recording_url),
+            delete_recording=recording_deleter(settings),
             user_id=current_user.id, ip_address=client_ip())
     except ErasureRefused as exc:
         session.rollback()
