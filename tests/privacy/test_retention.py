@@ -194,3 +194,18 @@ def test_record_of_processing_is_generated_from_the_rules(project_root):
     for rule in RULES:
         assert rule.kind.env_var in written
     assert "| 24 months |" in written and "| 7 days |" in written
+
+
+def test_the_daily_retention_job_applies_the_policy(committed_runtime):
+    from workers import bootstrap, maintenance
+
+    with committed_runtime.session_factory() as session:
+        session.add(ProcessedWebhook(kind="sms", key="SMjob", created_at=utcnow()))
+        session.commit()
+    bootstrap.use_runtime(committed_runtime)
+    try:
+        with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
+            assert maintenance.retention()["processed_webhooks"] == 1
+            assert maintenance.retention()["processed_webhooks"] == 0
+    finally:
+        bootstrap.use_runtime(None)
