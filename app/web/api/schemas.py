@@ -17,7 +17,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
-from app.domain.enums import CaseStatus, Category, Channel, MessageDirection, Need, Urgency
+from app.domain.enums import (
+    CaseOutcome,
+    CaseStatus,
+    Category,
+    Channel,
+    MessageDirection,
+    Need,
+    Urgency,
+)
 from app.repositories.cases import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from app.services.fields.rules import FieldInvalid, check_phone, check_postcode
 
@@ -142,7 +150,10 @@ class CaseSchema(Schema):
     referrer_organisation = fields.String(allow_none=True)
     assigned_volunteer_id = fields.Integer(allow_none=True)
     directory_service_id = fields.Integer(allow_none=True)
-    outcome = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "enum": _values(CaseOutcome),
+        "description": "how the request ended (null while open); `unmet` on an open case: "
+        "every volunteer asked, none took it, staff still trying"})
     is_demo = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
