@@ -65,10 +65,15 @@ OPEN_CASE_STATUSES = frozenset(
 
 
 class CaseOutcome(StrEnum):
+    """How a request ended. Staff choose the first four when closing; the service records
+    `withdrawn` (the resident texted CANCEL) and `merged` (a referral folded into an open case)."""
+
     MATCHED = "matched"
     SIGNPOSTED = "signposted"
     HANDLED_BY_STAFF = "handled_by_staff"
     UNMET = "unmet"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
 
 
 class DbsStatus(StrEnum):

@@ -1,7 +1,8 @@
 """Every phone number that arrives goes through `parse_phone` before it is stored or compared.
 
 Policy (see the README, "Phone numbers"): a number that libphonenumber finds *possible* for its
-region is accepted and stored as E.164; whether it is also *valid* is recorded as a flag, because
+region (a full number, not a local-only fragment such as `12345`) is accepted and stored as
+E.164; whether it is also *valid* is recorded as a flag, because
 libphonenumber marks Ofcom's drama ranges (07700 900xxx, 01632 960xxx) and new allocations as not
 valid, and a resident must never be refused for that. Withheld caller IDs are recognised as such
 and never stored as a number.
@@ -56,7 +57,10 @@ def parse_phone(raw: str | None, default_region: str = "GB") -> ParsedPhone:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         return ParsedPhone(PhoneKind.INVALID, reason="not a phone number")
-    if not phonenumbers.is_possible_number(number):
+    # IS_POSSIBLE only: a local-only fragment (`12345`, dialled without an area code) is not a
+    # number anyone can be reached on, and must never be stored as +4412345.
+    if phonenumbers.is_possible_number_with_reason(number) != \
+            phonenumbers.ValidationResult.IS_POSSIBLE:
         return ParsedPhone(PhoneKind.INVALID, reason="not a possible phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     number_type = phonenumbers.number_type(number)

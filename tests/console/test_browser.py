@@ -69,10 +69,10 @@ def test_call_handler_assigns_a_volunteer_and_closes_the_case(live_server, logge
     expect(page.locator("#timeline")).to_contain_text("SMS to volunteer (offer)")
 
     page.get_by_text("Close with an outcome").click()
-    page.get_by_label("Outcome").select_option("matched")
+    page.get_by_label("Outcome").select_option("handled_by_staff")
     page.get_by_role("button", name="Close case").click()
     expect(page.get_by_role("status")).to_contain_text("Case closed")
-    expect(page.locator("#timeline")).to_contain_text("Closed: matched")
+    expect(page.locator("#timeline")).to_contain_text("Closed: handled by staff")
     page.goto("/queue")
     expect(page.get_by_role("link", name=reference)).to_have_count(0)
 

@@ -42,10 +42,10 @@ def test_edit_saves_every_field_with_the_apis_cleaning(client, db_session, make_
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("phone", "12345", "Must be a mobile number"),
-    ("phone", "not a number", "Not a phone number"),
-    ("phone", "01632 960441", "Must be a mobile number"),
-    ("postcode", "XX9 9ZZ", "Not a UK postcode we can locate"),
+    ("phone", "12345", "Enter a UK phone number"),
+    ("phone", "not a number", "Enter a UK phone number"),
+    ("phone", "01632 960441", "Enter a mobile number"),
+    ("postcode", "XX9 9ZZ", "Enter a real UK postcode"),
     ("max_distance_km", "0", "Must be more than 0"),
     ("max_distance_km", "nan", "Must be more than 0"),
     ("needs", ["telepathy"], "telepathy"),

@@ -55,7 +55,8 @@ def test_by_district(seeded):
 def test_outcomes_and_timings(seeded):
     assert report(seeded, "outcomes").rows == [
         ["Matched with a volunteer", 2], ["Signposted", 1], ["Handled by staff", 1],
-        ["Unmet", 1], ["No outcome yet", 1], ["Total", 6]]
+        ["Unmet", 1], ["Withdrawn by the resident", 0], ["Merged into another request", 0],
+        ["No outcome yet", 1], ["Total", 6]]
     assert report(seeded, "timings").rows == [
         ["Time to first offer", 3, 2.0, 2.8], ["Time to assignment", 2, 3.0, 3.8],
         ["Time to completion", 2, 36.0, 45.6]]

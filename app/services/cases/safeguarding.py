@@ -116,9 +116,10 @@ def withdraw_open_offers(session: Session, case: Case, now: datetime, why: str) 
 
 
 def close_offer(session: Session, case: Case, offer: Offer, now: datetime,
-                why: str) -> list[int]:
+                why: str, *, body: str | None = None) -> list[int]:
     """Withdraw one offer, note why on the timeline, and text the volunteer that the request is
-    closed (reference only). -> the outbox id to enqueue, if any."""
+    closed (reference only; `body` when another wording fits, e.g. arranged another way).
+    -> the outbox id to enqueue, if any."""
     offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
     add_case_event(session, case, "offer_withdrawn", f"Offer withdrawn ({why})", now=now,
                    volunteer_id=offer.volunteer_id, offer_id=offer.id, data={"why": why})
@@ -126,7 +127,7 @@ def close_offer(session: Session, case: Case, offer: Offer, now: datetime,
     if volunteer is None:
         return []
     message = queue_sms(session, to_phone=volunteer.phone,
-                        body=OFFER_CLOSED_TEXT.format(reference=case.reference),
+                        body=body or OFFER_CLOSED_TEXT.format(reference=case.reference),
                         purpose="offer_withdrawn", idempotency_key=f"offer-closed:{offer.id}",
                         now=now, case_id=case.id, volunteer_id=volunteer.id, offer_id=offer.id)
     return [message.id] if message is not None and message.status == "pending" else []

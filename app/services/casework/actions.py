@@ -4,6 +4,13 @@ Every function changes the session and returns; the caller commits once, then en
 sends of any returned message ids (outbox rule: the row is committed before the job exists).
 Assigning goes through matching's `offer_case_to` and signposting through its `signpost_text`,
 so a manual offer or signpost follows the same rules and SMS wording as an automatic one.
+
+An ended case (closed, completed, cancelled: app.domain.case_outcomes) keeps its record: it is
+not edited, re-coded, offered, signposted, given a call-back or closed again until someone
+reopens it with a reason (`reopen_case`, back to needs_staff). A note may still be added (it
+changes nothing but the timeline), and an existing safeguarding alert may still be
+acknowledged or stood down. Raising safeguarding on an ended case reopens it first (reason
+"safeguarding raised"), because a concern about someone must not wait for a second form.
 """
 
 from __future__ import annotations
@@ -12,24 +19,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, OfferStatus, Urgency
+from app.domain.case_outcomes import (
+    ENDED_STATUSES,
+    clean_reopen_reason,
+    close_refusal,
+    ended_refusal,
+    offer_refusal,
+)
+from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, Urgency
 from app.domain.matching import is_away
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.staff import StaffUser
-from app.models.volunteer import Offer, Volunteer
+from app.models.volunteer import Volunteer
 from app.services.cases import safeguarding
 from app.services.cases.consent import NO_CONSENT, ConsentWording, record_consent
-from app.services.cases.safeguarding import Source, raise_safeguarding
+from app.services.cases.safeguarding import Source, raise_safeguarding, withdraw_open_offers
 from app.services.cases.timeline import add_case_event
 from app.services.matching.matcher import offer_case_to, staff_only_reason
 from app.services.matching.signposting import signpost_text
 from app.services.messaging.outbox import queue_sms
 
-CLOSED_STATUSES = {CaseStatus.CLOSED, CaseStatus.CANCELLED, CaseStatus.COMPLETED}
+CLOSED_STATUSES = ENDED_STATUSES
+#: The reason recorded when raising safeguarding reopens an ended case.
+SAFEGUARDING_REOPEN_REASON = "safeguarding raised"
 
 
 class ActionError(ValueError):
@@ -42,11 +57,18 @@ class ActionResult:
     message_ids: list[int] = field(default_factory=list)
 
 
+def _refuse_if_ended(case: Case) -> None:
+    refused = ended_refusal(case.status)
+    if refused is not None:
+        raise ActionError(refused)
+
+
 def edit_case(session: Session, case: Case, user_id: int, *, category: str, need: str,
               urgency: str, details: str | None, now: datetime,
               alert_numbers: Sequence[str] = ()) -> ActionResult:
     """Save staff's changes; marking it safeguarding goes through the safeguarding transition,
     and only a coordinator can take it back off (stand down, with a reason)."""
+    _refuse_if_ended(case)
     if case.urgency == Urgency.SAFEGUARDING and urgency != Urgency.SAFEGUARDING:
         raise ActionError("Safeguarding can only be stood down by a coordinator, with a reason "
                           "(use \"Stand down safeguarding\").")
@@ -73,6 +95,7 @@ def edit_case(session: Session, case: Case, user_id: int, *, category: str, need
 
 def recode_other(session: Session, case: Case, user_id: int, need: str,
                  now: datetime) -> ActionResult:
+    _refuse_if_ended(case)
     if case.need not in (None, Need.OTHER):
         raise ActionError("Only a request recorded as 'other' can be re-coded.")
     add_case_event(session, case, "recoded", f"Re-coded 'other' as {need}",
@@ -89,10 +112,11 @@ def add_note(session: Session, case: Case, user_id: int, note: str,
 
 def record_callback(session: Session, case: Case, user_id: int, due_at: datetime,
                     note: str | None, now: datetime) -> ActionResult:
+    _refuse_if_ended(case)
     if due_at < now - timedelta(minutes=1):
         raise ActionError("The call-back time must be in the future.")
     case.callback_due_at = due_at
-    if case.status in CLOSED_STATUSES | {CaseStatus.SIGNPOSTED}:
+    if case.status == CaseStatus.SIGNPOSTED:
         case.status = CaseStatus.NEEDS_STAFF
     add_case_event(session, case, "callback_scheduled",
                    f"Call back by {due_at:%d %b %Y %H:%M} UTC" + (f": {note}" if note else ""),
@@ -102,12 +126,12 @@ def record_callback(session: Session, case: Case, user_id: int, due_at: datetime
 
 def close_case(session: Session, case: Case, user_id: int, outcome: str, reason: str | None,
                now: datetime) -> ActionResult:
-    if outcome == CaseOutcome.UNMET and not (reason or "").strip():
-        raise ActionError("Enter why the need was not met.")
-    for offer in session.scalars(select(Offer).where(
-            Offer.case_id == case.id, Offer.status.in_([OfferStatus.PENDING, OfferStatus.SENT]))):
-        offer.status = OfferStatus.WITHDRAWN
-        offer.answered_at = now
+    """Close with the outcome staff chose, if the case agrees with it (close_refusal); an open
+    offer is withdrawn and its volunteer told the request is closed (reference only)."""
+    refused = close_refusal(case.status, outcome, reason, case.assigned_volunteer_id)
+    if refused is not None:
+        raise ActionError(refused)
+    told = withdraw_open_offers(session, case, now, "case closed")
     case.status = CaseStatus.CLOSED
     case.outcome = outcome
     case.outcome_reason = (reason or "").strip() or None
@@ -117,7 +141,45 @@ def close_case(session: Session, case: Case, user_id: int, outcome: str, reason:
     add_case_event(session, case, "closed", f"Closed: {outcome.replace('_', ' ')}"
                    + (f" ({case.outcome_reason})" if case.outcome_reason else ""),
                    now=now, staff_user_id=user_id, data={"outcome": outcome})
-    return ActionResult("Case closed.")
+    return ActionResult("Case closed.", told)
+
+
+def reopen_case(session: Session, case: Case, user_id: int, reason: str | None,
+                now: datetime) -> ActionResult:
+    """Take an ended case back to staff (needs_staff), with the reason and who on its timeline.
+
+    The outcome it ended with is cleared (reports then count it as open again) and kept on the
+    `reopened` event, so the record shows what it was; the volunteer who helped stays named.
+    """
+    if case.status not in ENDED_STATUSES:
+        raise ActionError("Only a closed, completed or cancelled case can be reopened.")
+    why = clean_reopen_reason(reason)
+    if not why:
+        raise ActionError("Enter why the case is being reopened.")
+    before = {"status": case.status, "outcome": case.outcome,
+              "outcome_reason": case.outcome_reason}
+    case.status = CaseStatus.NEEDS_STAFF
+    case.needs_staff_reason = f"reopened: {why}"[:120]
+    case.outcome = case.outcome_reason = case.closed_at = None
+    case.needs_matching = False
+    case.updated_at = now
+    add_case_event(session, case, "reopened", f"Reopened: {why}", now=now,
+                   staff_user_id=user_id, data={"reason": why, "before": before})
+    return ActionResult("Case reopened: it is with staff again.")
+
+
+def raise_safeguarding_concern(session: Session, case: Case, user_id: int, now: datetime,
+                               alert_numbers: Sequence[str] = ()) -> ActionResult:
+    """The "Raise safeguarding" button: on an ended case it reopens the case first."""
+    reopened = case.status in ENDED_STATUSES
+    if reopened:
+        reopen_case(session, case, user_id, SAFEGUARDING_REOPEN_REASON, now)
+    result = edit_case(session, case, user_id, category=case.category, need=case.need,
+                       urgency=Urgency.SAFEGUARDING, details=case.details, now=now,
+                       alert_numbers=alert_numbers)
+    if reopened:
+        result.summary = "Case reopened. " + result.summary
+    return result
 
 
 def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: int,
@@ -130,8 +192,9 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
     to a volunteer with a clear, unexpired check, unless a coordinator (or admin) overrides it
     with a reason, which is recorded on the case and on the offer (so the YES is accepted).
     """
-    if case.status in CLOSED_STATUSES:
-        raise ActionError("This case is closed; re-open it with a call-back first.")
+    refused = offer_refusal(case.status, case.assigned_volunteer_id)
+    if refused is not None:
+        raise ActionError(refused)
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None:
         raise ActionError("That volunteer does not exist.")
@@ -168,7 +231,9 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
 
 def signpost(session: Session, case: Case, user_id: int, service_id: int,
              now: datetime) -> ActionResult:
-    """Send the resident the service's details by SMS and record the case as signposted."""
+    """Send the resident the service's details by SMS and record the case as signposted (its
+    outcome too); an open offer is withdrawn and its volunteer told."""
+    _refuse_if_ended(case)
     service = session.get(DirectoryService, service_id)
     if service is None:
         raise ActionError("That directory service does not exist.")
@@ -176,14 +241,18 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
     message = queue_sms(session, to_phone=case.phone, body=body, purpose="signpost",
                         idempotency_key=f"signpost:{case.id}:{service.id}", now=now,
                         case_id=case.id, resident_id=case.resident_id)
+    told = withdraw_open_offers(session, case, now, "signposted by staff")
     case.directory_service_id = service.id
     case.status = CaseStatus.SIGNPOSTED
+    case.outcome, case.outcome_reason = CaseOutcome.SIGNPOSTED, None
+    case.needs_matching = False
+    case.updated_at = now
     add_case_event(session, case, "signposted", f"Signposted to {service.name}",
                    now=now, staff_user_id=user_id,
                    data={"service_id": service.id, "message_id": message.id if message else None})
     return ActionResult(f"Signposted to {service.name}" + ("." if message else
                         " (no number to text: tell them by phone)."),
-                        [message.id] if message else [])
+                        told + ([message.id] if message else []))
 
 
 def _dbs_override(case: Case, volunteer: Volunteer, now: datetime,

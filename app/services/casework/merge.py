@@ -14,14 +14,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import CaseStatus, OfferStatus, Urgency
+from app.domain.enums import CaseOutcome, CaseStatus, Urgency
 from app.domain.references import parse_reference
 from app.models.case import Case
-from app.models.volunteer import Offer
+from app.services.cases.safeguarding import withdraw_open_offers
 from app.services.cases.timeline import add_case_event
 from app.services.casework.actions import CLOSED_STATUSES, ActionError, ActionResult
 
-MERGED_OUTCOME = "merged"
+MERGED_OUTCOME = CaseOutcome.MERGED
 _URGENCY_RANK = {Urgency.ROUTINE: 0, Urgency.URGENT: 1, Urgency.SAFEGUARDING: 2}
 
 
@@ -48,11 +48,7 @@ def merge_referral(session: Session, referral: Case, into_reference: str, user_i
     if not target.details and referral.details:
         target.details = referral.details
     target.updated_at = now
-    for offer in session.scalars(select(Offer).where(
-            Offer.case_id == referral.id,
-            Offer.status.in_([OfferStatus.PENDING, OfferStatus.SENT]))):
-        offer.status = OfferStatus.WITHDRAWN
-        offer.answered_at = now
+    told = withdraw_open_offers(session, referral, now, "merged into another case")
     referral.status = CaseStatus.CLOSED
     referral.outcome = MERGED_OUTCOME
     referral.outcome_reason = "Merged with the resident's existing request"
@@ -62,4 +58,4 @@ def merge_referral(session: Session, referral: Case, into_reference: str, user_i
     referral.updated_at = now
     add_case_event(session, referral, "merged", f"Merged into case {target.reference}", now=now,
                    staff_user_id=user_id, data={"into": target.reference})
-    return ActionResult(f"Merged into case {target.reference}.")
+    return ActionResult(f"Merged into case {target.reference}.", told)

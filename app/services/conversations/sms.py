@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain import flow_engine
-from app.domain.enums import CaseStatus, Channel, ConversationStatus, MessageDirection
+from app.domain.enums import Channel, ConversationStatus, MessageDirection
 from app.domain.flow_answers import is_operator
 from app.domain.flow_engine import CreateCase, HandOver, InputKind, UserInput
 from app.domain.flows import Flow
@@ -33,7 +33,7 @@ from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
 from app.repositories.cases import find_open_case_for_phone
-from app.services.cases.timeline import add_case_event
+from app.services.cases.ending import cancel_by_resident
 from app.services.conversations import state as conv
 from app.services.messaging.outbox import suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
@@ -158,13 +158,9 @@ def _keyword(session: Session, flow: Flow, phone: str, valid: bool, resident: Re
         return conv.Outcome([text.replace("{status}", status)], language=language)
     if open_case is None:  # CANCEL with nothing to withdraw: Twilio's opt-out meaning
         return _opt(session, flow, phone, valid, resident, Keyword.STOP, now)
-    open_case.status = CaseStatus.CANCELLED
-    open_case.needs_matching = False
-    open_case.outcome_reason = "withdrawn by the resident (CANCEL)"
-    open_case.updated_at = now
-    add_case_event(session, open_case, "cancelled", "Withdrawn by the resident by SMS", now=now)
+    told = cancel_by_resident(session, open_case, now)
     text = flow.phrase("cancelled", language).replace("{reference}", open_case.reference)
-    return conv.Outcome([text], language=language)
+    return conv.Outcome([text], message_ids=told, language=language)
 
 
 def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, text: str,

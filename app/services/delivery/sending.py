@@ -46,7 +46,9 @@ RECONCILE_DELAY_SECONDS = 120
 STALE_CLAIM = timedelta(minutes=5)  # > the messages queue's job timeout (60 s) + the HTTP timeout
 #: Share of the daily budget (percent) that only RESERVED_BUDGET_PURPOSES may use.
 RESERVE_PERCENT = 10
-RESERVED_BUDGET_PURPOSES = frozenset({"offer", "assignment", "assigned"})
+#: A withdrawn offer's "no need to go" is reserved like the offer itself: a volunteer who never
+#: hears it may still answer YES or set out for a request that is not theirs.
+RESERVED_BUDGET_PURPOSES = frozenset({"offer", "assignment", "assigned", "offer_withdrawn"})
 ALWAYS_SENT_PURPOSES = frozenset({"safeguarding_alert", "duty_alert"})
 
 

@@ -215,6 +215,11 @@ def _read_names(path: Path) -> dict[str, str]:
         return {}
 
 
+def known_district_names() -> list[str]:
+    """Every council district the directory names (the list forms check districts against)."""
+    return sorted(set(_read_names(LAD_NAMES_CSV).values()))
+
+
 _default: PostcodeDirectory | None = None
 _default_lock = threading.Lock()
 

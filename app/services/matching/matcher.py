@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import (
     ApprovalStatus,
+    CaseOutcome,
     CaseStatus,
     Need,
     OfferStatus,
@@ -40,6 +41,7 @@ from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.repositories.offers import OPEN_OFFER_STATUSES
 from app.services.cases.consent import NO_CONSENT
+from app.services.cases.safeguarding import close_offer
 from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
 from app.services.matching.signposting import signpost_case
@@ -218,14 +220,17 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
         if step is not None:
             return step
     if case.offer_attempts >= policy.max_offer_attempts:
-        return escalate(session, case, now, f"{case.offer_attempts} volunteers asked, none took it")
+        return exhausted(session, case, now,
+                         f"{case.offer_attempts} volunteers asked, none took it")
     ranking = rank_case(session, case, now, policy)
     if not ranking.ranked:
         if not case.offer_attempts:
             step = _signpost(session, case, now, "no volunteer could take it", policy)
             if step is not None:
                 return step
-        return escalate(session, case, now, _no_one_words(case, ranking))
+            return escalate(session, case, now, _no_one_words(case, ranking))
+        return exhausted(session, case, now, f"{case.offer_attempts} volunteers asked, none "
+                         f"took it, and nobody else fits ({_no_one_words(case, ranking)})")
     return make_offer(session, case, ranking.ranked[0], ranking, now, policy)
 
 
@@ -276,17 +281,28 @@ def _offer_cannot_arrive(session: Session, case: Case, offer: Offer, now: dateti
 
 def offer_case_to(session: Session, case: Case, volunteer_id: int, now: datetime,
                   policy: MatchingPolicy | None = None) -> MatchStep:
-    """Staff chose this volunteer: withdraw any open offer and offer it to them (same SMS)."""
+    """Staff chose this volunteer: withdraw any open offer and offer it to them (same SMS).
+
+    The volunteer whose offer is withdrawn is texted that it was arranged another way (the
+    reference only), so nobody answers YES to, or sets out for, a request that is not theirs.
+    """
     policy = policy or stored_policy(session, case) or MatchingPolicy()
-    for offer in open_offers(session, case.id):
-        offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None:
         return MatchStep("nothing", detail="no such volunteer")
+    told: list[int] = []
+    for offer in open_offers(session, case.id):
+        told += close_offer(session, case, offer, now, "staff offered it to someone else",
+                            body=offer_texts.offer_rearranged_text(case))
     if case.status == CaseStatus.NEEDS_STAFF:
         case.status = CaseStatus.MATCHING
+    if case.outcome == CaseOutcome.UNMET and case.closed_at is None:
+        # Matching had given up; staff found someone, so the request is not unmet (yet).
+        case.outcome, case.outcome_reason = None, None
     chosen = Ranked(_candidate(volunteer, 0, False), 1, 0.0, ("chosen by staff",))
-    return make_offer(session, case, chosen, None, now, policy)
+    step = make_offer(session, case, chosen, None, now, policy)
+    step.message_ids[:0] = told
+    return step
 
 
 def staff_only_reason(case: Case) -> str | None:
@@ -310,6 +326,16 @@ def escalate(session: Session, case: Case, now: datetime, reason: str) -> MatchS
                    data={"reason": reason})
     log.info("case %s needs staff", case.reference)
     return MatchStep("needs_staff", detail=reason)
+
+
+def exhausted(session: Session, case: Case, now: datetime, reason: str) -> MatchStep:
+    """Every volunteer who could be asked was asked and none took it: the request is recorded
+    as unmet (reports count it) and handed to staff, who may still help and close it otherwise.
+    """
+    case.outcome, case.outcome_reason = CaseOutcome.UNMET, reason[:2000]
+    add_case_event(session, case, "offers_exhausted", f"Unmet: {reason}", now=now,
+                   data={"outcome": CaseOutcome.UNMET.value, "reason": reason})
+    return escalate(session, case, now, reason)
 
 
 def _signpost(session: Session, case: Case, now: datetime, why: str,

@@ -219,7 +219,9 @@ def _move_on(session: Session, offer: Offer, now: datetime, kind: str, words: st
 def complete(session: Session, case: Case, volunteer: Volunteer, now: datetime) -> list[int]:
     """DONE: the assignment is finished; thank the resident (the volunteer is thanked in reply)."""
     case.status, case.completed_at, case.updated_at = CaseStatus.COMPLETED, now, now
-    case.outcome = case.outcome or CaseOutcome.MATCHED
+    # Matched, whatever was recorded before (an "unmet" from matching giving up, say): the
+    # volunteer has done it.
+    case.outcome, case.outcome_reason = CaseOutcome.MATCHED, None
     case.needs_matching = False
     add_case_event(session, case, "completed", f"{volunteer.name} said DONE", now=now,
                    volunteer_id=volunteer.id)

@@ -92,6 +92,11 @@ def closed_text(reference: str) -> str:
     return f"Thank you! {reference}: this request is now closed, so no need to do anything."
 
 
+def offer_rearranged_text(case: Case) -> str:
+    """To a volunteer whose open offer staff gave to someone else: the reference, nothing more."""
+    return f"Thanks - {case.reference} has been arranged another way, no need to reply."
+
+
 def cannot_take_text(reference: str) -> str:
     return (f"Thank you, but we cannot pass you {reference} just now. A coordinator will be in "
             "touch about your volunteering.")

@@ -69,7 +69,8 @@ def _headline(session: Session, period: Period, today: date) -> list[str]:
         f"other {cat[3]}.",
         f"Outcomes: {out['Matched with a volunteer']} matched with a volunteer, "
         f"{out['Signposted']} signposted, {out['Handled by staff']} handled by staff, "
-        f"{out['Unmet']} unmet, {out['No outcome yet']} still open.",
+        f"{out['Unmet']} unmet, {out['Withdrawn by the resident']} withdrawn by the resident, "
+        f"{out['No outcome yet']} still open.",
         f"Referrals to statutory services: {statutory}. New volunteers: {signups}.",
         f"SMS and call costs: £{cost[6]:.2f} in total, £{cost[7]:.4f} per request.",
     ]

@@ -22,7 +22,9 @@ from app.services.reports.tables import Period, Table, month_bucket, month_text,
 OUTCOME_LABELS = {CaseOutcome.MATCHED.value: "Matched with a volunteer",
                   CaseOutcome.SIGNPOSTED.value: "Signposted",
                   CaseOutcome.HANDLED_BY_STAFF.value: "Handled by staff",
-                  CaseOutcome.UNMET.value: "Unmet"}
+                  CaseOutcome.UNMET.value: "Unmet",
+                  CaseOutcome.WITHDRAWN.value: "Withdrawn by the resident",
+                  CaseOutcome.MERGED.value: "Merged into another request"}
 DBS_EXPIRING_DAYS = 60
 PENNY = Decimal("0.01")
 TENTH_PENNY = Decimal("0.0001")
@@ -38,7 +40,11 @@ def outcomes(session: Session, period: Period, today: date) -> Table:
     rows.append(["No outcome yet", others])
     rows.append(["Total", sum(r[1] for r in rows)])
     return Table("outcomes", "Outcomes of requests", ["Outcome", "Requests"], rows,
-                 chart=[(r[0], r[1]) for r in rows[:-1]], chart_label="Requests by outcome")
+                 chart=[(r[0], r[1]) for r in rows[:-1]], chart_label="Requests by outcome",
+                 note="The outcome each request has now: staff closing it, a signpost, the "
+                 "volunteer's DONE, the resident's CANCEL, or matching giving up after every "
+                 "volunteer was asked (unmet, while staff still try). A reopened request has "
+                 "no outcome until it ends again.")
 
 
 def _hours(value: object) -> float | None:

@@ -17,19 +17,21 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, DbsStatus
 from app.domain.matching import UK
-from app.domain.phone import parse_phone
-from app.domain.postcode import normalise_postcode
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.services.fields.rules import FieldInvalid, check_phone, check_postcode
 from app.services.geo.neighbourhoods import neighbourhood_code_for
-from app.services.geo.postcodes import locate
 from app.services.volunteers.approval import not_matchable_message
 
 LIST_LIMIT = 200
 
 
 class VolunteerAdminError(ValueError):
-    """A change that cannot be made; the message is shown to the person."""
+    """A change that cannot be made; the message is shown to the person (against `field`)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -120,21 +122,23 @@ def create_signup(session: Session, data: SignupInput, now: datetime) -> Volunte
     The caller shows the same thank-you either way, so the page cannot be used to find out
     whether someone volunteers.
     """
-    phone = parse_phone(data.phone)
-    if not phone.is_number or phone.e164 is None:
-        raise VolunteerAdminError("Enter a UK phone number, like 07700 900123")
-    postcode = normalise_postcode(data.postcode)
-    if postcode is None:
-        raise VolunteerAdminError("Enter a full postcode, like WR1 2NN")
+    try:
+        phone = check_phone(data.phone, mobile=True)  # the same rules as the form and the API
+    except FieldInvalid as exc:
+        raise VolunteerAdminError(str(exc), field="phone") from None
+    try:
+        location = check_postcode(data.postcode)
+    except FieldInvalid as exc:
+        raise VolunteerAdminError(str(exc), field="postcode") from None
+    postcode = location.postcode
     if session.scalar(select(Volunteer.id).where(Volunteer.phone == phone.e164)) is not None:
         return None
-    location = locate(postcode)  # never raises: a sign-up is never lost for want of a place
     volunteer = Volunteer(
         name=data.name.strip(), phone=phone.e164, phone_valid=phone.valid,
         email=(data.email or "").strip().lower() or None, postcode=postcode,
         needs=list(dict.fromkeys(data.needs)), max_distance_km=float(data.max_distance_km),
         approval_status=ApprovalStatus.PENDING, source="signup_page", active=True,
-        **(location.columns() if location else {}),
+        **location.columns(),
     )
     volunteer.neighbourhood_code = neighbourhood_code_for(session, postcode)
     _note(volunteer, "signed up on the public page", now)

@@ -1,8 +1,8 @@
 """The volunteer register: validate, create and update volunteers (people and organisations).
 
 One set of rules for every way in (the JSON API, the CSV import, staff tools), so a volunteer
-who can be matched always has: an E.164 phone (parse_phone: possible numbers accepted, drama
-ranges included), a postcode the ONS directory knows (for distance), needs from the known list,
+who can be matched always has: an E.164 mobile phone and a real postcode (for distance), both
+checked by app.services.fields.rules as the sign-up form checks them, needs from the known list,
 a DBS status from the DbsStatus enum, a travel distance between 0 and MAX_DISTANCE_KM km, and,
 for an organisation, a contact person and a capacity. Errors are collected per field (all of
 them at once, so a person fixes a form or a CSV row in one go) and raised as VolunteerInvalid.
@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, DbsStatus, Need, VolunteerKind
 from app.domain.matching import DAYS
-from app.domain.phone import parse_phone
 from app.models.volunteer import Volunteer
+from app.services.fields.rules import FieldInvalid, check_phone, check_postcode
 from app.services.geo.neighbourhoods import neighbourhood_code_for
-from app.services.geo.postcodes import locate
 from app.services.matching.matcher import MAX_DISTANCE_KM
 
 KNOWN_NEEDS = tuple(n.value for n in Need if n is not Need.FUNDING)  # grants answer funding
@@ -102,18 +101,15 @@ def _text(name: str):
 
 
 def _phone(value: Any) -> dict[str, Any]:
-    parsed = parse_phone(str(value))
-    if not parsed.is_number or parsed.e164 is None:
-        raise ValueError(f"Not a phone number ({parsed.reason or 'withheld'}).")
-    if not parsed.mobile:
-        raise ValueError("Must be a mobile number: offers are sent by SMS.")
+    parsed = check_phone(str(value), mobile=True)  # FieldInvalid is a ValueError
     return {"phone": parsed.e164, "phone_valid": parsed.valid}
 
 
 def _postcode(value: Any) -> dict[str, Any]:
-    location = locate(value) if isinstance(value, str) and len(value) <= 12 else None
-    if location is None or location.point is None:  # distances need coordinates
-        raise ValueError("Not a UK postcode we can locate (e.g. WR1 2NN).")
+    location = check_postcode(value if isinstance(value, str) else "")
+    if location.point is None:  # distances need coordinates (Northern Ireland has none here)
+        raise FieldInvalid("Enter a postcode in Great Britain: distances cannot be worked out "
+                           "for this one")
     return {"postcode": location.postcode, **location.columns()}
 
 

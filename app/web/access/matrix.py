@@ -161,6 +161,7 @@ MATRIX: dict[str, Rule] = {
     "console.recode": _session(WORK_CASES),
     "console.note": _session(WORK_CASES),
     "console.close": _session(WORK_CASES),
+    "console.reopen": _session(WORK_CASES),
     "console.merge_case": _session(WORK_CASES),
     "console.recording": _session(WORK_CASES),
     "console.raise_safeguarding": _session(WORK_CASES),

@@ -4,7 +4,8 @@ Shared by every /api/v1 module (cases, messages, volunteers, reports). Conventio
 - unknown fields are refused (marshmallow's default RAISE), so a typo is a 422, not ignored;
 - every string goes through `Text`: trimmed, length-capped, and free of NUL and other control
   characters (PostgreSQL cannot store NUL in text, and nobody means to send one);
-- phone numbers go through `Phone` (parse_phone: possible numbers accepted, stored E.164);
+- phone numbers and postcodes go through app.services.fields.rules, as the console forms and
+  the CSV import do (possible numbers accepted, stored E.164; postcodes the directory knows);
 - `need` accepts the built-in needs (`Need`) and any need a flow file adds, so it is validated by
   shape (`[a-z_]{1,40}`) rather than by a fixed list.
 """
@@ -16,10 +17,17 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
-from app.domain.enums import CaseStatus, Category, Channel, MessageDirection, Need, Urgency
-from app.domain.phone import parse_phone
-from app.domain.postcode import normalise_postcode, outcode_of
+from app.domain.enums import (
+    CaseOutcome,
+    CaseStatus,
+    Category,
+    Channel,
+    MessageDirection,
+    Need,
+    Urgency,
+)
 from app.repositories.cases import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.services.fields.rules import FieldInvalid, check_phone, check_postcode
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NEED_PATTERN = r"^[a-z_]{1,40}$"
@@ -63,25 +71,21 @@ class Phone(fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
-        if len(raw) > 40 or _CONTROL.search(raw):
-            raise ValidationError("Not a phone number.")
-        parsed = parse_phone(raw)
-        if not parsed.is_number or parsed.e164 is None:
-            raise ValidationError(f"Not a phone number ({parsed.reason or 'withheld'}).")
-        return parsed.e164
+        try:
+            return str(check_phone(raw).e164)
+        except FieldInvalid as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class Postcode(fields.String):
-    """A UK postcode, full (`WR1 2NN`) or outward code only (`WR1`), normalised."""
+    """A real UK postcode (`WR1 2NN`) or a known outward code (`WR1`), normalised."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
-        if len(raw) > 12:
-            raise ValidationError("Not a UK postcode.")
-        normalised = normalise_postcode(raw) or outcode_of(raw)
-        if normalised is None:
-            raise ValidationError("Not a UK postcode (e.g. WR1 2NN, or WR1).")
-        return normalised
+        try:
+            return check_postcode(raw, outcode_ok=True).postcode
+        except FieldInvalid as exc:
+            raise ValidationError(str(exc)) from None
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -146,7 +150,10 @@ class CaseSchema(Schema):
     referrer_organisation = fields.String(allow_none=True)
     assigned_volunteer_id = fields.Integer(allow_none=True)
     directory_service_id = fields.Integer(allow_none=True)
-    outcome = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "enum": _values(CaseOutcome),
+        "description": "how the request ended (null while open); `unmet` on an open case: "
+        "every volunteer asked, none took it, staff still trying"})
     is_demo = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

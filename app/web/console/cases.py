@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.domain.case_outcomes import close_refusal, is_ended, offer_refusal
 from app.domain.enums import Need
 from app.domain.phone import format_for_display, mask_phone
 from app.models.base import utcnow
@@ -28,6 +29,7 @@ from app.models.volunteer import Volunteer
 from app.services.casework import actions as case_actions
 from app.services.casework.actions import ActionError, ActionResult
 from app.services.casework.case_page import (
+    Suggestions,
     assignable_volunteers,
     build_timeline,
     signpost_options,
@@ -47,6 +49,7 @@ from app.web.console.forms import (
     MergeForm,
     NoteForm,
     RecodeForm,
+    ReopenForm,
     SignpostForm,
     StandDownForm,
 )
@@ -73,6 +76,7 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
         "reveal_form": EmptyForm(prefix="reveal"), "merge_form": _merge_form(case),
         "stand_down_form": StandDownForm(prefix="standdown"),
         "consent_form": ConsentForm(prefix="consent"),
+        "reopen_form": ReopenForm(prefix="reopen"),
     }
 
 
@@ -96,6 +100,9 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         if case.assigned_volunteer_id else None
     alerts = list(session.scalars(select(SafeguardingAlert).where(
         SafeguardingAlert.case_id == case.id).order_by(SafeguardingAlert.id)))
+    # What applies to the case in its state: the page offers only that (the actions refuse
+    # the rest on the server too).
+    not_offerable = offer_refusal(case.status, case.assigned_volunteer_id)
     return render_template(
         "console/case.html", case=case, safeguarding_alerts=alerts,
         open_alert=next((a for a in alerts if a.acknowledged_at is None
@@ -103,9 +110,13 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         contact_due=any(a.first_contact_at is None and a.stood_down_at is None for a in alerts),
         can_stand_down=may("console.stand_down_safeguarding"),
         timeline=build_timeline(session, case),
-        suggestions=suggest(session, case, utcnow()),
+        ended=is_ended(case.status), can_offer=not_offerable is None,
+        not_offerable=not_offerable,
+        suggestions=suggest(session, case, utcnow()) if not_offerable is None
+        else Suggestions([]),
         directory_best=best_for_case(session, case, utcnow()),
-        volunteers=assignable_volunteers(session), directory_service=directory,
+        volunteers=assignable_volunteers(session) if not_offerable is None else [],
+        directory_service=directory,
         assigned_volunteer=volunteer, phone_shown=phone_shown, mask_phone=mask_phone,
         format_phone=format_for_display, is_other=case.need in (None, Need.OTHER), **context,
     ), status
@@ -211,10 +222,27 @@ def note(reference: str) -> Response:
 
 
 @bp.post("/cases/<reference>/close")
-def close(reference: str) -> Response:
-    return _act(reference, CloseForm(prefix="close"), "close_form", lambda c, f:
+def close(reference: str):
+    """The outcome must agree with the case (no "matched" without a volunteer): said against
+    the field, like any other form error; the service checks the same rule again."""
+    case = _case_or_404(reference)
+    form = CloseForm(prefix="close")
+    if form.validate_on_submit():
+        refused = close_refusal(case.status, form.outcome.data, form.reason.data,
+                                case.assigned_volunteer_id)
+        if refused is not None:
+            form.outcome.errors = [*form.outcome.errors, refused]
+            return _render(case, 400, close_form=form)
+    return _act(reference, form, "close_form", lambda c, f:
                 case_actions.close_case(db_session(), c, _uid(), f.outcome.data, f.reason.data,
                                         utcnow()))
+
+
+@bp.post("/cases/<reference>/reopen")
+def reopen(reference: str) -> Response:
+    """An ended case back to staff (needs_staff), with the reason and who on its timeline."""
+    return _act(reference, ReopenForm(prefix="reopen"), "reopen_form", lambda c, f:
+                case_actions.reopen_case(db_session(), c, _uid(), f.reason.data, utcnow()))
 
 
 @bp.post("/cases/<reference>/merge")
@@ -233,11 +261,11 @@ def _me() -> StaffUser:
 
 @bp.post("/cases/<reference>/safeguarding/raise")
 def raise_safeguarding(reference: str) -> Response:
+    """Raise safeguarding; on an ended case this reopens it first (see casework.actions)."""
     return _act(reference, EmptyForm(prefix="raise"), "raise_form", lambda c, f:
-                case_actions.edit_case(db_session(), c, _uid(), category=c.category,
-                                       need=c.need, urgency="safeguarding", details=c.details,
-                                       now=utcnow(), alert_numbers=runtime().settings
-                                       .safeguarding_alert_numbers))
+                case_actions.raise_safeguarding_concern(
+                    db_session(), c, _uid(), utcnow(),
+                    alert_numbers=runtime().settings.safeguarding_alert_numbers))
 
 
 @bp.post("/cases/<reference>/safeguarding/acknowledge")

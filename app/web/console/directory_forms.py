@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from app.services.directory.entries import STATUSES
+from app.web.console.field_checks import KnownDistricts, RealPostcode, UkPhone, WebAddress
 from app.web.console.forms import NEED_CHOICES
 
 
@@ -35,17 +36,19 @@ class ServiceForm(FlaskForm):
     description = TextAreaField("What it offers", validators=[Optional(), Length(max=4000)])
     needs = SelectMultipleField("Needs it helps with", choices=NEED_CHOICES,
                                 validators=[DataRequired("Choose at least one need")])
-    districts = StringField("Districts it serves", validators=[Optional(), Length(max=400)],
-                            description="Separate with commas; leave empty for every district")
-    phone = StringField("Phone", validators=[Optional(), Length(max=32)])
+    districts = StringField("Districts it serves", validators=[Optional(), Length(max=400),
+                                                              KnownDistricts()],
+                            description="Council districts, like Worcester, Wychavon; separate "
+                            "with commas; leave empty for every district")
+    phone = StringField("Phone", validators=[Optional(), Length(max=32), UkPhone()])
     email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
-    website = URLField("Website", validators=[Optional(), Length(max=2000)])
+    website = URLField("Website", validators=[Optional(), Length(max=2000), WebAddress()])
     opening_hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=1000)])
     eligibility = TextAreaField("Who can use it", validators=[Optional(), Length(max=1000)])
     is_statutory = BooleanField("Statutory service (run by a public body)")
     status = SelectField("Status", choices=[(s, s.capitalize()) for s in STATUSES])
     address_1 = StringField("Address", validators=[Optional(), Length(max=255)])
     city = StringField("Town", validators=[Optional(), Length(max=120)])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=10), RealPostcode()])
     last_reviewed_on = DateField("Last checked with the organisation",
                                  validators=[Optional()])

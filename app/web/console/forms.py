@@ -33,7 +33,7 @@ from wtforms.validators import (
 )
 
 from app.domain.enums import CaseOutcome, Category, DbsStatus, Need, Urgency
-from app.domain.phone import parse_phone
+from app.web.console.field_checks import RealPostcode, UkPhone
 
 CATEGORY_CHOICES = [
     (Category.SHIELDING.value, "Shielding"),
@@ -71,11 +71,6 @@ DBS_CHOICES = [
     (DbsStatus.EXPIRED.value, "Expired"),
 ]
 REQUIRED = "Enter {}"
-
-
-def _phone_check(_form: FlaskForm, field: StringField) -> None:
-    if field.data and not parse_phone(field.data).is_number:
-        raise ValidationError("Enter a UK phone number, like 07700 900123")
 
 
 class LoginForm(FlaskForm):
@@ -145,7 +140,12 @@ class StandDownForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = SelectField("Outcome", choices=OUTCOME_CHOICES)
+    """No outcome is chosen for the person: the first option is an empty "choose" prompt, and
+    an outcome the case contradicts ("matched" with no volunteer) is refused by
+    app.domain.case_outcomes.close_refusal, which the service applies too."""
+
+    outcome = SelectField("Outcome", choices=[("", "Choose the outcome"), *OUTCOME_CHOICES],
+                          validators=[DataRequired("Choose the outcome of the request")])
     reason = TextAreaField("Reason (needed when the need was not met)",
                            validators=[Length(max=2000)])
 
@@ -154,10 +154,17 @@ class CloseForm(FlaskForm):
             raise ValidationError("Enter why the need was not met")
 
 
+class ReopenForm(FlaskForm):
+    reason = TextAreaField("Why it is being reopened (recorded on the case)",
+                           validators=[DataRequired("Enter why the case is being reopened"),
+                                       Length(max=500)])
+
+
 class NewCaseForm(FlaskForm):
     name = StringField("Resident's name", validators=[Optional(), Length(max=200)])
-    phone = StringField("Phone number", validators=[Optional(), Length(max=40), _phone_check])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=12)])
+    phone = StringField("Phone number", validators=[Optional(), Length(max=40), UkPhone()])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=12),
+                                                   RealPostcode(outcode_ok=True)])
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
     category = SelectField("Category", choices=CATEGORY_CHOICES)
     need = SelectField("Need", choices=NEED_CHOICES)
@@ -191,12 +198,12 @@ class SignupForm(FlaskForm):
     name = StringField("Your full name", validators=[DataRequired(REQUIRED.format(
         "your full name")), Length(max=200)])
     phone = StringField("Mobile phone number", validators=[DataRequired(REQUIRED.format(
-        "your mobile phone number")), Length(max=32), _phone_check])
+        "your mobile phone number")), Length(max=32), UkPhone(mobile=True)])
     email = EmailField("Email address (optional)",
                        validators=[Optional(), Email("Enter an email address like "
                                                      "name@example.com"), Length(max=254)])
     postcode = StringField("Postcode", validators=[DataRequired(REQUIRED.format(
-        "your postcode")), Length(max=10)])
+        "your postcode")), Length(max=10), RealPostcode()])
     needs = SelectMultipleField("What could you help with?", choices=VOLUNTEER_NEED_CHOICES,
                                 validators=[DataRequired("Choose at least one way to help")])
     max_distance_km = IntegerField("How far could you travel, in kilometres?", default=5,

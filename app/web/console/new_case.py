@@ -1,10 +1,11 @@
 """/cases/new: a call handler entering a call by hand (channel staff) or a partner referring
 someone (channel web, with their organisation).
 
-Same rules as POST /api/v1/cases: a phone number or an address (a phone number must be a
-possible one), a known category and need, a full or outward postcode when given, details at
-most 4,000 characters. One rule more than the API: a partner's referral made in the console
-needs the person's consent to share, because the form is where the partner is asked for it.
+Same rules as POST /api/v1/cases (app.services.fields.rules): a phone number or an address (a
+phone number must be a possible one), a known category and need, a real postcode or a known
+outward code when given, details at most 4,000 characters. One rule more than the API: a
+partner's referral made in the console needs the person's consent to share, because the form
+is where the partner is asked for it.
 The case goes through `app.services.cases.intake.create_case`, so safeguarding words raise it
 and, for staff, a second contact from the same number joins the open case. A partner's
 referral is always its own case (staff merge it), under the organisation on the partner's
@@ -17,7 +18,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.domain.enums import Channel
-from app.domain.postcode import normalise_postcode, outcode_of
 from app.models.base import utcnow
 from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, create_case
@@ -29,10 +29,6 @@ from app.web.session import commit_then_enqueue, db_session, runtime
 
 def _validate_extra(form: NewCaseForm, is_partner: bool) -> bool:
     ok = True
-    postcode = (form.postcode.data or "").strip()
-    if postcode and not (normalise_postcode(postcode) or outcode_of(postcode)):
-        form.postcode.errors.append("Enter a postcode like WR1 2NN")
-        ok = False
     if not (form.phone.data or "").strip() and not (form.address.data or "").strip():
         form.phone.errors.append("Enter a phone number or an address so we can reach them")
         ok = False

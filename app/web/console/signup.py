@@ -47,7 +47,7 @@ def volunteer_signup():
                 postcode=form.postcode.data or "", needs=list(form.needs.data or []),
                 max_distance_km=form.max_distance_km.data or 5), utcnow())
         except VolunteerAdminError as exc:
-            field = form.postcode if "postcode" in str(exc) else form.phone
+            field = form.postcode if exc.field == "postcode" else form.phone
             field.errors = [*field.errors, str(exc)]
         else:
             if volunteer is not None:
