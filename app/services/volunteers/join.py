@@ -80,8 +80,10 @@ def start(session: Session, phone: str, name: str, now: datetime) -> str | None:
     number = parse_phone(phone)
     volunteer = Volunteer(
         name=_clean_name(name) or "SMS sign-up", phone=number.e164 or phone,
+        # Pending approval is the gate: once approved they are offered work without a
+        # separate "resume" (the approval SMS tells them so).
         phone_valid=number.valid, needs=[], approval_status=ApprovalStatus.PENDING,
-        active=False, source=SOURCE, dbs_status=DbsStatus.NONE,
+        active=True, source=SOURCE, dbs_status=DbsStatus.NONE,
         notes=f"{now:%Y-%m-%d} texted JOIN; call to complete sign-up.",
         created_at=now, updated_at=now,
     )

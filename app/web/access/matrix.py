@@ -191,6 +191,9 @@ MATRIX: dict[str, Rule] = {
     "console.pause": _session(MANAGE_VOLUNTEERS),
     "console.resume": _session(MANAGE_VOLUNTEERS),
     "console.dbs": _session(MANAGE_VOLUNTEERS),
+    "console.reveal_volunteer_phone": _session(MANAGE_VOLUNTEERS),
+    "console.add_volunteer_absence": _session(MANAGE_VOLUNTEERS),
+    "console.remove_volunteer_absence": _session(MANAGE_VOLUNTEERS),
     # Console: community grants.
     "console.grants": _session(READ_GRANTS),
     "console.grants_application": _session(READ_GRANTS),
