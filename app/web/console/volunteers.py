@@ -52,9 +52,9 @@ def volunteers() -> str:
 
 def _page(volunteer: Volunteer, dbs_form: DbsForm | None = None, status: int = 200,
           absence_form: AbsenceForm | None = None, phone_shown: bool = False):
-    if dbs_form is None:
-        dbs_form = DbsForm(prefix="dbs", obj=volunteer)
-        if volunteer.dbs_cost_pence is not None and not dbs_form.is_submitted():
+    if dbs_form is None:  # not the form posted: show the stored values (also after a POST)
+        dbs_form = DbsForm(prefix="dbs", obj=volunteer, formdata=None)
+        if volunteer.dbs_cost_pence is not None:
             dbs_form.dbs_cost.data = Decimal(volunteer.dbs_cost_pence) / 100
     now = utcnow()
     return render_template(
