@@ -1,6 +1,6 @@
 """Take the README's volunteer page screenshot (docs/screenshots/volunteer.png).
 
-Like scripts/screenshots.py: a throw-away SQLite database with clearly fictional demo data
+With scripts/screenshots.py's helpers: a throw-away SQLite database with clearly fictional demo data
 (Ofcom drama numbers, invented names), the app served in a thread, Debian's chromium signed in
 as a coordinator. The volunteer signed up by texting JOIN and answered the questions; the page
 shows their usual hours, a dated absence and an assignment, with the number revealed.
@@ -10,15 +10,11 @@ Usage: .venv/bin/python scripts/screenshot_volunteer.py [OUT_DIR]
 from __future__ import annotations
 
 import sys
-import tempfile
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from screenshots import PASSWORD, serving, signed_in  # scripts/screenshots.py, run alongside
 
-from app import create_app, migrate
 from app.domain.matching import uk_today
 from app.domain.volunteer_signup import parse_availability
 from app.models.case import Case
@@ -26,10 +22,8 @@ from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer, VolunteerAbsence
 from app.runtime import Runtime
 from app.services.staff.passwords import hash_password
-from app.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "screenshot password 1"  # noqa: S105 - throw-away demo database
 
 
 def seed(runtime: Runtime) -> int:
@@ -69,37 +63,11 @@ def seed(runtime: Runtime) -> int:
 
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings({"HERE2HELP_INSTANCE": tmp, "SECRET_KEY": "screenshots",
-                                  "SECURE_COOKIES": "false", "SMS_BACKEND": "record",
-                                  "MFA_REQUIRED_ROLES": ""})
-        migrate.upgrade(settings.database_url)
-        runtime = Runtime.build(settings)
-        volunteer_id = seed(runtime)
-        server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            _shoot(f"http://127.0.0.1:{server.server_port}", volunteer_id, out_dir)
-        finally:
-            server.shutdown()
-            runtime.engine.dispose()
-
-
-def _shoot(base: str, volunteer_id: int, out_dir: Path) -> None:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(base_url=base, viewport={"width": 1280, "height": 900})
-        page.goto("/login")
-        page.get_by_label("Email address").fill("sam@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+    with serving(seed) as (base, volunteer_id), signed_in(base) as page:
         page.goto(f"/volunteers/{volunteer_id}")
         page.get_by_role("button", name="Show number").click()
         page.wait_for_selector("#phone-number strong")
         page.screenshot(path=str(out_dir / "volunteer.png"), full_page=True)
-        browser.close()
     print(f"wrote {out_dir / 'volunteer.png'}")
 
 
