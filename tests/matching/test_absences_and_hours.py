@@ -17,11 +17,12 @@ from app.domain.volunteer_signup import (
 )
 from app.models.base import utcnow
 from app.models.staff import StaffUser
-from app.models.volunteer import Offer
+from app.models.volunteer import Offer, Volunteer
 from app.services.matching import offers
 from app.services.matching.matcher import offer_next, rank_case
 from app.services.staff import accounts as staff
 from app.services.volunteers import absences
+from app.services.volunteers.csv_import import import_volunteers_csv
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.register import VolunteerInvalid, validate
 from tests.matching.conftest import NOW
@@ -93,7 +94,7 @@ def test_an_absence_starting_today_withdraws_offers_and_refuses_a_yes(
     assert latest.volunteer_id != holder.id
     # A YES to an offer made before the absence was recorded assigns nothing.
     later = NOW + timedelta(minutes=1)
-    absences.add_absence(db_session, db_session.get(type(other), latest.volunteer_id), TODAY,
+    absences.add_absence(db_session, db_session.get(Volunteer, latest.volunteer_id), TODAY,
                          TODAY, None, later)
     result = offers.accept(db_session, latest, later)
     assert result.refused == "ineligible"
@@ -175,3 +176,14 @@ def test_sign_up_answers_and_hours_in_words():
     assert describe_availability(hours) == "Mon-Fri 09:00-17:00; Mon-Fri 17:00-21:00"
     assert availability_text({"mon": [["09:00", "12:00"]]}) == "mon 09:00-12:00"
     assert describe_availability({}) == "Any time"
+
+
+def test_hours_through_the_csv_import_are_validated_the_same_way(db_session):
+    rows = ("name,phone,postcode,needs,availability\n"
+            "Eve Evenings,07700 900472,WR1 2NN,food,mon-fri 18:00-21:00; sat 10:00-16:00\n"
+            "Bad Hours,07700 900473,WR1 2NN,food,whenever suits\n")
+    report = import_volunteers_csv(db_session, rows.splitlines(keepends=True), NOW)
+    assert report.created == 1 and [line for line, _ in report.errors] == [3]
+    assert "Write hours like" in report.errors[0][1]
+    eve = db_session.scalar(select(Volunteer).where(Volunteer.phone == "+447700900472"))
+    assert eve.availability["fri"] == [["18:00", "21:00"]] and "sun" not in eve.availability
