@@ -148,15 +148,21 @@ def test_an_unfinished_sign_up_lapses_and_join_picks_it_up_again(send_sms, db_se
 def test_join_to_approval_to_first_offer_sent_through_twilio(send_sms, client, db_session,
                                                              settings, fake_twilio,
                                                              session_factory):
-    send_sms("07700900467", "JOIN Mair Price")
-    send_sms("07700900467", "WR1 2NN")
-    send_sms("07700900467", "1")
-    send_sms("07700900467", "any")
-    mair = _volunteer(db_session, "+447700900467")
     coordinator = factories.make_staff_user(db_session, "coordinator")
     db_session.commit()
+    send_sms("07700900467", "JOIN Mair Price")
+    send_sms("07700900467", "WR1 2NN")
+    mair = _volunteer(db_session, "+447700900467")
     login(client, coordinator.email)
     page = client.get(f"/volunteers/{mair.id}").get_data(as_text=True)
+    assert "signing up by SMS, waiting for their answer to: &ldquo;What can you help" in page
+    approve = post_form(client, f"/volunteers/{mair.id}", f"/volunteers/{mair.id}/approve", {})
+    assert approve.status_code == 302  # refused: no needs yet
+    assert _volunteer(db_session, "+447700900467").approval_status == "pending"
+    send_sms("07700900467", "1")
+    send_sms("07700900467", "any")
+    page = client.get(f"/volunteers/{mair.id}").get_data(as_text=True)
+    assert "waiting for their answer" not in page
     assert "WR1 2NN" in page and "food" in page and "Any time" in page
     assert "answered the sign-up questions" in page and "+447700900467" not in page
 
