@@ -8,12 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.models.base import utcnow
 from app.models.case import Case, CaseEvent
 from app.models.message import Message
 from app.services.casework.worklist import QueueFilters, load_queue
 from app.services.volunteers.checkins import check_assignments
 from app.services.volunteers.sms_replies import handle_volunteer_sms
+from tests import factories
 from tests.matching.conftest import NOW
+from tests.signin import login
 
 pytestmark = pytest.mark.clock
 PERIODS = {"checkin_after": timedelta(hours=48), "escalate_after": timedelta(hours=24)}
@@ -98,3 +101,21 @@ def test_a_reassigned_case_checks_in_with_its_new_volunteer(db_session, make_vol
     db_session.commit()
     assert result.checked_in == [case.id]
     assert [m.to_phone for m in _checkins(db_session, case)] == [first.phone, second.phone]
+
+
+def test_the_escalated_case_is_in_the_console_queue_with_its_reason(
+        client, db_session, make_volunteer, make_case):
+    now = utcnow()
+    sam = make_volunteer(name="Sam Silent")
+    case = make_case(status="assigned", assigned_volunteer_id=sam.id,
+                     assigned_at=now - timedelta(hours=80))
+    handler = factories.make_staff_user(db_session, "call_handler")
+    db_session.commit()
+    check_assignments(db_session, now - timedelta(hours=30), **PERIODS)
+    check_assignments(db_session, now, **PERIODS)
+    db_session.commit()
+    login(client, handler.email)
+    assert case.reference in client.get("/queue").get_data(as_text=True)
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "no DONE from Sam after the check-in SMS" in page
+    assert f"did you manage to help with {case.reference}?" in page  # the SMS, on the timeline
