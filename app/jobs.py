@@ -72,6 +72,8 @@ SWEEP = JobRoute("workers.maintenance.sweep", QueueName.MAINTENANCE)
 #: Tell on-duty coordinators about volunteers whose DBS check expires soon.
 DBS_EXPIRY_REMINDERS = JobRoute("workers.maintenance.dbs_expiry_reminders",
                                 QueueName.MAINTENANCE)
+#: Check in with volunteers whose assignment has no DONE; hand still-silent ones to staff.
+ASSIGNMENT_CHECKINS = JobRoute("workers.maintenance.assignment_checkins", QueueName.MAINTENANCE)
 #: Anonymise or delete personal data kept longer than the retention policy allows.
 RETENTION = JobRoute("workers.maintenance.retention", QueueName.MAINTENANCE)
 

@@ -51,6 +51,10 @@ class Settings:
     conversation_timeout_seconds: int = 3600
     max_offer_attempts: int = 5
     callback_due_minutes: int = 120
+    # An assignment with no DONE after this long gets one check-in SMS to the volunteer; with
+    # still no word after the further ASSIGNMENT_ESCALATE_HOURS it goes to the staff queue.
+    assignment_checkin_hours: int = 48
+    assignment_escalate_hours: int = 24
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     #: Roles that must sign in with an authenticator code (the others may choose to).
@@ -260,6 +264,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         conversation_timeout_seconds=_int(env, "CONVERSATION_TIMEOUT_SECONDS", 3600, minimum=60),
         max_offer_attempts=_int(env, "MAX_OFFER_ATTEMPTS", 5, minimum=1),
         callback_due_minutes=_int(env, "CALLBACK_DUE_MINUTES", 120, minimum=1),
+        assignment_checkin_hours=_int(env, "ASSIGNMENT_CHECKIN_HOURS", 48, minimum=1),
+        assignment_escalate_hours=_int(env, "ASSIGNMENT_ESCALATE_HOURS", 24, minimum=1),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 10, minimum=1),
         mfa_required_roles=_mfa_required_roles(env),

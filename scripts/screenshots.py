@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app, migrate
@@ -27,6 +30,7 @@ from app.runtime import Runtime
 from app.services.staff.passwords import hash_password
 from app.settings import load_settings
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "screenshot password 1"  # noqa: S105 - throw-away demo database
 CASES = [  # reference, urgency, status, category, need, district, minutes ago, callback, words
@@ -112,23 +116,37 @@ def _timeline(s, case: Case, volunteer: Volunteer, staff_id: int) -> None:
 
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
+    with serving(seed) as (base, _), signed_in(base) as page:
+        page.goto("/queue")
+        page.screenshot(path=str(out_dir / "queue.png"), full_page=True)
+        page.goto("/cases/H2H-4FXA")
+        page.screenshot(path=str(out_dir / "case.png"), full_page=True)
+    print(f"wrote {out_dir / 'queue.png'} and {out_dir / 'case.png'}")
+
+
+@contextmanager
+def serving(seed_with: Callable[[Runtime], T]) -> Iterator[tuple[str, T]]:
+    """The app on a throw-away database seeded by `seed_with`, served in a thread: its base
+    URL and what the seeding returned."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"HERE2HELP_INSTANCE": tmp, "SECRET_KEY": "screenshots",
-                                  "SECURE_COOKIES": "false", "SMS_BACKEND": "record"})
+                                  "SECURE_COOKIES": "false", "SMS_BACKEND": "record",
+                                  "MFA_REQUIRED_ROLES": ""})
         migrate.upgrade(settings.database_url)
         runtime = Runtime.build(settings)
-        seed(runtime)
+        seeded = seed_with(runtime)
         server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
         try:
-            _shoot(base, out_dir)
+            yield f"http://127.0.0.1:{server.server_port}", seeded
         finally:
             server.shutdown()
             runtime.engine.dispose()
 
 
-def _shoot(base: str, out_dir: Path) -> None:
+@contextmanager
+def signed_in(base: str) -> Iterator[Page]:
+    """Debian's chromium, signed in as the seeded coordinator."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -138,12 +156,10 @@ def _shoot(base: str, out_dir: Path) -> None:
         page.get_by_label("Email address").fill("sam@example.org")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.goto("/queue")
-        page.screenshot(path=str(out_dir / "queue.png"), full_page=True)
-        page.goto("/cases/H2H-4FXA")
-        page.screenshot(path=str(out_dir / "case.png"), full_page=True)
-        browser.close()
-    print(f"wrote {out_dir / 'queue.png'} and {out_dir / 'case.png'}")
+        try:
+            yield page
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Periodic jobs (scheduled by workers/schedule.py): the sweeper, the DBS expiry reminders and
-the retention policy.
+"""Periodic jobs (scheduled by workers/schedule.py): the sweeper, the DBS expiry reminders, the
+check-ins on silent assignments and the retention policy.
 
 All take no arguments and are idempotent: running them twice, or on two workers at once,
 enqueues at most some no-op jobs (every job they trigger re-checks the database first).
@@ -8,7 +8,7 @@ enqueues at most some no-op jobs (every job they trigger re-checks the database 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from app.services.privacy.retention import run_retention
 from app.services.recovery import sweeper
+from app.services.volunteers.checkins import CheckinResult, check_assignments
 from app.services.volunteers.dbs_reminders import send_dbs_reminders
 from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
 from workers.bootstrap import get_runtime, job_logger
@@ -76,6 +77,21 @@ def dbs_expiry_reminders() -> int:
     if withdrawn.message_ids:
         log.info("DBS lapsed: offers withdrawn (%d SMS)", len(withdrawn.message_ids))
     return len(reminded.volunteer_ids)
+
+
+def assignment_checkins() -> dict[str, int]:
+    """One check-in SMS per assignment silent for ASSIGNMENT_CHECKIN_HOURS; the staff queue for
+    those still silent ASSIGNMENT_ESCALATE_HOURS after it."""
+    runtime = get_runtime()
+    settings = runtime.settings
+
+    def step(session: Session, now: datetime) -> CheckinResult:
+        return check_assignments(
+            session, now, checkin_after=timedelta(hours=settings.assignment_checkin_hours),
+            escalate_after=timedelta(hours=settings.assignment_escalate_hours))
+
+    result = _commit_then_send(runtime, step)
+    return {"checked_in": len(result.checked_in), "escalated": len(result.escalated)}
 
 
 def _commit_then_send(runtime: Runtime, step: Callable[[Session, datetime], T]) -> T:

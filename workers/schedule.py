@@ -19,7 +19,14 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from app.jobs import DBS_EXPIRY_REMINDERS, RETENTION, SWEEP, SYNC_DIRECTORY_FEEDS, QueueName
+from app.jobs import (
+    ASSIGNMENT_CHECKINS,
+    DBS_EXPIRY_REMINDERS,
+    RETENTION,
+    SWEEP,
+    SYNC_DIRECTORY_FEEDS,
+    QueueName,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Re-enqueue work whose job was lost (Redis down, worker killed): DB is the source of truth.
     PeriodicJob("sweep", SWEEP.func, 60, SWEEP.queue),
+    # Check-in SMS for assignments with no DONE, then the staff queue (every 10 minutes).
+    PeriodicJob("assignment-checkins", ASSIGNMENT_CHECKINS.func, 600, ASSIGNMENT_CHECKINS.queue),
     # Remind volunteers whose DBS check is about to expire; once per UTC day.
     PeriodicJob("dbs-expiry-reminders", DBS_EXPIRY_REMINDERS.func, 24 * 3600,
                 DBS_EXPIRY_REMINDERS.queue),

@@ -3,7 +3,8 @@
 The rules (the README's "How matching works"), applied in this order so that the explanation
 names the FIRST rule a volunteer fails:
 
-1. approved by a coordinator, active (not paused), not opted out of SMS, not away (AWAY by SMS);
+1. approved by a coordinator, active (not paused), not opted out of SMS, not away (AWAY by SMS)
+   and not on a dated absence staff recorded (UK local dates, both ends included);
 2. offers this need;
 3. the DBS rule: a need listed in DBS_REQUIRED_NEEDS needs a `clear` DBS check whose expiry
    date is still in the future;
@@ -91,6 +92,8 @@ class Candidate:
     last_offered_at: datetime | None = None
     already_offered: bool = False
     away_until: datetime | None = None
+    # The last day of a dated absence that covers today (UK local date), if any.
+    absent_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,11 @@ def is_away(away_until: datetime | None, now: datetime) -> bool:
     return away_until is not None and away_until > now
 
 
+def uk_today(now: datetime) -> date:
+    """Today's date on the help line's calendar (Europe/London), which absences are written in."""
+    return now.astimezone(UK).date()
+
+
 def exclusion_reason(case: CaseFacts, c: Candidate, now: datetime,
                      policy: MatchingPolicy) -> str | None:
     """The first rule this volunteer fails for this case, in plain words; None if eligible."""
@@ -167,6 +175,8 @@ def exclusion_reason(case: CaseFacts, c: Candidate, now: datetime,
         return "opted out of SMS"
     if is_away(c.away_until, now):
         return "away"
+    if c.absent_until is not None and c.absent_until >= uk_today(now):
+        return f"on a dated absence (until {c.absent_until:%d %b %Y})"
     if case.need not in c.needs:
         return f"does not offer {case.need or 'this need'}"
     if case.need in policy.dbs_required_needs and not dbs_ok(c, now.date()):

@@ -17,7 +17,7 @@ from app.models.message import Call, Message, MessageStatusEvent
 from app.models.neighbourhood import Neighbourhood, NeighbourhoodPostcode
 from app.models.resident import Resident
 from app.models.staff import AccessLogEntry, ApiToken, DutyWindow, LoginThrottle, StaffUser
-from app.models.volunteer import Offer, Volunteer
+from app.models.volunteer import Offer, Volunteer, VolunteerAbsence
 
 __all__ = [
     "AccessLogEntry",
@@ -44,6 +44,7 @@ __all__ = [
     "ServiceInstance",
     "StaffUser",
     "Volunteer",
+    "VolunteerAbsence",
     "FundingPot",
     "GrantApplication",
     "GrantCheck",

@@ -58,6 +58,9 @@ class Case(TimestampMixin, Base):
     matching_enqueued_at: Mapped[datetime | None]
     first_offer_at: Mapped[datetime | None]
     assigned_at: Mapped[datetime | None]
+    # When the volunteer was asked "did you manage to help?" (a check-in sent before this
+    # assignment began belongs to an earlier one).
+    checkin_sent_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False)

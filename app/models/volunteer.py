@@ -58,6 +58,26 @@ class Volunteer(TimestampMixin, Base):
     is_demo: Mapped[bool] = mapped_column(default=False)
     # The DBS expiry date coordinators were last reminded about (once per volunteer per date).
     dbs_reminder_sent_for: Mapped[date | None]
+    # Signing up by SMS (JOIN): the question they were last asked (None once finished or
+    # stopped), and when, so a half-finished sign-up does not swallow their texts for ever.
+    join_step: Mapped[str | None] = mapped_column(String(20))
+    join_step_at: Mapped[datetime | None]
+
+
+class VolunteerAbsence(Base):
+    """A dated absence (holiday, operation): no offers from `starts_on` to `ends_on`, both
+    inclusive, as UK local dates. Staff add and remove them on the volunteer's page."""
+
+    __tablename__ = "volunteer_absences"
+    __table_args__ = (Index("ix_volunteer_absences_volunteer_ends", "volunteer_id", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Offer(Base):

@@ -272,15 +272,15 @@ def test_yes_from_a_non_volunteer_is_left_to_the_resident_flow(db_session) -> No
 def test_join_creates_one_pending_volunteer(db_session) -> None:
     reply = handle_volunteer_sms(db_session, phone="+447700900555", text="JOIN Sam Patel",
                                  now=NOW)
-    assert reply is not None and "coordinator will call" in reply.reply
+    assert reply is not None and reply.reply.endswith("What is your postcode? e.g. WR1 2NN")
     again = handle_volunteer_sms(db_session, phone="+447700900555", text="join", now=NOW)
-    assert "already on our volunteer list" in again.reply
+    assert again.reply == "Welcome back! To finish signing up: What is your postcode? e.g. WR1 2NN"
     from app.models.volunteer import Volunteer
 
     [pending] = db_session.scalars(select(Volunteer).where(Volunteer.phone == "+447700900555"))
     assert (pending.name, pending.approval_status, pending.source) == (
         "Sam Patel", "pending", "sms_join")
-    assert not pending.active
+    assert pending.active  # approval is the gate: once approved, offers can go to them
 
 
 def test_suggestions_and_manual_offer(db_session, make_volunteer, make_case) -> None:

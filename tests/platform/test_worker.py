@@ -66,6 +66,7 @@ def test_the_schedule_declares_the_sweeper_and_dbs_reminders() -> None:
     by_func = {job.func: job.interval_seconds for job in schedule.PERIODIC_JOBS}
     assert by_func["workers.maintenance.sweep"] == 60
     assert by_func["workers.maintenance.dbs_expiry_reminders"] == 24 * 3600
+    assert by_func["workers.maintenance.assignment_checkins"] == 600
     assert by_func["workers.directory.sync_directory_feeds"] == 24 * 3600
 
 

@@ -19,7 +19,7 @@ from app.models.grant import FundingPot, GrantApplication, GrantCheck
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.resident import Resident
 from app.models.staff import AccessLogEntry, ApiToken, DutyWindow, LoginThrottle
-from app.models.volunteer import Offer
+from app.models.volunteer import Offer, VolunteerAbsence
 from app.services.fallback.journal import REPLAYED_DIR, make_entry, write_entry
 from tests.factories import drama_mobile, make_case, make_staff_user, make_volunteer
 
@@ -89,6 +89,9 @@ PLANTERS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
         s, phone=PHONE, name=marker("volunteers"))),
     "offers": lambda s, w: Offer(case_id=w["case"].id, volunteer_id=w["volunteer"].id,
                                  attempt=1, explanation={"why": marker("offers")}),
+    "volunteer_absences": lambda s, w: VolunteerAbsence(
+        volunteer_id=w["volunteer"].id, starts_on=date(2026, 12, 14), ends_on=date(2026, 12, 28),
+        note=marker("volunteer_absences"), created_at=datetime(2026, 12, 1, tzinfo=UTC)),
     "staff_users": _staff,
     "api_tokens": lambda s, w: ApiToken(user_id=w["staff"].id, token_hash="f" * 64,
                                         prefix="h2h_x", name=marker("api_tokens")),

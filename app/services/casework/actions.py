@@ -39,6 +39,7 @@ from app.services.cases.consent import NO_CONSENT, ConsentWording, record_consen
 from app.services.cases.safeguarding import Source, raise_safeguarding, withdraw_open_offers
 from app.services.cases.timeline import add_case_event
 from app.services.matching.matcher import offer_case_to, staff_only_reason
+from app.services.matching.offers import on_absence
 from app.services.matching.signposting import signpost_text
 from app.services.messaging.outbox import queue_sms
 
@@ -204,6 +205,8 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
         # Their YES would be refused: say so now rather than send an offer that cannot stand.
         raise ActionError(f"{volunteer.name} is away (they texted AWAY); they can text BACK "
                           "when they are free again.")
+    if on_absence(session, volunteer.id, now):
+        raise ActionError(f"{volunteer.name} is on a dated absence today (see their page).")
     held = staff_only_reason(case)
     if held == NO_CONSENT:
         raise ActionError("The resident has not agreed to share their details: record their "

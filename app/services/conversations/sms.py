@@ -4,8 +4,8 @@ Order, and why:
 1. The message is logged verbatim as an inbound `Message` (nothing a resident sends is lost).
 2. STOP-type words and START: the opt-out must win over everything (docs/reliability.md,
    'Opt-out').
-3. Volunteers' YES / NO / DONE / JOIN go to the volunteer handler, which says None when the
-   text is not one of its words from a volunteer.
+3. Volunteers' YES / NO / DONE / JOIN (and answers to the JOIN sign-up questions) go to the
+   volunteer handler, which says None when the text is not one of its words from a volunteer.
 4. HELP, STATUS, CANCEL (see app.domain.keywords for CANCEL's double meaning).
 5. Otherwise the text answers the open conversation, or starts a new one.
 """
@@ -125,8 +125,10 @@ def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Reside
         session.add(resident)
     resident.opted_out = opted_out
     resident.opted_out_at = now if opted_out else None
+    stopped = {"join_step": None, "join_step_at": None} if opted_out else {}  # no more questions
     session.execute(update(Volunteer).where(Volunteer.phone == phone)
-                    .values(opted_out=opted_out, opted_out_at=now if opted_out else None))
+                    .values(opted_out=opted_out, opted_out_at=now if opted_out else None,
+                            **stopped))
     if opted_out:
         session.execute(update(Conversation).where(
             Conversation.phone == phone, Conversation.status == ConversationStatus.ACTIVE,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, cast, func, select
@@ -35,10 +35,11 @@ from app.domain.enums import (
     Urgency,
     VolunteerKind,
 )
-from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking
+from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking, uk_today
 from app.domain.matching import rank_volunteers as rank_pure
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.repositories.absences import absent_until
 from app.repositories.offers import OPEN_OFFER_STATUSES
 from app.services.cases.consent import NO_CONSENT
 from app.services.cases.safeguarding import close_offer
@@ -156,9 +157,10 @@ def candidate_query(case: Case, radius_km: float = MAX_DISTANCE_KM) -> Select:
     return query
 
 
-def load_candidates(session: Session, case: Case) -> list[Candidate]:
-    """The volunteers that could take this case, with their open assignments and whether they
-    were already asked about it."""
+def load_candidates(session: Session, case: Case,
+                    now: datetime | None = None) -> list[Candidate]:
+    """The volunteers that could take this case, with their open assignments, whether they
+    were already asked about it and (given `now`) the dated absence they are on today."""
     if case.latitude is None or case.longitude is None:
         return []
     query = candidate_query(case, search_radius_km(session))
@@ -169,10 +171,13 @@ def load_candidates(session: Session, case: Case) -> list[Candidate]:
             Case.status == CaseStatus.ASSIGNED, Case.assigned_volunteer_id.in_(ids))
         .group_by(Case.assigned_volunteer_id)).all()) if ids else {}
     offered = set(session.scalars(select(Offer.volunteer_id).where(Offer.case_id == case.id)))
-    return [_candidate(r, counts.get(r.id, 0), r.id in offered) for r in rows]
+    absent = absent_until(session, ids, uk_today(now)) if now is not None else {}
+    return [_candidate(r, counts.get(r.id, 0), r.id in offered, absent.get(r.id))
+            for r in rows]
 
 
-def _candidate(v: Any, open_assignments: int, already_offered: bool) -> Candidate:
+def _candidate(v: Any, open_assignments: int, already_offered: bool,
+               absent: date | None = None) -> Candidate:
     """A Candidate from a Volunteer or a row of _CANDIDATE_COLUMNS (same attribute names)."""
     cap = v.capacity if v.kind == VolunteerKind.ORGANISATION and v.capacity else (
         v.max_open_assignments)
@@ -183,13 +188,13 @@ def _candidate(v: Any, open_assignments: int, already_offered: bool) -> Candidat
         approved=v.approval_status == ApprovalStatus.APPROVED, active=v.active,
         opted_out=v.opted_out, dbs_status=v.dbs_status, dbs_expires_on=v.dbs_expires_on,
         availability=v.availability or {}, last_offered_at=v.last_offered_at,
-        already_offered=already_offered, away_until=v.away_until,
+        already_offered=already_offered, away_until=v.away_until, absent_until=absent,
     )
 
 
 def rank_case(session: Session, case: Case, now: datetime, policy: MatchingPolicy) -> Ranking:
     facts = CaseFacts(case.need, case.latitude, case.longitude)
-    return rank_pure(facts, load_candidates(session, case), now, policy)
+    return rank_pure(facts, load_candidates(session, case, now), now, policy)
 
 
 def suggest_volunteers(session: Session, case: Case, now: datetime,

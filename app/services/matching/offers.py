@@ -26,10 +26,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, CaseOutcome, CaseStatus, DbsStatus, OfferStatus
-from app.domain.matching import is_away
+from app.domain.matching import is_away, uk_today
 from app.domain.phone import format_for_display
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
+from app.repositories.absences import absent_until
 from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
 from app.services.matching.matcher import (
@@ -65,8 +66,9 @@ class Acceptance:
 
 
 def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime,
-            dbs_required_needs: tuple[str, ...]) -> str | None:
-    """Why this YES cannot assign now (see Acceptance.refused), or None."""
+            dbs_required_needs: tuple[str, ...], absent: bool = False) -> str | None:
+    """Why this YES cannot assign now (see Acceptance.refused), or None. `absent`: the
+    volunteer is on a dated absence today (see `on_absence`)."""
     if case.assigned_volunteer_id is not None and case.assigned_volunteer_id != offer.volunteer_id:
         return "covered"
     if offer.status not in OPEN_OFFER_STATUSES or (
@@ -76,7 +78,7 @@ def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime
         return "closed"
     if volunteer is None or not volunteer.active or volunteer.opted_out \
             or volunteer.approval_status != ApprovalStatus.APPROVED \
-            or is_away(volunteer.away_until, now):
+            or is_away(volunteer.away_until, now) or absent:
         return "ineligible"
     overridden = bool((offer.explanation or {}).get("dbs_override"))
     if case.need in dbs_required_needs and not overridden and not (
@@ -84,6 +86,11 @@ def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime
             and volunteer.dbs_expires_on > now.date()):
         return "ineligible"
     return None
+
+
+def on_absence(session: Session, volunteer_id: int, now: datetime) -> bool:
+    """Whether a dated absence staff recorded covers today (UK local date) for this volunteer."""
+    return bool(absent_until(session, [volunteer_id], uk_today(now)))
 
 
 def accept(session: Session, offer: Offer, now: datetime,
@@ -99,7 +106,8 @@ def accept(session: Session, offer: Offer, now: datetime,
     if volunteer is not None:
         session.refresh(volunteer)
     policy = policy or stored_policy(session, case) or MatchingPolicy()
-    refused = refusal(case, offer, volunteer, now, tuple(policy.dbs_required_needs))
+    refused = refusal(case, offer, volunteer, now, tuple(policy.dbs_required_needs),
+                      on_absence(session, offer.volunteer_id, now))
     if refused is not None:
         offer.answered_at = offer.answered_at or now
         if offer.status in OPEN_OFFER_STATUSES:

@@ -116,11 +116,6 @@ def which_one_text(word: str, references: list[str]) -> str:
            f"e.g. {word} {references[0]}."
 
 
-def join_text() -> str:
-    return ("Thank you for offering to help! A coordinator will call you to finish signing up "
-            "(a DBS check is needed for most tasks). Reply STOP to opt out.")
-
-
 def already_registered_text() -> str:
     return "Thank you! This number is already on our volunteer list."
 

@@ -22,7 +22,7 @@ from app.models.grant import GrantApplication, GrantCheck
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.resident import Resident
 from app.models.staff import AccessLogEntry, ApiToken, DutyWindow, LoginThrottle, StaffUser
-from app.models.volunteer import Offer, Volunteer
+from app.models.volunteer import Offer, Volunteer, VolunteerAbsence
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,8 @@ COVERAGE: tuple[Coverage, ...] = (
              "kept: who was offered what, by id only (the volunteers report counts them)"),
     Coverage(Volunteer, lambda s: Volunteer.id.in_(s.volunteer_ids), None,
              "anonymised by the erasure itself (the phone column is required and unique)"),
+    Coverage(VolunteerAbsence, lambda s: VolunteerAbsence.volunteer_id.in_(s.volunteer_ids),
+             delete_rows, "a volunteer's dated absences (days away and a staff note)"),
     Coverage(StaffUser, lambda s: StaffUser.id.in_(s.staff_ids), clear(phone=None),
              "a staff account keeps its sign-in; only the phone number is erased"),
     Coverage(ApiToken, lambda s: ApiToken.user_id.in_(s.staff_ids), None,

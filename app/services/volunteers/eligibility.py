@@ -1,10 +1,11 @@
 """When a volunteer can no longer take what they were offered, the offers are withdrawn.
 
-Pausing, rejecting, an opt-out (STOP) or a lapsed DBS check (where the need requires one) makes
-a volunteer ineligible; every open offer they hold that they could no longer accept is withdrawn
-at once, they are told it is closed (with no details), and the next volunteer is asked, as after
-a NO. `accept` re-checks the same rules at YES time, so an offer the change
-missed still cannot assign. Flushes; the caller commits, then enqueues the returned sends.
+Pausing, rejecting, an opt-out (STOP), a dated absence covering today or a lapsed DBS check
+(where the need requires one) makes a volunteer ineligible; every open offer they hold that
+they could no longer accept is withdrawn at once, they are told it is closed (with no
+details), and the next volunteer is asked, as after a NO. `accept` re-checks the same rules at
+YES time, so an offer the change missed still cannot assign. Flushes; the caller commits,
+then enqueues the returned sends.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.services.matching.matcher import (
     open_offers,
     stored_policy,
 )
-from app.services.matching.offers import refusal
+from app.services.matching.offers import on_absence, refusal
 
 __all__ = ["Withdrawn", "withdraw_ineligible_offers", "withdraw_lapsed_dbs_offers"]
 
@@ -50,8 +51,8 @@ def withdraw_ineligible_offers(session: Session, volunteer: Volunteer, now: date
         if case is None:
             continue
         policy = stored_policy(session, case) or MatchingPolicy()
-        if refusal(case, offer, volunteer, now, tuple(policy.dbs_required_needs)) \
-                != "ineligible":
+        if refusal(case, offer, volunteer, now, tuple(policy.dbs_required_needs),
+                   on_absence(session, volunteer.id, now)) != "ineligible":
             continue
         result.message_ids += close_offer(session, case, offer, now, f"volunteer {why}")
         if case.status == CaseStatus.OFFERED and not open_offers(session, case.id):

@@ -65,6 +65,8 @@ def validate(data: Mapping[str, Any], *, partial: bool = False,
         elif name in data and name in ("email", "contact_name", "notes", "dbs_expires_on",
                                        "dbs_checked_on", "capacity"):
             clean[name] = None
+        elif name == "availability" and name in data:
+            clean[name] = {}  # no hours given: any time
     _check_organisation(clean, current, errors)
     if errors:
         raise VolunteerInvalid(errors)
@@ -182,26 +184,57 @@ def _bool(value: Any) -> dict[str, Any]:
     raise ValueError("Must be yes or no.")
 
 
+#: Weekly hours: at most this many windows a day, and this much text.
+MAX_WINDOWS_PER_DAY = 6
+MAX_AVAILABILITY_TEXT = 500
+_HOURS_PART = re.compile(r"^([A-Za-z]{3})[A-Za-z]*(?:\s*-\s*([A-Za-z]{3})[A-Za-z]*)?\s+"
+                         r"(\d{1,2}[:.]\d\d)\s*-\s*(\d{1,2}[:.]\d\d)$")
+_HOURS_HINT = ("Write hours like 'mon-fri 09:00-17:00; sat 10:00-16:00' (UK time; an end "
+               "before the start runs past midnight), or leave empty for any time.")
+
+
 def _availability(value: Any) -> dict[str, Any]:
-    """A dict {"mon": [["09:00","12:00"]]} or text "mon 09:00-12:00; sat 10:00-16:00"."""
+    """Weekly hours, UK local time: a dict {"mon": [["09:00","12:00"]]} or text like
+    "mon-fri 09:00-17:00; sat 10:00-16:00". An empty value means any time."""
     if isinstance(value, str):
-        parsed: dict[str, list[list[str]]] = {}
-        for part in filter(None, (p.strip() for p in re.split(r"[;,]", value))):
-            match = re.match(r"^([A-Za-z]{3})\w*\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$", part)
-            if not match:
-                raise ValueError("Write hours like 'mon 09:00-12:00; sat 10:00-16:00'.")
-            parsed.setdefault(match[1].lower(), []).append([match[2], match[3]])
-        value = parsed
+        value = _hours_from_text(value)
     if not isinstance(value, dict):
         raise ValueError("Must map days (mon..sun) to lists of [start, end] times.")
     for day, windows in value.items():
-        ok = day in DAYS and isinstance(windows, list) and all(
-            isinstance(w, list | tuple) and len(w) == 2 and all(
-                isinstance(t, str) and _TIME.match(t) for t in w) and w[0] != w[1]
-            for w in windows)
+        ok = day in DAYS and isinstance(windows, list) \
+            and len(windows) <= MAX_WINDOWS_PER_DAY and all(
+                isinstance(w, list | tuple) and len(w) == 2 and all(
+                    isinstance(t, str) and _TIME.match(t) for t in w) and w[0] != w[1]
+                for w in windows)
         if not ok:
-            raise ValueError("Days are mon..sun; times are [\"HH:MM\", \"HH:MM\"] pairs.")
-    return {"availability": {d: [list(w) for w in ws] for d, ws in value.items()}}
+            raise ValueError("Days are mon..sun; times are [\"HH:MM\", \"HH:MM\"] pairs, "
+                             f"different, at most {MAX_WINDOWS_PER_DAY} a day.")
+    return {"availability": {d: [list(w) for w in value[d]] for d in DAYS
+                             if d in value and value[d]}}
+
+
+def _hours_from_text(text: str) -> dict[str, list[list[str]]]:
+    if len(text) > MAX_AVAILABILITY_TEXT:
+        raise ValueError(f"At most {MAX_AVAILABILITY_TEXT} characters of hours.")
+    parsed: dict[str, list[list[str]]] = {}
+    for part in filter(None, (p.strip() for p in re.split(r"[;,\n]", text))):
+        match = _HOURS_PART.match(part)
+        first = match[1].lower() if match else ""
+        last = (match[2] or match[1]).lower() if match else ""
+        if not match or first not in DAYS or last not in DAYS \
+                or DAYS.index(last) < DAYS.index(first):
+            raise ValueError(_HOURS_HINT)
+        window = [_hhmm(match[3]), _hhmm(match[4])]
+        if not all(_TIME.match(t) for t in window) or window[0] == window[1]:
+            raise ValueError(_HOURS_HINT)
+        for day in DAYS[DAYS.index(first):DAYS.index(last) + 1]:
+            parsed.setdefault(day, []).append(window)
+    return parsed
+
+
+def _hhmm(text: str) -> str:
+    hours, minutes = re.split(r"[:.]", text)
+    return f"{int(hours):02d}:{minutes}"
 
 
 _CLEANERS = {

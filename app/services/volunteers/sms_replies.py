@@ -24,6 +24,9 @@ AWAY [days] pauses offers until midnight UK time that many days ahead (the reply
 they are back) and withdraws the open offers they hold, as pausing does; BACK ends it now;
 MYJOBS lists their open assignments with references. From a number that is not a volunteer's
 these words are left to the resident conversation.
+
+JOIN starts the sign-up conversation (app.services.volunteers.join): while a question waits
+for its answer, every text from that number (other than STOP, handled before this) answers it.
 """
 
 from __future__ import annotations
@@ -33,12 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.enums import ApprovalStatus, CaseStatus, DbsStatus
+from app.domain.enums import CaseStatus
 from app.domain.matching import UK
-from app.domain.phone import parse_phone
 from app.domain.volunteer_words import (
     MAX_AWAY_DAYS,
     ParsedReply,
@@ -51,6 +52,7 @@ from app.models.volunteer import Offer, Volunteer
 from app.services.matching import offers
 from app.services.matching import texts as offer_texts
 from app.services.matching.matcher import OPEN_OFFER_STATUSES
+from app.services.volunteers import join
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 
 log = logging.getLogger(__name__)
@@ -70,10 +72,16 @@ def handle_volunteer_sms(session: Session, *, phone: str, text: str,
                          now: datetime) -> VolunteerReply | None:
     parsed = parse_volunteer_reply(text)
     if parsed is None:
+        signing_up = session.scalar(select(Volunteer).where(
+            Volunteer.phone == phone, Volunteer.join_step.is_not(None)))
+        if signing_up is not None and join.in_sign_up(signing_up, now):
+            return VolunteerReply(join.answer(session, signing_up, text, now))
         return None
     volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone))
     if parsed.word is VolunteerWord.JOIN:
         return _join(session, phone, parsed, volunteer, now)
+    if volunteer is not None and join.in_sign_up(volunteer, now):
+        return VolunteerReply(join.answer(session, volunteer, text, now))
     if volunteer is None:
         return None  # "yes"/"no" from a resident: their conversation handles it
     if parsed.word is VolunteerWord.DONE:
@@ -160,8 +168,9 @@ def _reference(session: Session, offer: Offer) -> str:
 
 def _done(session: Session, volunteer: Volunteer, parsed: ParsedReply,
           now: datetime) -> VolunteerReply | None:
+    # A case handed to staff after a silent check-in is still theirs to mark done.
     query = select(Case).where(Case.assigned_volunteer_id == volunteer.id,
-                               Case.status == CaseStatus.ASSIGNED)
+                               Case.status.in_((CaseStatus.ASSIGNED, CaseStatus.NEEDS_STAFF)))
     if parsed.reference:
         query = query.where(Case.reference == parsed.reference)
     cases = list(session.scalars(query.order_by(Case.id)))
@@ -175,25 +184,14 @@ def _done(session: Session, volunteer: Volunteer, parsed: ParsedReply,
 
 def _join(session: Session, phone: str, parsed: ParsedReply, volunteer: Volunteer | None,
           now: datetime) -> VolunteerReply:
-    """JOIN: a pending volunteer record for a coordinator to approve (and DBS-check)."""
+    """JOIN: a pending volunteer asked the sign-up questions (app.services.volunteers.join);
+    from a number already registered, where they stand (or the question they left)."""
     if volunteer is not None:
+        return VolunteerReply(join.again(volunteer, now))
+    reply = join.start(session, phone, parsed.rest, now)
+    if reply is None:  # a concurrent JOIN from the same number got there first
         return VolunteerReply(offer_texts.already_registered_text())
-    number = parse_phone(phone)
-    pending = Volunteer(
-        name=parsed.rest or "SMS sign-up", phone=number.e164 or phone,
-        phone_valid=number.valid, needs=[], approval_status=ApprovalStatus.PENDING,
-        active=False, source="sms_join", dbs_status=DbsStatus.NONE,
-        notes=f"{now:%Y-%m-%d} texted JOIN; call to complete sign-up.",
-        created_at=now, updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(pending)
-            session.flush()
-    except IntegrityError:  # a concurrent JOIN from the same number got there first
-        return VolunteerReply(offer_texts.already_registered_text())
-    log.info("volunteer %d signed up by SMS (pending approval)", pending.id)
-    return VolunteerReply(offer_texts.join_text())
+    return VolunteerReply(reply)
 
 
 def back_at(now: datetime, days: int) -> datetime:

@@ -75,7 +75,8 @@ READ_DIRECTORY = Capability("read the directory", "Search the directory, its PDF
 EDIT_DIRECTORY = Capability("edit the directory", "Add, edit, review and export directory entries",
                             frozenset({COORDINATOR, ADMIN}))
 MANAGE_VOLUNTEERS = Capability("manage volunteers", "Read the volunteer register; register, "
-                               "approve, pause, DBS details, phone changes",
+                               "approve, pause, DBS details, phone changes, hours and "
+                               "absences, show a volunteer's number (logged)",
                                frozenset({COORDINATOR, ADMIN}))
 REPORTS = Capability("reports", "Aggregate reports, CSV and the briefing PDF",
                      frozenset({COORDINATOR, ADMIN}))
@@ -192,6 +193,9 @@ MATRIX: dict[str, Rule] = {
     "console.pause": _session(MANAGE_VOLUNTEERS),
     "console.resume": _session(MANAGE_VOLUNTEERS),
     "console.dbs": _session(MANAGE_VOLUNTEERS),
+    "console.reveal_volunteer_phone": _session(MANAGE_VOLUNTEERS),
+    "console.add_volunteer_absence": _session(MANAGE_VOLUNTEERS),
+    "console.remove_volunteer_absence": _session(MANAGE_VOLUNTEERS),
     # Console: community grants.
     "console.grants": _session(READ_GRANTS),
     "console.grants_application": _session(READ_GRANTS),

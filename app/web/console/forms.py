@@ -229,6 +229,8 @@ class VolunteerEditForm(FlaskForm):
                                 validators=[DataRequired("Choose at least one way they help")])
     max_distance_km = StringField("How far they travel, in kilometres",
                                   validators=[DataRequired(REQUIRED.format("a distance"))])
+    # Optional: empty means any time (register.validate reads the text).
+    availability = StringField("Weekly hours (optional)", validators=[Optional(), Length(max=500)])
 
 
 class CodeForm(FlaskForm):
