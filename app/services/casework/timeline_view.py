@@ -49,9 +49,7 @@ def build_timeline(session: Session, case: Case, *,
                    reveal_phone: bool = False) -> list[TimelineItem]:
     """Everything on the case, oldest first; numbers in texts masked unless `reveal_phone`."""
     show = (lambda text: text or "") if reveal_phone else mask_numbers_in_text
-    conversations = list(session.scalars(select(Conversation).where(
-        Conversation.case_id == case.id).order_by(Conversation.id)))
-    lines = [line for c in conversations for line in lines_of(c)]
+    lines = _conversation_lines(session, case)
     named = {line.message_id for line in lines if line.message_id is not None}
     staff = {u.id: u.name or u.email for u in session.scalars(select(StaffUser))}
     items = [_event(e, staff, show) for e in session.scalars(
@@ -77,6 +75,19 @@ def build_timeline(session: Session, case: Case, *,
 
 
 _RANK = {"call": 0, "sms_in": 0, "heard": 0, "said": 2, "sms_out": 2, "call_step": 2}
+
+
+def _conversation_lines(session: Session, case: Case) -> list[Line]:
+    conversations = session.scalars(select(Conversation).where(
+        Conversation.case_id == case.id).order_by(Conversation.id))
+    return [line for c in conversations for line in lines_of(c)]
+
+
+def conversation_message_ids(session: Session, case: Case) -> set[int]:
+    """Ids of the texts the case's conversations name: those sent before the case existed
+    carry no case id of their own."""
+    return {line.message_id for line in _conversation_lines(session, case)
+            if line.message_id is not None}
 
 
 def _aware(moment: datetime) -> datetime:
