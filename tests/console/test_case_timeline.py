@@ -144,6 +144,7 @@ def test_the_call_back_form_round_trips_uk_time(client, make_user, make_case, db
     saved = db_session.get(Case, case.id).callback_due_at
     assert saved.replace(tzinfo=saved.tzinfo or UTC) == stored
     assert f"Call back by {shown}" in page
+    assert f'value="{typed}"' in page  # the form shows it back as typed, in UK time
     assert f"Call-back recorded for {shown}" in page  # the flash
     assert f"Call back by {shown[:6]} {shown[12:]}" in queue  # "01 Jul 10:30 BST"
     event = db_session.scalars(select(CaseEvent).where(

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.domain.enums import Need
 from app.domain.phone import format_for_display, mask_phone
-from app.domain.uk_time import LocalTimeError, parse_uk_local
+from app.domain.uk_time import LocalTimeError, parse_uk_local, to_uk
 from app.models.base import utcnow
 from app.models.case import Case, SafeguardingAlert
 from app.models.directory import DirectoryService
@@ -66,13 +66,21 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
     return {
         "edit_form": CaseEditForm(prefix="edit", obj=case),
         "assign_form": AssignForm(prefix="assign"), "signpost_form": signpost,
-        "callback_form": CallbackForm(prefix="callback"),
+        "callback_form": _callback_form(case),
         "recode_form": RecodeForm(prefix="recode"),
         "note_form": NoteForm(prefix="note"), "close_form": CloseForm(prefix="close"),
         "reveal_form": EmptyForm(prefix="reveal"), "merge_form": _merge_form(case),
         "stand_down_form": StandDownForm(prefix="standdown"),
         "consent_form": ConsentForm(prefix="consent"),
     }
+
+
+def _callback_form(case: Case) -> CallbackForm:
+    """Pre-filled with the call-back already due, as UK wall-clock time (what staff type)."""
+    form = CallbackForm(prefix="callback")
+    if not form.is_submitted() and case.callback_due_at is not None:
+        form.due_at.data = to_uk(case.callback_due_at).replace(tzinfo=None)
+    return form
 
 
 def _merge_form(case: Case) -> MergeForm:
