@@ -1,4 +1,4 @@
-"""Take the README's console screenshots (docs/screenshots/queue.png and case.png).
+"""Take the README's console screenshots (docs/screenshots/queue.png, case.png, timeline.png).
 
 Runs the app on a throw-away SQLite database filled with clearly fictional demo data (Ofcom
 drama numbers, invented names), serves it in a thread, signs in with Debian's chromium and
@@ -12,10 +12,11 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
@@ -27,11 +28,14 @@ from app.models.message import Call, Message
 from app.models.staff import StaffUser
 from app.models.volunteer import Offer, Volunteer
 from app.runtime import Runtime
+from app.services.demo.timeline import seed_timeline_case
 from app.services.staff.passwords import hash_password
 from app.settings import load_settings
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
+LONDON = ZoneInfo("Europe/London")
+TIMELINE_CASE = "H2H-TM4N"
 PASSWORD = "screenshot password 1"  # noqa: S105 - throw-away demo database
 CASES = [  # reference, urgency, status, category, need, district, minutes ago, callback, words
     ("H2H-7K3Q", "safeguarding", "needs_staff", "other", "wellbeing", "Wychavon", 12, None,
@@ -54,7 +58,8 @@ CASES = [  # reference, urgency, status, category, need, district, minutes ago, 
 def seed(runtime: Runtime) -> None:
     now = datetime.now(UTC)
     with runtime.session_factory() as s:
-        s.add(StaffUser(email="sam@example.org", name="Sam Okafor", role="coordinator",
+        # A call handler: no authenticator-app step to get past before the pages.
+        s.add(StaffUser(email="sam@example.org", name="Sam Okafor", role="call_handler",
                         password_hash=hash_password(PASSWORD)))
         org = DirectoryOrganisation(hsds_id="demo-org-1", name="Worcester Food Bank (demo)")
         s.add(org)
@@ -81,6 +86,11 @@ def seed(runtime: Runtime) -> None:
         s.flush()
         staff = s.query(StaffUser).one()
         _timeline(s, s.query(Case).filter_by(reference="H2H-4FXA").one(), vols[1], staff.id)
+        # Rang out of hours at 19:40 UK time yesterday; staff and a volunteer took it from 09:00.
+        yesterday = now.astimezone(LONDON).date() - timedelta(days=1)
+        evening = datetime.combine(yesterday, time(19, 40), LONDON).astimezone(UTC)
+        seed_timeline_case(s, reference=TIMELINE_CASE, phone="+447700900177", volunteer=vols[0],
+                           start=evening, staff_user_id=staff.id)
         s.commit()
 
 
@@ -121,7 +131,9 @@ def main(out_dir: Path) -> None:
         page.screenshot(path=str(out_dir / "queue.png"), full_page=True)
         page.goto("/cases/H2H-4FXA")
         page.screenshot(path=str(out_dir / "case.png"), full_page=True)
-    print(f"wrote {out_dir / 'queue.png'} and {out_dir / 'case.png'}")
+        page.goto(f"/cases/{TIMELINE_CASE}")
+        page.locator("#timeline").screenshot(path=str(out_dir / "timeline.png"))
+    print(f"wrote queue.png, case.png and timeline.png in {out_dir}")
 
 
 @contextmanager

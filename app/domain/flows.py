@@ -46,6 +46,8 @@ REQUIRED_PHRASES = (
     "invalid_value",
     "connecting",
     "voicemail",
+    "voicemail_closed",
+    "closed_sms",
     "voicemail_thanks",
     "handover_sms",
     "safeguarding",

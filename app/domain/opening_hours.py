@@ -107,6 +107,65 @@ class OpeningHours:
         return f"on {name} {opening.day} {opening.strftime('%B')} at {clock}"
 
 
+    def add_open_time(self, start: datetime, duration: timedelta) -> datetime | None:
+        """The moment `duration` of opening hours after `start`: a call-back SLA counted in the
+        hours someone is there to make the call, so it rolls over nights, weekends and bank
+        holidays. From a closed moment the count starts at the next opening. None only when
+        the timetable has no windows within a year."""
+        local = _local(start)
+        remaining = max(duration, timedelta(0))
+        for offset in range(_HORIZON_DAYS):
+            day = local.date() + timedelta(days=offset)
+            if self.is_bank_holiday(day):
+                continue
+            for window in sorted(w for w in self.windows if w.weekday == day.weekday()):
+                begin = max(_wall_clock(day, window.start), local)
+                end = _wall_clock(day, window.end)
+                if begin >= end:
+                    continue
+                if remaining <= end - begin:
+                    return (begin + remaining).astimezone(LONDON)
+                remaining -= end - begin
+        return None
+
+    def opening_words(self, at: datetime, language: str = "en") -> str | None:
+        """When the line next opens, for a sentence read to a caller or texted: "at 9am on
+        Monday", "at 9am tomorrow" (English), "w poniedziałek o 9:00" (Polish). Languages
+        without words here get English."""
+        opening = self.next_opening(at)
+        if opening is None:
+            return None
+        days = (opening.date() - _local(at).date()).days
+        words = _OPENING_WORDS.get(language, _OPENING_WORDS["en"])
+        if language not in _OPENING_WORDS:
+            language = "en"
+        clock = spoken_time(opening.time()) if language == "en" else f"{opening:%H:%M}"
+        if days == 0:
+            when = words["today"]
+        elif days == 1:
+            when = words["tomorrow"]
+        elif days < 7:
+            when = words["weekday"].format(day=words["days"][opening.weekday()])
+        else:
+            when = words["date"].format(day=words["days"][opening.weekday()], date=opening.day,
+                                        month=words["months"][opening.month - 1])
+        return words["pattern"].format(clock=clock, when=when)
+
+
+_OPENING_WORDS: dict[str, dict] = {
+    "en": {"pattern": "at {clock} {when}", "today": "today", "tomorrow": "tomorrow",
+           "weekday": "on {day}", "date": "on {day} {date} {month}", "days": FULL_DAY_NAMES,
+           "months": ("January", "February", "March", "April", "May", "June", "July",
+                      "August", "September", "October", "November", "December")},
+    "pl": {"pattern": "{when} o {clock}", "today": "dziś", "tomorrow": "jutro",
+           "weekday": "w {day}", "date": "w {day} {date} {month}",
+           "days": ("poniedziałek", "wtorek", "środę", "czwartek", "piątek", "sobotę",
+                    "niedzielę"),
+           "months": ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca",
+                      "sierpnia", "września", "października", "listopada", "grudnia")},
+}
+
+
 def spoken_time(value: time) -> str:
     """09:00 -> "9am", 13:30 -> "1:30pm", 12:00 -> "12 noon", 00:00 -> "midnight"."""
     if value.hour == 0 and value.minute == 0:

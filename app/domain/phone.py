@@ -10,6 +10,7 @@ and never stored as a number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -92,6 +93,45 @@ def mask_phone(e164: str | None) -> str:
     if e164.startswith("+44"):
         return f"+44 {e164[3]}••• ••{e164[-4:]}"
     return e164[:3] + "•" * (len(e164) - 7) + e164[-4:]
+
+
+#: Something that reads as a phone number inside free text: an optional "+" or "00", then digits
+#: with at most two spaces, hyphens or brackets between them. `mask_numbers_in_text` keeps only
+#: runs of 9 or more digits, so 999, 116 123, times, dates and amounts are left alone.
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w+])\+?\d(?:[ \-()]{0,2}\d)+(?!\w)")
+#: The fewest digits a run needs to be treated as a phone number (UK numbers have 10 or 11).
+MIN_DIGITS_IN_TEXT = 9
+#: How many of a number's digits stay visible in masked text.
+VISIBLE_DIGITS = 3
+MASK_CHAR = "•"
+
+
+def mask_numbers_in_text(text: str | None) -> str:
+    """Mask every phone-number-like run in free text (an SMS body, a note) but its last 3 digits.
+
+    "Phone 07700 900123." -> "Phone ••••• •••123.": the spacing stays, so a reader sees that a
+    number was there and can tell two numbers apart, and the full number is only shown when a
+    member of staff asks for it (which is logged). NUL characters, which no page can show, are
+    dropped first, so a number split by one is still masked.
+    """
+    clean = (text or "").replace("\x00", "")
+    return _NUMBER_IN_TEXT.sub(_mask_match, clean)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    if digits < MIN_DIGITS_IN_TEXT:
+        return found
+    keep_from = digits - VISIBLE_DIGITS
+    out, seen = [], 0
+    for ch in found:
+        if ch.isdigit():
+            out.append(ch if seen >= keep_from else MASK_CHAR)
+            seen += 1
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def format_for_display(e164: str | None) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import OPEN_CASE_STATUSES
@@ -123,10 +123,13 @@ def list_case_events(session: Session, case_id: int) -> Sequence[CaseEvent]:
     ).all()
 
 
-def list_case_messages(session: Session, case_id: int, limit: int = 200) -> Sequence[Message]:
-    return session.scalars(
-        select(Message).where(Message.case_id == case_id).order_by(Message.id).limit(limit)
-    ).all()
+def list_case_messages(session: Session, case_id: int, limit: int = 200,
+                       also: Collection[int] = ()) -> Sequence[Message]:
+    """The case's SMS, plus `also` (texts of its conversation sent before the case existed)."""
+    wanted = Message.case_id == case_id
+    if also:
+        wanted = or_(wanted, Message.id.in_(list(also)))
+    return session.scalars(select(Message).where(wanted).order_by(Message.id).limit(limit)).all()
 
 
 def list_messages(session: Session, *, direction: str | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.models.case import Case
@@ -118,13 +119,14 @@ def test_zero_within_opening_hours_rings_the_on_duty_staff(caller, db_session, m
     assert answered.root.find("Hangup") is not None
 
 
-def test_outside_hours_a_voicemail_becomes_a_needs_staff_case(caller, db_session, monkeypatch,
-                                                                settings):
-    monkeypatch.setattr(handover, "line_is_open", lambda settings, now: False)
+@pytest.mark.clock
+def test_outside_hours_a_voicemail_becomes_a_needs_staff_case(caller, db_session, settings):
     _on_duty(db_session, "+447700900001")
     call = caller("anonymous")
-    call.start()
-    answer = call.say("operator")
+    # Saturday evening (GMT): closed; the call-back is due 2 opening hours after Monday 09:00.
+    with time_machine.travel(datetime(2027, 1, 9, 20, 0, tzinfo=UTC), tick=False):
+        call.start()
+        answer = call.say("operator")
     record = answer.root.find("Record")
     assert record.get("action") == "/twilio/voice/recording"
     assert record.get("recordingStatusCallback") == "/twilio/voice/recording-status"
@@ -138,8 +140,9 @@ def test_outside_hours_a_voicemail_becomes_a_needs_staff_case(caller, db_session
     case = _case(db_session)
     assert case.status == "needs_staff" and case.phone is None  # withheld caller ID
     due = case.callback_due_at.replace(tzinfo=case.callback_due_at.tzinfo or UTC)
-    minutes = (due - case.created_at.replace(tzinfo=case.created_at.tzinfo or UTC))
-    assert abs(minutes.total_seconds() - settings.callback_due_minutes * 60) < 60
+    assert settings.callback_due_minutes == 120
+    assert due == datetime(2027, 1, 11, 11, 0, tzinfo=UTC)
+    assert "opens at 9am on Monday" in answer.said
     stored_call = db_session.scalars(select(Call)).one()
     assert stored_call.recording_url == url and stored_call.case_id == case.id
     assert [e.kind for e in case.events].count("voicemail") == 1

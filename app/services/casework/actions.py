@@ -30,6 +30,7 @@ from app.domain.case_outcomes import (
 )
 from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, Urgency
 from app.domain.matching import is_away
+from app.domain.uk_time import format_uk
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.staff import StaffUser
@@ -120,9 +121,9 @@ def record_callback(session: Session, case: Case, user_id: int, due_at: datetime
     if case.status == CaseStatus.SIGNPOSTED:
         case.status = CaseStatus.NEEDS_STAFF
     add_case_event(session, case, "callback_scheduled",
-                   f"Call back by {due_at:%d %b %Y %H:%M} UTC" + (f": {note}" if note else ""),
+                   f"Call back by {format_uk(due_at)}" + (f": {note}" if note else ""),
                    now=now, staff_user_id=user_id, data={"due_at": due_at.isoformat()})
-    return ActionResult("Call-back recorded.")
+    return ActionResult(f"Call-back recorded for {format_uk(due_at)}.")
 
 
 def close_case(session: Session, case: Case, user_id: int, outcome: str, reason: str | None,

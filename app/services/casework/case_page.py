@@ -1,9 +1,9 @@
 """What the case page shows: the merged timeline and the matching's ranked suggestions.
 
-The timeline is built from four tables (events, SMS, calls, offers) and merged by time, because
-each of them is written by a different part of the service and none of them alone tells the
-story. Suggestions come from `app.services.matching.matcher.suggest_volunteers`; when it fails,
-the page says so plainly instead of showing an empty list as if nobody fitted.
+The timeline (app.services.casework.timeline_view) merges events, SMS both ways, calls with
+their IVR steps, and offers by time. Suggestions come from
+`app.services.matching.matcher.suggest_volunteers`; when it fails, the page says so plainly
+instead of showing an empty list as if nobody fitted.
 """
 
 from __future__ import annotations
@@ -16,24 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.case import Case, CaseEvent
+from app.models.case import Case
 from app.models.directory import DirectoryService
-from app.models.message import Call, Message
-from app.models.staff import StaffUser
-from app.models.volunteer import Offer, Volunteer
+from app.models.volunteer import Volunteer
+from app.services.casework.timeline_view import TimelineItem, build_timeline
 from app.services.matching.matcher import suggest_volunteers
 
+__all__ = ["Suggestion", "Suggestions", "TimelineItem", "assignable_volunteers",
+           "build_timeline", "signpost_options", "suggest"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TimelineItem:
-    at: datetime
-    kind: str  # event | sms_in | sms_out | call | offer | note
-    title: str
-    body: str = ""
-    meta: str = ""
-    recording_call_id: int | None = None  # a voicemail: played through the console, logged
 
 
 @dataclass
@@ -49,45 +41,6 @@ class Suggestion:
 class Suggestions:
     items: list[Suggestion]
     unavailable: str | None = None  # a plain reason when matching could not run
-
-
-def build_timeline(session: Session, case: Case) -> list[TimelineItem]:
-    staff = {u.id: u.name or u.email for u in session.scalars(select(StaffUser))}
-    items = [_event(e, staff) for e in session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.message_id.is_(None)))]
-    for m in session.scalars(select(Message).where(Message.case_id == case.id)):
-        inbound = m.direction == "inbound"
-        who = "resident" if m.volunteer_id is None else "volunteer"
-        items.append(TimelineItem(
-            m.created_at, "sms_in" if inbound else "sms_out",
-            f"SMS from {who}" if inbound else f"SMS to {who} ({m.purpose.replace('_', ' ')})",
-            m.body, f"Status: {m.status}"))
-    for c in session.scalars(select(Call).where(Call.case_id == case.id)):
-        length = f", {c.duration_seconds} s" if c.duration_seconds else ""
-        items.append(TimelineItem(
-            c.created_at, "call", f"{c.direction.capitalize()} call",
-            "Voicemail left" if c.recording_url else "", f"Status: {c.status}{length}",
-            recording_call_id=c.id if c.recording_url else None))
-    names = _volunteer_names(session, case)
-    for o in session.scalars(select(Offer).where(Offer.case_id == case.id)):
-        answered = f", answered {o.answered_at:%d %b %H:%M}" if o.answered_at else ""
-        items.append(TimelineItem(
-            o.created_at, "offer", f"Offer {o.attempt} to {names.get(o.volunteer_id, 'volunteer')}",
-            "", f"Offer status: {o.status}{answered}"))
-    items.sort(key=lambda i: i.at)
-    return items
-
-
-def _event(e: CaseEvent, staff: dict[int, str]) -> TimelineItem:
-    by = f"by {staff.get(e.staff_user_id, 'staff')}" if e.staff_user_id else "automatic"
-    title = e.kind.replace("_", " ").capitalize()
-    return TimelineItem(e.created_at, "note" if e.kind == "note" else "event",
-                        "Staff note" if e.kind == "note" else title, e.summary, by)
-
-
-def _volunteer_names(session: Session, case: Case) -> dict[int, str]:
-    ids = select(Offer.volunteer_id).where(Offer.case_id == case.id)
-    return {v.id: v.name for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))}
 
 
 def suggest(session: Session, case: Case, now: datetime) -> Suggestions:

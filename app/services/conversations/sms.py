@@ -31,9 +31,11 @@ from app.models.case import Case
 from app.models.conversation import Conversation
 from app.models.message import Message
 from app.models.resident import Resident
-from app.models.volunteer import Volunteer
+from app.models.volunteer import Offer, Volunteer
 from app.repositories.cases import find_open_case_for_phone
+from app.services.cases import transcript
 from app.services.cases.ending import cancel_by_resident
+from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.messaging.outbox import suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
@@ -58,22 +60,46 @@ def handle_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
                from_raw: str, to_raw: str, body: str, now: datetime) -> conv.Outcome:
     """Everything one inbound SMS does; the reply is dropped when the sender may not be texted
     (not a UK mobile, or opted out): a TwiML reply is an outbound SMS like any other."""
-    outcome = _handle(session, flow, settings, message_sid, from_raw, to_raw, body, now)
+    outcome, message = _handle(session, flow, settings, message_sid, from_raw, to_raw, body,
+                               now)
     if outcome.messages:
         sender = parse_phone(from_raw, settings.default_region).e164
         reason = suppression_reason(session, sender)
         if reason:
             log.info("inbound SMS %s: no reply (%s)", message_sid, reason)
             outcome.messages = []
+    _keep_reply(session, outcome, message, now)
     return outcome
 
 
+def _keep_reply(session: Session, outcome: conv.Outcome, message: Message,
+                now: datetime) -> None:
+    """The reply goes back as TwiML, so it is no `Message` row: note it where the case
+    timeline finds it (the conversation's transcript, else the case the text was about)."""
+    if outcome.conversation is not None:
+        transcript.note_said(outcome.conversation, now, outcome.messages)
+        return
+    if message.case_id is None or not outcome.messages:
+        return
+    case = session.get(Case, message.case_id)
+    if case is not None:
+        who = "volunteer" if message.volunteer_id else "resident"
+        add_case_event(session, case, "sms_reply", "\n".join(outcome.messages)[:2000], now=now,
+                       data={"in_reply_to": message.id, "to": who})
+
+
 def _handle(session: Session, flow: Flow, settings: Settings, message_sid: str, from_raw: str,
-            to_raw: str, body: str, now: datetime) -> conv.Outcome:
+            to_raw: str, body: str, now: datetime) -> tuple[conv.Outcome, Message]:
+    message = _log_inbound(session, message_sid, parse_phone(from_raw, settings.default_region)
+                           .e164, from_raw, to_raw, body, now)
+    return _answer(session, flow, settings, message, from_raw, body, now), message
+
+
+def _answer(session: Session, flow: Flow, settings: Settings, message: Message, from_raw: str,
+            body: str, now: datetime) -> conv.Outcome:
     parsed = parse_phone(from_raw, settings.default_region)
     phone = parsed.e164 if parsed.is_number else None
     text = clean_text(body)
-    message = _log_inbound(session, message_sid, phone, from_raw, to_raw, body, now)
     if phone is None:
         return conv.Outcome([flow.phrase("help", flow.default_language)])
     resident = session.scalar(select(Resident).where(Resident.phone == phone))
@@ -81,7 +107,7 @@ def _handle(session: Session, flow: Flow, settings: Settings, message_sid: str, 
     keyword = match_keyword(text)
     if keyword and keyword.keyword in (Keyword.STOP, Keyword.START):
         return _opt(session, flow, phone, parsed.valid, resident, keyword.keyword, now)
-    volunteer = _volunteer_reply(session, phone, text, now)
+    volunteer = _volunteer_reply(session, phone, text, message, now)
     if volunteer is not None:
         return volunteer
     open_case = find_open_case_for_phone(session, phone)
@@ -107,13 +133,30 @@ def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, t
     return message
 
 
-def _volunteer_reply(session: Session, phone: str, text: str,
+def _volunteer_reply(session: Session, phone: str, text: str, message: Message,
                      now: datetime) -> conv.Outcome | None:
     reply = handle_volunteer_sms(session, phone=phone, text=text, now=now)
     if reply is None:
         return None
+    _link_volunteer_text(session, phone, message, now)
     return conv.Outcome([reply.reply] if reply.reply else [],
                         message_ids=list(reply.message_ids))
+
+
+def _link_volunteer_text(session: Session, phone: str, message: Message, now: datetime) -> None:
+    """A volunteer's YES / NO / DONE belongs on the timeline of the case it answered: the offer
+    it answered just now, else the case assigned to them that changed just now."""
+    volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    if volunteer is None:
+        return
+    message.volunteer_id = volunteer.id
+    session.flush()
+    case_id = session.scalar(select(Offer.case_id).where(
+        Offer.volunteer_id == volunteer.id, Offer.answered_at == now).limit(1))
+    if case_id is None:
+        case_id = session.scalar(select(Case.id).where(
+            Case.assigned_volunteer_id == volunteer.id, Case.updated_at == now).limit(1))
+    message.case_id = case_id
 
 
 def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Resident | None,
@@ -182,8 +225,10 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
         conv.keep_menu_words(flow, conversation, asked)
         turn = flow_engine.advance(flow, conversation.state, asked, Channel.SMS)
     conv.save_turn(conversation, turn, now)
+    transcript.note(conversation, now, transcript.RESIDENT, "sms", text, message_id=message.id)
     session.flush()
-    outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language)
+    outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language,
+                           conversation=conversation)
     conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,
                         message_id=message.id)
     for action in turn.actions:

@@ -35,6 +35,7 @@ from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, complete_case, create_case
 from app.services.cases.safeguarding import Source, raise_safeguarding
 from app.services.cases.timeline import add_case_event
+from app.services.conversations.handover import callback_due
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class Outcome:
     message_ids: list[int] = field(default_factory=list)
     cases_to_match: list[Case] = field(default_factory=list)
     language: str = "en"
+    #: The conversation this answer belongs to, if any: its transcript gets the reply.
+    conversation: Conversation | None = None
 
 
 def default_flow(settings: Settings) -> Flow:
@@ -262,7 +265,7 @@ def note_handover(session: Session, case: Case, settings: Settings, now: datetim
     if case.status in (CaseStatus.NEW, CaseStatus.MATCHING):
         case.status = CaseStatus.NEEDS_STAFF
         case.needs_matching = False
-    due = now + timedelta(minutes=settings.callback_due_minutes)
+    due = callback_due(settings, now)
     if case.callback_due_at is None or _aware(case.callback_due_at) > due:
         case.callback_due_at = due
     add_case_event(session, case, "handover", f"Asked for a person ({channel}, {reason})",

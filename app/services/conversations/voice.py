@@ -23,8 +23,9 @@ from app.domain.references import format_for_speech
 from app.models.conversation import Conversation
 from app.models.message import Call
 from app.repositories.calls import upsert_call
+from app.services.cases import transcript
 from app.services.conversations import state as conv
-from app.services.conversations.handover import numbers_to_dial
+from app.services.conversations.handover import line_is_open, numbers_to_dial, opening_words
 from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
 
@@ -57,16 +58,43 @@ def start_call(session: Session, *, flow: Flow, settings: Settings, call_sid: st
     conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
     if conversation is not None and conversation.status == ConversationStatus.ACTIVE:
         turn = flow_engine.repeat(flow, conversation.state, Channel.VOICE)
-        return _reply(session, flow, settings, conversation, call, turn, now)
+        return _noted(conversation, now,
+                      _reply(session, flow, settings, conversation, call, turn, now))
     turn = flow_engine.start(flow, Channel.VOICE)
     conversation = Conversation(channel=Channel.VOICE, phone=call.from_phone, call_sid=call_sid,
                                 flow_id=flow.id, flow_version=flow.version,
                                 node=turn.state["node"], state={}, created_at=now)
     session.add(conversation)
     conv.save_turn(conversation, turn, now)
+    transcript.note(conversation, now, transcript.CALL, "step", "The line answered the call")
     session.flush()
     call.conversation_id = conversation.id
-    return _reply(session, flow, settings, conversation, call, turn, now)
+    return _noted(conversation, now, _reply(session, flow, settings, conversation, call, turn, now))
+
+
+def _noted(conversation: Conversation, now: datetime, reply: VoiceReply) -> VoiceReply:
+    """Note on the conversation what the caller hears and what the call does next."""
+    transcript.note_said(conversation, now, reply.messages)
+    if reply.kind == "dial":
+        count = len(reply.numbers)
+        transcript.note(conversation, now, transcript.CALL, "step",
+                        f"Handed over: ringing {count} member{'s' if count != 1 else ''} of "
+                        f"staff on duty")
+    elif reply.kind == "record":
+        transcript.note(conversation, now, transcript.CALL, "step",
+                        "Handed over: recording a voicemail")
+    elif reply.kind == "hangup":
+        transcript.note(conversation, now, transcript.CALL, "step", "The line hung up")
+    return reply
+
+
+def _note_input(conversation: Conversation, now: datetime, given: UserInput) -> None:
+    if given.kind == InputKind.DIGITS:
+        transcript.note(conversation, now, transcript.RESIDENT, "keys", given.value)
+    elif given.kind == InputKind.SPEECH:
+        transcript.note(conversation, now, transcript.RESIDENT, "speech", given.value)
+    else:
+        transcript.note(conversation, now, transcript.RESIDENT, "silence")
 
 
 def step_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str,
@@ -81,11 +109,13 @@ def step_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str
         return _goodbye(flow, conversation.state)
     if step != conversation.state.get("step", 0):
         turn = flow_engine.repeat(flow, conversation.state, Channel.VOICE)
-        return _reply(session, flow, settings, conversation, call, turn, now)
+        return _noted(conversation, now,
+                      _reply(session, flow, settings, conversation, call, turn, now))
     given = voice_input(digits, speech)
     conv.keep_menu_words(flow, conversation, given)
     turn = flow_engine.advance(flow, conversation.state, given, Channel.VOICE)
     conv.save_turn(conversation, turn, now)
+    _note_input(conversation, now, given)
     early = conv.Outcome()
     if given.kind == InputKind.SPEECH:
         conv.raise_on_words(session, flow, settings, conversation, given.value, Channel.VOICE,
@@ -100,7 +130,7 @@ def step_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str
     reply.outcome.message_ids.extend(early.message_ids)
     if conversation.case_id and call.case_id is None:
         call.case_id = conversation.case_id
-    return reply
+    return _noted(conversation, now, reply)
 
 
 def voice_input(digits: str | None, speech: str | None) -> UserInput:
@@ -133,15 +163,19 @@ def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conve
             _finish(session, flow, conversation, case, reply, now)
         else:
             conv.note_handover(session, case, settings, now, action.reason, Channel.VOICE)
-            _handover(session, flow, settings, reply, language.code, now)
+            _handover(session, flow, settings, conversation, case, reply, language.code, now)
     return reply
+
+
+def _spoken_reference(reference: str) -> str:
+    """"H 2 H. 7 K 3 Q" -> "H, 2, H. 7, K, 3, Q": the commas make text-to-speech pause on each."""
+    return format_for_speech(reference).replace(" ", ", ").replace("., ", ". ")
 
 
 def _finish(session: Session, flow: Flow, conversation: Conversation, case, reply: VoiceReply,
             now: datetime) -> None:
     code = conversation.state.get("language", flow.default_language)
-    # "H 2 H. 7 K 3 Q" -> "H, 2, H. 7, K, 3, Q": the commas make text-to-speech pause on each.
-    spoken = format_for_speech(case.reference).replace(" ", ", ").replace("., ", ". ")
+    spoken = _spoken_reference(case.reference)
     messages = [m.replace("{reference}", spoken) for m in reply.messages]
     again = [m for m in messages if spoken in m]
     reply.messages = messages + again
@@ -159,23 +193,50 @@ def _finish(session: Session, flow: Flow, conversation: Conversation, case, repl
             reply.outcome.message_ids.append(message.id)
 
 
-def _handover(session: Session, flow: Flow, settings: Settings, reply: VoiceReply, code: str,
-              now: datetime) -> None:
+def _handover(session: Session, flow: Flow, settings: Settings, conversation: Conversation,
+              case, reply: VoiceReply, code: str, now: datetime) -> None:
     reply.numbers = numbers_to_dial(session, settings, now)
     reply.goodbye = flow.phrase("voicemail_thanks", code)
     if reply.numbers:
         reply.kind = "dial"
         reply.messages.append(flow.phrase("connecting", code))
-    else:
-        reply.kind = "record"
+        return
+    reply.kind = "record"
+    opens = None if line_is_open(settings, now) else opening_words(settings, now, code)
+    if opens is None:  # open but nobody on duty (or no timetable): the ordinary voicemail
         reply.messages.append(flow.phrase("voicemail", code))
+        return
+    _closed_voicemail(session, flow, conversation, case, reply, code, opens, now)
 
 
-def dial_ended(session: Session, *, flow: Flow, call_sid: str, dial_status: str) -> VoiceReply:
+def _closed_voicemail(session: Session, flow: Flow, conversation: Conversation, case,
+                      reply: VoiceReply, code: str, opens: str, now: datetime) -> None:
+    """Out of hours: the caller hears their reference (slowly, twice) and when the line opens
+    before the tone, and a mobile caller who may be texted gets both by SMS as well."""
+    spoken = _spoken_reference(case.reference)
+    said = flow.phrase("voicemail_closed", code).replace("{reference}", spoken)
+    reply.messages.append(said.replace("{opening}", opens))
+    parsed = parse_phone(conversation.phone)
+    if not (parsed.is_number and parsed.mobile):
+        return
+    text = (flow.phrase("closed_sms", code).replace("{reference}", case.reference)
+            .replace("{opening}", opens))
+    message = queue_sms(session, to_phone=parsed.e164, body=text, purpose="case_reference",
+                        idempotency_key=f"case-reference:{case.id}", now=now, case_id=case.id)
+    if message is not None and message.status == "pending":
+        reply.outcome.message_ids.append(message.id)
+
+
+def dial_ended(session: Session, *, flow: Flow, call_sid: str, dial_status: str,
+               now: datetime) -> VoiceReply:
     """After <Dial>: a person answered (say goodbye), or nobody did (voicemail)."""
     conversation = session.scalar(select(Conversation).where(Conversation.call_sid == call_sid))
     state = conversation.state if conversation is not None else {}
     language = flow.language(state.get("language") or flow.default_language)
+    if conversation is not None:
+        transcript.note(conversation, now, transcript.CALL, "step",
+                        "A member of staff answered" if dial_status == "completed" else
+                        f"Nobody on duty answered ({dial_status or 'no status'}): voicemail")
     if dial_status == "completed":
         return VoiceReply("hangup", [], language.voice, language.tts)
     return VoiceReply("record", [flow.phrase("voicemail", language.code)], language.voice,

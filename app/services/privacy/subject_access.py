@@ -25,6 +25,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.domain.phone import parse_phone
+from app.domain.uk_time import format_uk
 from app.models.staff import AccessLogEntry
 from app.services.privacy.coverage import COVERAGE, Subject, find_subject
 
@@ -119,7 +120,7 @@ def build_pdf(access: SubjectAccess) -> bytes:
     story: list[Any] = [
         Paragraph("Subject access response", TITLE),
         Paragraph(escape(f"Everything Here2Help Line holds about {access.phone}, produced "
-                         f"{access.produced_at:%d %B %Y %H:%M} UTC."), BODY),
+                         f"{format_uk(access.produced_at, 'long')}."), BODY),
         Spacer(1, 4 * mm)]
     if not access.counts():
         story.append(Paragraph("No records hold this number.", BODY))

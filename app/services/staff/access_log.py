@@ -2,23 +2,25 @@
 
 The log itself is written by `accounts.record_access` and the console's `log_access`; this
 module only filters it. Filters are by staff e-mail (exact or part), case reference and a range
-of whole UTC days; the newest rows come first, at most `MAX_ROWS` at a time.
+of whole UK days (Europe/London, so a summer evening's row is on the day it happened); the
+newest rows come first, at most `MAX_ROWS` at a time. Times are shown in UK time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.uk_time import format_uk, uk_midnight
 from app.models.case import Case
 from app.models.staff import AccessLogEntry, StaffUser
 
 MAX_ROWS = 1000
-COLUMNS = ("when (UTC)", "staff", "role", "action", "case", "target", "address", "detail")
+COLUMNS = ("when (UK time)", "staff", "role", "action", "case", "target", "address", "detail")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class AccessLogRow:
 
     def cells(self) -> tuple[Any, ...]:
         detail = "; ".join(f"{k}={v}" for k, v in sorted(self.detail.items()))
-        return (self.created_at.strftime("%Y-%m-%d %H:%M:%S"), self.email or "", self.role or "",
+        return (format_uk(self.created_at, "%Y-%m-%d %H:%M:%S"), self.email or "", self.role or "",
                 self.action, self.case_reference or "", self.target or "", self.ip_address or "",
                 detail)
 
@@ -61,11 +63,10 @@ def search_access_log(session: Session, wanted: AccessLogFilter,
     if reference:
         query = query.where(Case.reference == reference)
     if wanted.day_from:
-        query = query.where(AccessLogEntry.created_at >= datetime.combine(wanted.day_from, time(),
-                                                                          UTC))
+        query = query.where(AccessLogEntry.created_at >= uk_midnight(wanted.day_from))
     if wanted.day_to:
-        query = query.where(AccessLogEntry.created_at < datetime.combine(
-            wanted.day_to + timedelta(days=1), time(), UTC))
+        query = query.where(AccessLogEntry.created_at < uk_midnight(
+            wanted.day_to + timedelta(days=1)))
     return [AccessLogRow(entry.created_at, email, role, entry.action, case_ref, entry.target,
                          entry.ip_address, entry.detail or {})
             for entry, email, role, case_ref in session.execute(query)]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, DbsStatus
 from app.domain.matching import UK
+from app.domain.uk_time import format_uk
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.services.fields.rules import FieldInvalid, check_phone, check_postcode
@@ -66,7 +67,7 @@ def assignments(session: Session, volunteer: Volunteer) -> list[tuple[Offer, Cas
 
 
 def _note(volunteer: Volunteer, text: str, now: datetime) -> None:
-    line = f"{now:%Y-%m-%d %H:%M} {text}"
+    line = f"{format_uk(now, '%Y-%m-%d %H:%M')} {text}"
     volunteer.notes = f"{volunteer.notes}\n{line}" if volunteer.notes else line
 
 

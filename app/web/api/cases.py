@@ -29,6 +29,7 @@ from app.repositories.cases import (
 from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, create_case
 from app.services.cases.safeguarding import Source
+from app.services.casework.timeline_view import build_timeline, conversation_message_ids
 from app.services.staff.accounts import record_access
 from app.web.api.auth import api_user, client_ip, is_staff
 from app.web.api.schemas import (
@@ -76,7 +77,8 @@ def list_cases_view(cursor: str | None = None, limit: int = 25, **filters: Any) 
                   description="The role or the token's scope does not allow this")
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def get_case_view(reference: str) -> CaseView:
-    """One case with its timeline (`events`) and its SMS (`messages`)."""
+    """One case with its timeline (`events`), its SMS (`messages`) and the whole conversation
+    in time order (`conversation`)."""
     user = api_user()
     session = db_session()
     parsed = parse_reference(reference)
@@ -84,8 +86,12 @@ def get_case_view(reference: str) -> CaseView:
     if case is None or not (is_staff(user) or case.referred_by_user_id == user.id):
         abort(404, message="No case with that reference.")
     staff = is_staff(user)
+    # Staff read the case's number in full here (`phone`), so texts are not masked either.
     view = CaseView(case, events=list_case_events(session, case.id) if staff else [],
-                    messages=list_case_messages(session, case.id) if staff else [])
+                    messages=list_case_messages(session, case.id, also=conversation_message_ids(
+                        session, case)) if staff else [],
+                    conversation=build_timeline(session, case, reveal_phone=True)
+                    if staff else [])
     record_access(session, user_id=user.id, action="api_view_case", case_id=case.id,
                   target=case.reference, ip_address=client_ip())
     return view

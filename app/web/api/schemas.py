@@ -159,9 +159,25 @@ class CaseSchema(Schema):
     updated_at = fields.AwareDateTime()
 
 
+class ConversationLineSchema(Schema):
+    """One line of the whole conversation, as the case page's timeline shows it."""
+
+    at = fields.AwareDateTime()
+    kind = fields.String(metadata={"description": "event | note | sms_in | sms_out | call | "
+                                                  "call_step | said | heard | offer"})
+    who = fields.String(metadata={"description": "resident | volunteer | line | staff | service"})
+    title = fields.String()
+    text = fields.String(attribute="body")
+    meta = fields.String()
+
+
 class CaseDetailSchema(CaseSchema):
     events = fields.List(fields.Nested(CaseEventSchema))
     messages = fields.List(fields.Nested(MessageSchema))
+    conversation = fields.List(fields.Nested(ConversationLineSchema), metadata={
+        "description": "everything on the case in time order: SMS both ways, each call step "
+                       "(what the line said, keys pressed, words spoken, hand-over, "
+                       "voicemail), offers and staff actions (staff only)"})
 
 
 class CasePageSchema(Schema):

@@ -20,6 +20,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.domain.uk_time import format_uk
 from app.models.base import utcnow
 
 # Each page module adds its routes to the console blueprint when it is imported.
@@ -73,6 +74,9 @@ def init_console(app: Flask) -> None:
     app.jinja_env.globals["console_settings"] = lambda: runtime().settings
     app.jinja_env.globals["now_utc"] = utcnow
     app.jinja_env.globals["may"] = may
+    # Every time a person reads is UK local time with its zone: {{ moment | uk_time }},
+    # {{ moment | uk_time('short') }}; see app.domain.uk_time for the styles.
+    app.jinja_env.filters["uk_time"] = format_uk
     app.context_processor(duty.console_duty_context)
     _error_pages(app)
 

@@ -9,8 +9,6 @@ Viewing the page and revealing the phone number write access-log rows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -21,6 +19,7 @@ from werkzeug.wrappers import Response
 from app.domain.case_outcomes import close_refusal, is_ended, offer_refusal
 from app.domain.enums import Need
 from app.domain.phone import format_for_display, mask_phone
+from app.domain.uk_time import LocalTimeError, parse_uk_local, to_uk
 from app.models.base import utcnow
 from app.models.case import Case, SafeguardingAlert
 from app.models.directory import DirectoryService
@@ -70,7 +69,7 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
     return {
         "edit_form": CaseEditForm(prefix="edit", obj=case),
         "assign_form": AssignForm(prefix="assign"), "signpost_form": signpost,
-        "callback_form": CallbackForm(prefix="callback"),
+        "callback_form": _callback_form(case),
         "recode_form": RecodeForm(prefix="recode"),
         "note_form": NoteForm(prefix="note"), "close_form": CloseForm(prefix="close"),
         "reveal_form": EmptyForm(prefix="reveal"), "merge_form": _merge_form(case),
@@ -78,6 +77,14 @@ def _forms(case: Case) -> dict[str, FlaskForm]:
         "consent_form": ConsentForm(prefix="consent"),
         "reopen_form": ReopenForm(prefix="reopen"),
     }
+
+
+def _callback_form(case: Case) -> CallbackForm:
+    """Pre-filled with the call-back already due, as UK wall-clock time (what staff type)."""
+    form = CallbackForm(prefix="callback")
+    if not form.is_submitted() and case.callback_due_at is not None:
+        form.due_at.data = to_uk(case.callback_due_at).replace(tzinfo=None)
+    return form
 
 
 def _merge_form(case: Case) -> MergeForm:
@@ -109,7 +116,7 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
                          and a.stood_down_at is None), None),
         contact_due=any(a.first_contact_at is None and a.stood_down_at is None for a in alerts),
         can_stand_down=may("console.stand_down_safeguarding"),
-        timeline=build_timeline(session, case),
+        timeline=build_timeline(session, case, reveal_phone=phone_shown),
         ended=is_ended(case.status), can_offer=not_offerable is None,
         not_offerable=not_offerable,
         suggestions=suggest(session, case, utcnow()) if not_offerable is None
@@ -199,14 +206,19 @@ def signpost(reference: str) -> Response:
 
 @bp.post("/cases/<reference>/callback")
 def callback(reference: str) -> Response:
-    # The form's time is UK wall-clock time as typed; stored as UTC.
-    return _act(reference, CallbackForm(prefix="callback"), "callback_form", lambda c, f:
-                case_actions.record_callback(db_session(), c, _uid(), _as_utc(f.due_at.data),
-                                             f.note.data, utcnow()))
-
-
-def _as_utc(value):
-    return value.replace(tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    """The form's time is UK wall-clock time as typed; stored as UTC. A time the clocks skip
+    (01:30 on the spring change night) is refused on the form, nothing saved."""
+    form = CallbackForm(prefix="callback")
+    if form.validate_on_submit():
+        try:
+            parse_uk_local(form.due_at.data)
+        except LocalTimeError as exc:
+            form.due_at.errors = [str(exc)]
+            return _render(_case_or_404(reference), 400, callback_form=form)
+    return _act(reference, form, "callback_form", lambda c, f:
+                case_actions.record_callback(db_session(), c, _uid(),
+                                             parse_uk_local(f.due_at.data), f.note.data,
+                                             utcnow()))
 
 
 @bp.post("/cases/<reference>/recode")

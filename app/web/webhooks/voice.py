@@ -107,7 +107,8 @@ def voice_dial_done() -> Response:
     settings, sid = runtime().settings, _call_sid()
     status = (request.form.get("DialCallStatus") or "").strip().lower()[:20]
     return _once(f"{sid}:dial:{status}", lambda: dial_ended(
-        db_session(), flow=conv.default_flow(settings), call_sid=sid, dial_status=status))
+        db_session(), flow=conv.default_flow(settings), call_sid=sid, dial_status=status,
+        now=utcnow()))
 
 
 @bp.post("/voice/recording")
