@@ -19,7 +19,14 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from app.jobs import DBS_EXPIRY_REMINDERS, RETENTION, SWEEP, SYNC_DIRECTORY_FEEDS, QueueName
+from app.jobs import (
+    AFTERCARE,
+    DBS_EXPIRY_REMINDERS,
+    RETENTION,
+    SWEEP,
+    SYNC_DIRECTORY_FEEDS,
+    QueueName,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Keep the directory current from its live Open Referral feeds; once per UTC day.
     PeriodicJob("directory-feeds", SYNC_DIRECTORY_FEEDS.func, 24 * 3600,
                 SYNC_DIRECTORY_FEEDS.queue),
+    # Follow-up SMS now due, and repeat requests whose schedule has come round; every 5 min.
+    PeriodicJob("aftercare", AFTERCARE.func, 300, AFTERCARE.queue),
     # Anonymise or delete what the retention policy says has been kept long enough; daily.
     PeriodicJob("retention", RETENTION.func, 24 * 3600, RETENTION.queue),
 )
