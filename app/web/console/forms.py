@@ -229,3 +229,18 @@ class CodeForm(FlaskForm):
 
     code = StringField("Code", validators=[DataRequired(REQUIRED.format("the code")),
                                            Length(max=64)])
+
+
+REPEAT_CHOICES = [("once", "Once, now"), ("weekly", "Every week"),
+                  ("fortnightly", "Every fortnight")]
+
+
+class RepeatForm(FlaskForm):
+    """Staff's "Repeat this request": once now, or on a weekly or fortnightly schedule."""
+
+    how = SelectField("How often", choices=REPEAT_CHOICES)
+    first_due_on = DateField("First repeat on (for a schedule)", validators=[Optional()])
+
+    def validate_first_due_on(self, field: DateField) -> None:
+        if self.how.data != "once" and field.data is None:
+            raise ValidationError("Enter the date of the first repeat")
