@@ -18,6 +18,7 @@ from app.services.conversations.state import flow_in
 from tests.aftercare.conftest import helped_case, volunteer  # noqa: F401 (fixture)
 
 PHONE = "+447700900241"
+pytestmark = pytest.mark.clock  # the webhook reads the clock: follow-ups are sent "now"
 
 
 @pytest.fixture

@@ -150,8 +150,8 @@ def _offer_first(session: Session, case: Case, helper: Volunteer, now: datetime,
     result.message_ids += step.message_ids
 
 
-def start_schedule(session: Session, case: Case, *, interval: str, first_due_on: date,
-                   staff_user_id: int, now: datetime) -> RepeatSchedule:
+def start_schedule(session: Session, case: Case, *, interval: str, first_due_on: date | None,
+                   staff_user_id: int | None, now: datetime) -> RepeatSchedule:
     """Staff's "Repeat this request" on a schedule (the first repeat on `first_due_on`)."""
     days = INTERVALS.get(interval)
     if days is None:
@@ -161,7 +161,7 @@ def start_schedule(session: Session, case: Case, *, interval: str, first_due_on:
     if case.urgency == Urgency.SAFEGUARDING or case.anonymised_at is not None:
         raise RepeatError(repeatable_reason(session, case) or "This request cannot be repeated.")
     today = now.astimezone(UK).date()
-    if not today < first_due_on <= today + timedelta(days=92):
+    if first_due_on is None or not today < first_due_on <= today + timedelta(days=92):
         raise RepeatError("The first repeat must be after today and within three months.")
     root = first_of_chain(session, case)
     running = active_schedule(session, root)
@@ -186,7 +186,7 @@ def active_schedule(session: Session, case: Case) -> RepeatSchedule | None:
         RepeatSchedule.case_id == root.id, RepeatSchedule.active.is_(True)).limit(1))
 
 
-def stop_schedule(session: Session, case: Case, *, staff_user_id: int,
+def stop_schedule(session: Session, case: Case, *, staff_user_id: int | None,
                   now: datetime) -> RepeatSchedule:
     schedule = active_schedule(session, case)
     if schedule is None:

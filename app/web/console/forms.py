@@ -241,6 +241,10 @@ class RepeatForm(FlaskForm):
     how = SelectField("How often", choices=REPEAT_CHOICES)
     first_due_on = DateField("First repeat on (for a schedule)", validators=[Optional()])
 
-    def validate_first_due_on(self, field: DateField) -> None:
-        if self.how.data != "once" and field.data is None:
-            raise ValidationError("Enter the date of the first repeat")
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        """A schedule needs its first date (Optional() would end the field's checks early)."""
+        ok = super().validate(extra_validators)
+        if ok and self.how.data != "once" and self.first_due_on.data is None:
+            self.first_due_on.errors = ["Enter the date of the first repeat"]
+            return False
+        return ok
