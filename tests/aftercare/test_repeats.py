@@ -172,3 +172,13 @@ def test_one_running_schedule_per_request(db_session, helped_case):
     with pytest.raises(repeats.RepeatError, match="no repeat schedule"):
         repeats.stop_schedule(db_session, factories.make_case(db_session), staff_user_id=None,
                               now=NOW)
+
+
+def test_schedule_of_an_anonymised_request_stops(db_session, helped_case):
+    case, _ = helped_case(now=NOW)
+    schedule = repeats.start_schedule(db_session, case, interval="weekly",
+                                      first_due_on=date(2026, 6, 5), staff_user_id=None,
+                                      now=NOW)
+    case.anonymised_at = NOW + timedelta(days=1)  # retention or erasure removed the details
+    made = repeats.make_due_repeats(db_session, datetime(2026, 6, 5, 9, tzinfo=UTC), POLICY)
+    assert made.cases == [] and not schedule.active and schedule.stopped_at is not None

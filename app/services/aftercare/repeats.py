@@ -227,7 +227,8 @@ def make_due_repeats(session: Session, now: datetime, policy: MatchingPolicy) ->
 def _make_one(session: Session, schedule: RepeatSchedule, due_on: date, now: datetime,
               policy: MatchingPolicy, result: DueRepeats) -> None:
     root = session.get(Case, schedule.case_id)
-    if root is None:
+    if root is None or root.anonymised_at is not None:
+        schedule.active, schedule.stopped_at = False, now  # nothing left to repeat
         return
     try:
         with session.begin_nested():
