@@ -172,15 +172,18 @@ def test_priced_messages_appear_in_the_cost_report(db_session, rt, web, redis_co
     db_session.expire_all()
     rows = db_session.scalars(select(Message).where(Message.id.in_(ids))).all()
     assert [(m.price, m.price_checks) for m in rows] == [(None, 1), (None, 1)]
+    month = f"{case.created_at:%Y-%m}"
+    period = Period.from_months(month, month)
+    waiting = build_report(db_session, "costs", period, utcnow().date())
+    assert "2 not priced by Twilio yet" in waiting.note
     _release_due_price_checks(redis_conn, 2.2)
     run_worker_burst(rt)
     db_session.expire_all()
     rows = db_session.scalars(select(Message).where(Message.id.in_(ids))).all()
     assert [str(m.price) for m in rows] == ["-0.04000", "-0.04000"]
     assert all(fake_twilio.fetches(m.twilio_sid) == 2 for m in rows)
-    month = f"{case.created_at:%Y-%m}"
-    period = Period.from_months(month, month)
     costs = build_report(db_session, "costs", period, utcnow().date())
+    assert "not priced" not in costs.note
     row = next(r for r in costs.rows if r[0] == month)
     assert (row[2], str(row[3])) == (2, "0.0800")
     pdf = build_briefing_pdf(db_session, period, today=utcnow().date())
