@@ -77,8 +77,16 @@ ASSIGNMENT_CHECKINS = JobRoute("workers.maintenance.assignment_checkins", QueueN
 #: Anonymise or delete personal data kept longer than the retention policy allows.
 RETENTION = JobRoute("workers.maintenance.retention", QueueName.MAINTENANCE)
 
+#: Ask Twilio for the final price of a message / a call (retried with back-off until priced).
+FETCH_MESSAGE_PRICE = JobRoute("workers.pricing.fetch_message_price", QueueName.DEFAULT)
+FETCH_CALL_PRICE = JobRoute("workers.pricing.fetch_call_price", QueueName.DEFAULT)
+#: After help: send due follow-up SMS and open the repeats whose schedule is due.
+AFTERCARE = JobRoute("workers.aftercare.run_aftercare", QueueName.MAINTENANCE)
+
 #: Sync the Community Services Directory from its live Open Referral feeds (DIRECTORY_FEEDS).
 SYNC_DIRECTORY_FEEDS = JobRoute("workers.directory.sync_directory_feeds", QueueName.MAINTENANCE)
 
 ALL_JOBS: tuple[JobRoute, ...] = (MATCH_CASE, EXPIRE_OFFER, SEND_MESSAGE, RECONCILE_MESSAGE,
-                                  SWEEP, DBS_EXPIRY_REMINDERS, SYNC_DIRECTORY_FEEDS, RETENTION)
+                                  SWEEP, DBS_EXPIRY_REMINDERS, SYNC_DIRECTORY_FEEDS, RETENTION,
+                                  FETCH_MESSAGE_PRICE, FETCH_CALL_PRICE, AFTERCARE,
+                                  ASSIGNMENT_CHECKINS)

@@ -50,3 +50,27 @@ class JobQueue(Protocol):
                 delay_seconds: int | None = None) -> bool:
         """Enqueue `func` (a dotted path) with integer ids; False when Redis is unreachable."""
         ...
+
+
+@dataclass(frozen=True)
+class FinalPrice:
+    """What the provider says a message or call cost: `price` None while not yet priced."""
+
+    price: str | None
+    price_unit: str | None
+
+
+class PriceUnavailable(Exception):
+    """The provider could not be asked (network, 5xx, 429); `gone` when it never will answer
+    (the resource does not exist, or our credentials are refused)."""
+
+    def __init__(self, message: str, *, gone: bool = False) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+class PriceSource(Protocol):
+    def price_of(self, kind: str, sid: str) -> FinalPrice:
+        """The price of a "message" (SM...) or "call" (CA...) by its SID; raises
+        PriceUnavailable."""
+        ...

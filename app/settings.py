@@ -75,6 +75,13 @@ class Settings:
     trusted_proxy_count: int = 0  # X-Forwarded-* hops to trust (0: not behind a proxy)
     api_rate_limit: str = "300 per minute"  # per API token (Flask-Limiter notation)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy.defaults)
+    # A resident is asked "did you get the help?" after the volunteer's DONE, or this many
+    # hours after the assignment when no DONE came.
+    follow_up_after_hours: int = 72
+    # Twilio's final price of a message or call, asked for after its final status: first this
+    # many seconds later, then twice as long each time, at most this many times.
+    price_fetch_delay_seconds: int = 60
+    price_fetch_max_attempts: int = 6
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -287,6 +294,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),
         api_rate_limit=_rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
         retention=_retention(env),
+        follow_up_after_hours=_int(env, "FOLLOW_UP_AFTER_HOURS", 72, minimum=1),
+        price_fetch_delay_seconds=_int(env, "PRICE_FETCH_DELAY_SECONDS", 60, minimum=1),
+        price_fetch_max_attempts=_int(env, "PRICE_FETCH_MAX_ATTEMPTS", 6, minimum=1),
         extra={k: v for k, v in env.items() if k.startswith("HERE2HELP_")},
     )
 

@@ -19,6 +19,7 @@ from app.db import begin_write
 from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
 from app.runtime import Runtime
+from app.services.delivery import pricing
 from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from app.services.privacy.retention import run_retention
@@ -35,7 +36,8 @@ log = job_logger(__name__)
 
 
 def sweep() -> dict[str, int]:
-    """Re-enqueue lost matching and send jobs; expire offers whose timer was lost."""
+    """Re-enqueue lost matching, send and price-check jobs; expire offers whose timer was
+    lost."""
     runtime = get_runtime()
     queue = job_queue_for(runtime)
     now = utcnow()
@@ -58,10 +60,14 @@ def sweep() -> dict[str, int]:
         enqueue_send(queue, [i for i in expired.message_ids_from_expiry if i not in messages])
         mark_enqueued(session, queued_messages + expired.message_ids_from_expiry, now)
         session.commit()
+        prices = pricing.overdue_checks(session, now) \
+            if pricing.policy_for(runtime.settings) else []
+        session.commit()
+    pricing.enqueue_price_checks(queue, prices, suffix=f"-sweep-{stamp}")
     for offer_id in expired.new_offer_ids:
         arm_expiry(runtime, offer_id, runtime.settings.offer_timeout_seconds)
     counts = {"offers_expired": expired.expired_offers, "cases_requeued": len(queued_cases),
-              "messages_requeued": len(queued_messages)}
+              "messages_requeued": len(queued_messages), "price_checks_requeued": len(prices)}
     if any(counts.values()):
         log.info("sweep: %s", counts)
     return counts

@@ -20,6 +20,7 @@ import importlib
 from dataclasses import dataclass
 
 from app.jobs import (
+    AFTERCARE,
     ASSIGNMENT_CHECKINS,
     DBS_EXPIRY_REMINDERS,
     RETENTION,
@@ -48,6 +49,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Keep the directory current from its live Open Referral feeds; once per UTC day.
     PeriodicJob("directory-feeds", SYNC_DIRECTORY_FEEDS.func, 24 * 3600,
                 SYNC_DIRECTORY_FEEDS.queue),
+    # Follow-up SMS now due, and repeat requests whose schedule has come round; every 5 min.
+    PeriodicJob("aftercare", AFTERCARE.func, 300, AFTERCARE.queue),
     # Anonymise or delete what the retention policy says has been kept long enough; daily.
     PeriodicJob("retention", RETENTION.func, 24 * 3600, RETENTION.queue),
 )

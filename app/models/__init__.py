@@ -15,6 +15,7 @@ from app.models.grant import FundingPot, GrantApplication, GrantCheck, GrantPaym
 from app.models.instance import ServiceInstance
 from app.models.message import Call, Message, MessageStatusEvent
 from app.models.neighbourhood import Neighbourhood, NeighbourhoodPostcode
+from app.models.repeat import RepeatSchedule
 from app.models.resident import Resident
 from app.models.staff import AccessLogEntry, ApiToken, DutyWindow, LoginThrottle, StaffUser
 from app.models.volunteer import Offer, Volunteer, VolunteerAbsence
@@ -39,6 +40,7 @@ __all__ = [
     "MessageStatusEvent",
     "Offer",
     "ProcessedWebhook",
+    "RepeatSchedule",
     "Resident",
     "SafeguardingAlert",
     "ServiceInstance",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import CaseStatus, Channel, Urgency
@@ -18,6 +18,9 @@ class Case(TimestampMixin, Base):
         Index("ix_cases_status_urgency", "status", "urgency"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_phone_status", "phone", "status"),
+        # A schedule makes one case per due date, however many workers run it at once.
+        UniqueConstraint("repeat_schedule_id", "repeat_due_on",
+                         name="uq_cases_repeat_schedule_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +66,18 @@ class Case(TimestampMixin, Base):
     checkin_sent_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The follow-up SMS asking whether help arrived: "sent", or "skipped" (a landline, an
+    # opted-out or unusable number), decided once; the answer is "yes", "partly" or "no".
+    follow_up_state: Mapped[str | None] = mapped_column(String(10))
+    follow_up_at: Mapped[datetime | None]
+    follow_up_answer: Mapped[str | None] = mapped_column(String(10))
+    follow_up_answered_at: Mapped[datetime | None]
+    # A repeat of a completed request points at the first case of the chain; a scheduled one
+    # also names its schedule (repeat_schedules.id; no foreign key, as schedules point at
+    # cases) and the date it was due.
+    repeat_of_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    repeat_schedule_id: Mapped[int | None]
+    repeat_due_on: Mapped[date | None]
     is_demo: Mapped[bool] = mapped_column(default=False)
     # Set when the retention policy (or an erasure) removed the personal data; reports still
     # count the case by its category, need, district, dates and outcome.

@@ -39,6 +39,10 @@ class Message(TimestampMixin, Base):
     encoding: Mapped[str] = mapped_column(String(10), default="GSM-7")
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 5))
     price_unit: Mapped[str | None] = mapped_column(String(3))
+    # Asking Twilio for the final price (app.services.delivery.pricing): how often it was asked,
+    # and when it is next due (None: priced, given up, or never to be asked).
+    price_checks: Mapped[int] = mapped_column(default=0, server_default="0")
+    price_check_due_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     send_enqueued_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
@@ -79,6 +83,8 @@ class Call(TimestampMixin, Base):
     duration_seconds: Mapped[int | None]
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 5))
     price_unit: Mapped[str | None] = mapped_column(String(3))
+    price_checks: Mapped[int] = mapped_column(default=0, server_default="0")
+    price_check_due_at: Mapped[datetime | None]
     recording_sid: Mapped[str | None] = mapped_column(String(64))
     recording_url: Mapped[str | None] = mapped_column(Text)
     recording_duration_seconds: Mapped[int | None]

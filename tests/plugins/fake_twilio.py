@@ -7,6 +7,11 @@ scripted, in order, with `fake.script(...)`: "ok", a Twilio error code (21211, 2
 21408, 21612, 20429 -> HTTP 429, 20500 -> HTTP 500), or "drop" (the message IS created, then the
 connection is closed without an answer: the "maybe sent" case).
 
+Prices: Twilio fills a message's or call's `price` in some time after its final status, so by
+default every resource says `price` null. `price_after(gets=1, price="-0.0400")` makes each
+resource answer null to its first `gets` GET fetches and the price from then on (per SID);
+`add_call(...)` registers a call (GET .../Calls/CA....json fetches it, as Twilio's API does).
+
 For load tests: `max_concurrent` (429 above it), `latency`, and `chaos(seed=, p429=, p500=,
 pdrop=)` for seeded random failures; `count("429")`, `peak_in_flight` report what happened.
 
@@ -47,6 +52,7 @@ from tests.plugins.twilio_api_contract import TwilioApiContract
 MESSAGES = re.compile(
     r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages(?:/(SM[0-9a-f]{32}))?\.json$"
 )
+CALLS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls/(CA[0-9a-fA-F]{32})\.json$")
 
 #: Twilio error code -> (HTTP status, message). Messages never echo the number (as Twilio's do).
 ERRORS: dict[int, tuple[int, str]] = {
@@ -85,6 +91,10 @@ class FakeTwilio:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.requests: list[FakeRequest] = []
         self.messages: dict[str, dict[str, Any]] = {}
+        self.calls: dict[str, dict[str, Any]] = {}
+        # Prices: (null answers before the price, price, unit); GET fetches counted per SID.
+        self._pricing: tuple[int, str, str] | None = None
+        self._fetches: dict[str, int] = {}
         self.violations: list[str] = []
         self._script: deque[str | int] = deque()
         self._lock = threading.Lock()
@@ -119,6 +129,44 @@ class FakeTwilio:
                 raise ValueError(f"unknown scripted outcome {outcome!r}")
         with self._lock:
             self._script.extend(outcomes)
+
+    def price_after(self, gets: int = 1, price: str = "-0.0400", unit: str = "GBP") -> None:
+        """Every message and call answers `price` null to its first `gets` fetches, then
+        `price` (Twilio's prices are negative: money spent)."""
+        self._pricing = (gets, price, unit)
+
+    def fetches(self, sid: str) -> int:
+        """How many GET fetches of this message or call the fake answered."""
+        with self._lock:
+            return self._fetches.get(sid, 0)
+
+    def add_call(self, *, status: str = "completed", duration: int = 42,
+                 sid: str | None = None) -> str:
+        """A call Twilio knows about (as if it had rung our number); returns its CallSid."""
+        sid = sid or "CA" + secrets.token_hex(16)
+        now = format_datetime(utcnow(), usegmt=False)
+        base = f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}"
+        with self._lock:
+            self.calls[sid] = {
+                "account_sid": self.account_sid, "answered_by": None, "api_version": "2010-04-01",
+                "caller_name": None, "date_created": now, "date_updated": now,
+                "direction": "inbound", "duration": str(duration), "end_time": now,
+                "forwarded_from": None, "from": "+447700900999", "from_formatted": "07700 900999",
+                "group_sid": None, "parent_call_sid": None, "phone_number_sid": None,
+                "price": None, "price_unit": "GBP", "queue_time": "0", "sid": sid,
+                "start_time": now, "status": status, "subresource_uris": {},
+                "to": "+441632960000", "to_formatted": "01632 960000", "trunk_sid": None,
+                "uri": base + ".json",
+            }
+        return sid
+
+    def _fetched(self, found: dict[str, Any]) -> dict[str, Any]:
+        """A fetch of one resource: priced once it has been fetched often enough."""
+        with self._lock:
+            count = self._fetches[found["sid"]] = self._fetches.get(found["sid"], 0) + 1
+            if self._pricing is not None and count > self._pricing[0]:
+                found["price"], found["price_unit"] = self._pricing[1], self._pricing[2]
+            return dict(found)
 
     def chaos(self, *, seed: int, p429: float = 0.0, p500: float = 0.0, pdrop: float = 0.0) -> None:
         """Random failures for unscripted sends (seeded, so a run can be repeated)."""
@@ -167,11 +215,15 @@ class FakeTwilio:
                 self.violations.extend(problems)
             return 400, _error(21211 if "To" in " ".join(problems) else 20001, problems[0])
         route = MESSAGES.match(parts.path)
+        call = CALLS.match(parts.path)
         if method == "POST" and route and not route.group(2):
             result = self._create(request)
         elif method == "GET" and route and route.group(2):
             found = self.messages.get(route.group(2))
-            result = (200, found) if found else (404, _error(20404))
+            result = (200, self._fetched(found)) if found else (404, _error(20404))
+        elif method == "GET" and call:
+            found = self.calls.get(call.group(2))
+            result = (200, self._fetched(found)) if found else (404, _error(20404))
         elif method == "GET" and route:
             result = (200, self._list(request, parts.path))
         else:

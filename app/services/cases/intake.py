@@ -46,7 +46,8 @@ from app.services.geo.neighbourhoods import neighbourhood_code_for
 from app.services.geo.postcodes import locate
 from app.settings import Settings
 
-__all__ = ["CaseDraft", "CaseResult", "complete_case", "create_case", "enqueue_matching"]
+__all__ = ["CaseDraft", "CaseResult", "complete_case", "create_case", "enqueue_matching",
+           "insert_new_case"]
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,11 @@ def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
         case.status = CaseStatus.NEW
         case.needs_matching = True
     return case
+
+
+def insert_new_case(session: Session, case: Case) -> None:
+    """Insert a case built elsewhere (a repeat of an earlier request) with a fresh reference."""
+    _insert_with_reference(session, case)
 
 
 def _insert_with_reference(session: Session, case: Case) -> None:

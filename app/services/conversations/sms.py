@@ -5,15 +5,19 @@ Order, and why:
 2. STOP-type words and START: the opt-out must win over everything (docs/reliability.md,
    'Opt-out').
 3. Volunteers' YES / NO / DONE / JOIN (and answers to the JOIN sign-up questions) go to the
-   volunteer handler, which says None when the text is not one of its words from a volunteer.
-4. HELP, STATUS, CANCEL (see app.domain.keywords for CANCEL's double meaning).
-5. Otherwise the text answers the open conversation, or starts a new one.
+   volunteer handler, which says None when the text is not one of its words from a volunteer
+   (a volunteer's own offer wins over a follow-up their number may also have as a resident).
+4. An answer (1/2/3, yes/partly/no, AGAIN) to the number's outstanding follow-up SMS
+   (app.services.aftercare.follow_up), unless the resident has since started a menu
+   conversation: then the menu has the text.
+5. HELP, STATUS, CANCEL (see app.domain.keywords for CANCEL's double meaning).
+6. Otherwise the text answers the open conversation, or starts a new one.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -23,6 +27,7 @@ from app.domain.enums import Channel, ConversationStatus, MessageDirection
 from app.domain.flow_answers import is_operator
 from app.domain.flow_engine import CreateCase, HandOver, InputKind, UserInput
 from app.domain.flows import Flow
+from app.domain.follow_up import FollowUpAnswer, parse_follow_up_answer
 from app.domain.keywords import Keyword, KeywordMatch, match_keyword
 from app.domain.phone import parse_phone
 from app.domain.sms_segments import count_segments
@@ -33,10 +38,12 @@ from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Offer, Volunteer
 from app.repositories.cases import find_open_case_for_phone
+from app.services.aftercare.follow_up import answer_follow_up, outstanding_follow_up
 from app.services.cases import transcript
 from app.services.cases.ending import cancel_by_resident
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
+from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.sms_replies import handle_volunteer_sms
@@ -110,6 +117,9 @@ def _answer(session: Session, flow: Flow, settings: Settings, message: Message, 
     volunteer = _volunteer_reply(session, phone, text, message, now)
     if volunteer is not None:
         return volunteer
+    answered = _follow_up_answer(session, flow, settings, phone, text, message, now)
+    if answered is not None:
+        return answered
     open_case = find_open_case_for_phone(session, phone)
     if open_case is not None:
         message.case_id = open_case.id
@@ -157,6 +167,34 @@ def _link_volunteer_text(session: Session, phone: str, message: Message, now: da
         case_id = session.scalar(select(Case.id).where(
             Case.assigned_volunteer_id == volunteer.id, Case.updated_at == now).limit(1))
     message.case_id = case_id
+
+
+def _follow_up_answer(session: Session, flow: Flow, settings: Settings, phone: str, text: str,
+                      message: Message, now: datetime) -> conv.Outcome | None:
+    """The text answers the number's outstanding follow-up SMS, or None (see the docstring)."""
+    case = outstanding_follow_up(session, phone, now, answered_too=True)
+    if case is None:
+        return None
+    answer = parse_follow_up_answer(text, case.language)
+    if answer is None or (answer is not FollowUpAnswer.AGAIN
+                          and case.follow_up_answer is not None):
+        return None
+    menu_since = session.scalar(select(Conversation.id).where(
+        Conversation.phone == phone, Conversation.channel == Channel.SMS,
+        Conversation.status == ConversationStatus.ACTIVE,
+        Conversation.last_activity_at > case.follow_up_at,
+        Conversation.last_activity_at >= now - timedelta(
+            seconds=settings.conversation_timeout_seconds)).limit(1))
+    if menu_since is not None:
+        return None
+    message.case_id = case.id
+    reply = answer_follow_up(session, case, answer, now, phrases=flow.phrases,
+                             policy=policy_from_settings(settings), message_id=message.id)
+    outcome = conv.Outcome([reply.reply], message_ids=list(reply.message_ids),
+                           language=case.language or flow.default_language)
+    if reply.new_case is not None and reply.new_case.needs_matching:
+        outcome.cases_to_match.append(reply.new_case)
+    return outcome
 
 
 def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Resident | None,

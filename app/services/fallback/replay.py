@@ -42,6 +42,7 @@ from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
 from app.services.conversations import state as conv
 from app.services.conversations.calls import record_voicemail
 from app.services.conversations.sms import handle_sms
+from app.services.delivery import pricing
 from app.services.fallback.journal import (
     FAILED_DIR,
     KIND_CALL,
@@ -180,7 +181,8 @@ def _replay_status(session: Session, entry: JournalEntry, settings: Settings,
     query = dict(parse_qsl(urlsplit(entry.url).query))
     try:
         ids = apply_status_callback(session, form, query, now=_received_at(entry, now),
-                                    flows_dir=settings.flows_dir)
+                                    flows_dir=settings.flows_dir,
+                                    price_policy=pricing.policy_for(settings)).message_ids
     except MalformedCallback:
         return Replayed(KIND_STATUS, loaded=False)  # live, it would have been refused too
     return Replayed(KIND_STATUS, loaded=True, message_ids=ids)

@@ -182,5 +182,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "funding_pots", "grant_payments", "neighbourhoods", "neighbourhood_postcodes",
     "directory_organisations", "directory_services", "directory_locations",
     "directory_service_locations", "directory_feeds", "service_instance",
+    # ids and dates only: the request itself is the case, covered above
+    "repeat_schedules",
 })
 

@@ -23,6 +23,7 @@ from app.services.reports.demand import (
     requests_by_category,
     requests_by_need,
 )
+from app.services.reports.follow_ups import follow_ups
 from app.services.reports.grants import grants_by_area, grants_by_type, grants_per_pot
 from app.services.reports.neighbourhoods import (
     neighbourhood_demand_table,
@@ -54,6 +55,7 @@ REPORT_BUILDERS: dict[str, Callable[[Session, Period, date], Table]] = {
     "dbs": dbs_checks,
     "statutory-referrals": statutory_referrals,
     "costs": costs,
+    "follow-ups": follow_ups,
     "grants-by-type": grants_by_type,
     "grants-by-area": grants_by_area,
     "grants-per-pot": grants_per_pot,

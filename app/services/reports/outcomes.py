@@ -189,4 +189,15 @@ def costs(session: Session, period: Period, today: date) -> Table:
                   "Cost per request"], rows,
                  chart=[(r[0], float(r[7])) for r in rows[:-1]], chart_label="Cost per request",
                  note="Costs in the currency Twilio charges in (price_unit, normally GBP); "
-                 "messages and calls linked to the requests made in each month.")
+                 "messages and calls linked to the requests made in each month, at Twilio's "
+                 "final prices (fetched after each final status)."
+                 + _awaiting_words(session, period))
+
+
+def _awaiting_words(session: Session, period: Period) -> str:
+    """How many of the period's messages and calls Twilio has not priced yet (still asked)."""
+    waiting = sum(session.scalar(
+        select(func.count(model.id)).join(Case, model.case_id == Case.id).where(
+            period.contains(Case.created_at), model.price.is_(None),
+            model.price_check_due_at.is_not(None))) or 0 for model in (Message, Call))
+    return f" {waiting} not priced by Twilio yet: still being asked." if waiting else ""

@@ -169,6 +169,8 @@ MATRIX: dict[str, Rule] = {
     "console.acknowledge_safeguarding": _session(WORK_CASES),
     "console.safeguarding_contact": _session(WORK_CASES),
     "console.record_consent": _session(WORK_CASES),
+    "console.repeat_request": _session(WORK_CASES),
+    "console.stop_repeating": _session(WORK_CASES),
     "console.stand_down_safeguarding": _session(LEAD_SAFEGUARDING),
     # Console: duty.
     "console.duty_page": _session(DUTY),

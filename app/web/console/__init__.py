@@ -38,6 +38,7 @@ from app.web.console import (  # noqa: F401
     queue,
     recordings,
     referrals,
+    repeats,
     reports,
     search,
     signup,

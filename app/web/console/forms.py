@@ -238,3 +238,22 @@ class CodeForm(FlaskForm):
 
     code = StringField("Code", validators=[DataRequired(REQUIRED.format("the code")),
                                            Length(max=64)])
+
+
+REPEAT_CHOICES = [("once", "Once, now"), ("weekly", "Every week"),
+                  ("fortnightly", "Every fortnight")]
+
+
+class RepeatForm(FlaskForm):
+    """Staff's "Repeat this request": once now, or on a weekly or fortnightly schedule."""
+
+    how = SelectField("How often", choices=REPEAT_CHOICES)
+    first_due_on = DateField("First repeat on (for a schedule)", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        """A schedule needs its first date (Optional() would end the field's checks early)."""
+        ok = super().validate(extra_validators)
+        if ok and self.how.data != "once" and self.first_due_on.data is None:
+            self.first_due_on.errors = ["Enter the date of the first repeat"]
+            return False
+        return ok

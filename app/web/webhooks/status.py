@@ -14,7 +14,9 @@ import logging
 from flask import Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
+from app.services.delivery import pricing
 from app.services.fallback.status_callbacks import MalformedCallback, apply_status_callback
 from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
@@ -25,11 +27,19 @@ log = logging.getLogger(__name__)
 @bp.post("/status")
 def status_callback() -> Response:
     session = db_session()
+    settings = runtime().settings
     try:
-        message_ids = apply_status_callback(session, request.form, request.args, now=utcnow(),
-                                            flows_dir=runtime().settings.flows_dir)
+        applied = apply_status_callback(session, request.form, request.args, now=utcnow(),
+                                        flows_dir=settings.flows_dir,
+                                        price_policy=pricing.policy_for(settings))
     except MalformedCallback as exc:
         log.warning("malformed status callback: %s", exc)
         return Response(f"Bad request: {exc}\n", status=400, mimetype="text/plain")
-    commit_then_enqueue(session, message_ids)
+    commit_then_enqueue(session, applied.message_ids)
+    if applied.price_checks:
+        try:
+            pricing.enqueue_price_checks(job_queue_for(runtime()), applied.price_checks)
+        except Exception as exc:  # committed and armed: the sweeper enqueues it later
+            log.warning("price check not enqueued (%s); left for the sweeper",
+                        type(exc).__name__)
     return Response(str(MessagingResponse()), status=200, mimetype="text/xml")

@@ -1,0 +1,1 @@
+"""After help: the follow-up SMS asking whether help arrived, and repeat requests."""
