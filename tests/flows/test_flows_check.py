@@ -17,7 +17,7 @@ FLOW = Path(__file__).resolve().parents[2] / "flows" / "here2help.yaml"
 def test_the_shipped_flow_passes(here2help):
     code, out, err = here2help("flows", "check", str(FLOW))
     assert code == 0, err
-    assert "ok (11 nodes; languages en, pl)" in out
+    assert "ok (11 nodes; languages en, pl, ur, bn;" in out
 
 
 def test_check_without_a_file_checks_every_flow_in_flows_dir(here2help, tmp_path, monkeypatch):
