@@ -30,10 +30,11 @@ def remembered_language(session: Session, flow: Flow, phone: str | None) -> str 
 
 
 def remember_language(session: Session, flow: Flow, phone: str | None, state: Mapping[str, Any],
-                      *, phone_valid: bool = True) -> None:
-    """Keep the language chosen in this conversation on the resident's record."""
+                      *, known: str | None = None, phone_valid: bool = True) -> None:
+    """Keep the language chosen in this conversation on the resident's record (`known`: what
+    the record is already known to say, so an unchanged choice costs no query)."""
     chosen = (state.get("answers") or {}).get("language")
-    if not phone or chosen not in {lang.code for lang in flow.languages}:
+    if not phone or chosen == known or chosen not in {lang.code for lang in flow.languages}:
         return
     resident = session.scalar(select(Resident).where(Resident.phone == phone))
     if resident is not None:

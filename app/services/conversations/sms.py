@@ -188,7 +188,7 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
         turn = flow_engine.advance(flow, conversation.state, asked, Channel.SMS)
     conv.save_turn(conversation, turn, now)
     session.flush()
-    remember_language(session, flow, phone, turn.state)
+    remember_language(session, flow, phone, turn.state, known=remembered)
     outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language)
     conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,
                         message_id=message.id)

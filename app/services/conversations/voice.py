@@ -128,9 +128,10 @@ def step_call(session: Session, *, flow: Flow, settings: Settings, call_sid: str
     if conversation.state.get("relay") and given.kind == InputKind.SPEECH:
         given = UserInput(InputKind.SILENCE)  # keys only on a relay call
     conv.keep_menu_words(flow, conversation, given)
+    before = (conversation.state.get("answers") or {}).get("language")
     turn = flow_engine.advance(flow, conversation.state, given, Channel.VOICE)
     conv.save_turn(conversation, turn, now)
-    remember_language(session, flow, conversation.phone, turn.state)
+    remember_language(session, flow, conversation.phone, turn.state, known=before)
     early = conv.Outcome()
     if given.kind == InputKind.SPEECH:
         conv.raise_on_words(session, flow, settings, conversation, given.value, Channel.VOICE,
