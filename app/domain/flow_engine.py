@@ -5,6 +5,12 @@ thread (so a caller who hangs up can carry on by text from the same node, answer
 channel only changes how a question is worded ("press 1" or "reply 1") and whether a value is
 read back. State is a plain JSON-able dict so it is stored on the Conversation row as it is.
 
+Languages: everything said is a `Line` in one language, so the phone can give each its own
+voice (or the operator's recording) and an SMS joins them. Before a language is chosen, nodes
+marked `each_language` are said in every language on the phone; a remembered language skips the
+language menu (with a hint how to choose again). Text relay callers (`state["relay"]`) answer by
+keys only, hear short menus, and reach a person after one failure.
+
 No dead end, by construction: a wrong answer repeats the question with an apology; after
 `max_attempts` wrong answers (or `max_silences` silences on the phone) the resident is handed
 to a person; the operator key or word hands over from any node.
