@@ -153,13 +153,22 @@ def repeat(flow: Flow, state: State, channel: Channel, lead: tuple[Line, ...] = 
 
 
 def hand_over(flow: Flow, state: State, channel: Channel, reason: str,
-              phrase: str | None = None) -> Turn:
-    """End the flow with a person now (e.g. `no_voice`: the phone cannot speak the language),
-    `phrase` said first when the flow has it."""
+              phrase: str | None = None, lead: tuple[Line, ...] = ()) -> Turn:
+    """End the flow with a person now (e.g. `no_voice`: the phone cannot speak the language):
+    `lead` (what was to be said before the question), then `phrase` when the flow has it."""
     state = _copy(state)
-    lead = [_phrase(flow, phrase, state.get("language") or flow.default_language)] \
-        if phrase and flow.optional_phrase(phrase, flow.default_language) else []
-    return _handover(flow, state, channel, lead, reason, quiet=True)
+    said = list(lead)
+    if phrase and flow.optional_phrase(phrase, flow.default_language):
+        said.append(_phrase(flow, phrase, state.get("language") or flow.default_language))
+    return _handover(flow, state, channel, said, reason, quiet=True)
+
+
+def lead_lines(state: State, prompt: Prompt) -> tuple[Line, ...]:
+    """The lines of a prompt said before its question (a welcome, a notice, an apology)."""
+    node = str(state.get("node", ""))
+    return tuple(line for line in prompt.lines
+                 if line.key != node and not line.key.startswith(f"{node}.")
+                 and not line.key.startswith("phrase."))
 
 
 def advance(flow: Flow, state: State, given: UserInput, channel: Channel) -> Turn:

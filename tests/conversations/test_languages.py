@@ -185,6 +185,11 @@ def test_urdu_by_phone_without_recordings_goes_to_a_person_said_plainly(caller, 
     handover = db_session.scalars(select(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.kind == "handover")).one()
     assert handover.data["reason"] == "no_voice"
+    again = caller("07700900615").start()  # Urdu remembered: the welcome (999), then a person
+    _own_voices(again)
+    said = [text for text, _lang, _voice in _says(again)]
+    assert said[0] == FLOW.nodes["welcome"].text["en"] and again.gather is None
+    assert any("cannot speak your language yet" in text for text in said)
 
 
 def test_a_second_text_conversation_starts_in_the_language_of_the_first(

@@ -174,7 +174,8 @@ def _reply(session: Session, flow: Flow, settings: Settings, conversation: Conve
     if _cannot_speak(flow, settings, turn):
         # No way to ask in their language: a person takes the call (staff can bring in an
         # interpreter), told plainly; by text the same resident can carry on in their language.
-        turn = flow_engine.hand_over(flow, turn.state, Channel.VOICE, "no_voice", "no_voice")
+        turn = flow_engine.hand_over(flow, turn.state, Channel.VOICE, "no_voice", "no_voice",
+                                     lead=flow_engine.lead_lines(turn.state, turn.prompt))
         conv.save_turn(conversation, turn, now)
     code = flow.language(turn.prompt.language).code
     reply = VoiceReply("gather", list(turn.prompt.lines), code,
