@@ -286,3 +286,38 @@ def test_a_listed_relay_caller_id_is_in_relay_mode_and_silence_hands_over_at_onc
     assert first.gather.get("input") == "dtmf"
     quiet = call.silence()
     assert quiet.gather is None  # one silence: a person
+
+
+@pytest.mark.parametrize(("language", "words", "phrase"), [
+    ("ur", "میرا شوہر مجھے مارتا ہے", "مارتا ہے"),
+    ("bn", "আমার বুকে ব্যথা, শ্বাস নিতে পারছি না", "বুকে ব্যথা"),
+])
+def test_safeguarding_words_in_urdu_and_bengali_raise_it_and_answer_in_the_language(
+        send_sms, db_session, language, words, phrase):
+    phone = {"ur": "07700900640", "bn": "07700900641"}[language]
+    send_sms(phone, "hi")
+    send_sms(phone, {"ur": "3", "bn": "4"}[language])
+    reply = send_sms(phone, words)[0]
+    assert FLOW.phrase("safeguarding", language) in reply
+    case = db_session.scalars(select(Case).where(Case.phone == "+44" + phone[1:])).one()
+    assert case.urgency == "safeguarding" and case.language == language
+    raised = db_session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == "safeguarding")).one()
+    assert phrase in raised.data["phrases"] and raised.data["language"] == language
+
+
+def test_a_volunteers_news_reaches_the_resident_in_their_language():
+    from app.models.volunteer import Volunteer
+    from app.services.matching.texts import resident_assigned_text, resident_completed_text
+
+    volunteer = Volunteer(name="Sam Smith", kind="individual")
+    for language, need in (("ur", "کھانا"), ("bn", "খাবার"), ("pl", "zakupy")):
+        case = Case(reference="H2H-7K3Q", need="food", language=language)
+        assigned = resident_assigned_text(case, volunteer)
+        assert assigned.startswith("Here2Help H2H-7K3Q: ") and "Sam" in assigned
+        assert need in assigned and count_segments(assigned).segments <= 2
+        assert _script(resident_completed_text(case)) == language
+    english = resident_assigned_text(Case(reference="H2H-7K3Q", need="food", language="xx"),
+                                     volunteer)
+    assert english == ("Here2Help H2H-7K3Q: good news, Sam will contact you soon about food "
+                       "shopping. Reply STATUS any time.")
