@@ -70,6 +70,11 @@ class Settings:
     safeguarding_phrases_file: Path | None = None  # None: app/data/safeguarding_phrases.txt
     # Texted about a safeguarding case when no coordinator is on duty (E.164).
     safeguarding_alert_numbers: tuple[str, ...] = ()
+    # The operator's recorded prompts (<lang>/<prompt>.mp3) for languages with no Twilio voice;
+    # None: FLOWS_DIR/recordings.
+    voice_prompts_dir: Path | None = None
+    # Callers (E.164) who always get text relay mode (besides numbers arriving as 18001...).
+    relay_caller_ids: tuple[str, ...] = ()
     testing: bool = False
     sms_daily_cap: int = 2000  # outbound SMS per UTC day; beyond it sends are suppressed
     trusted_proxy_count: int = 0  # X-Forwarded-* hops to trust (0: not behind a proxy)
@@ -83,6 +88,11 @@ class Settings:
     price_fetch_delay_seconds: int = 60
     price_fetch_max_attempts: int = 6
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def prompts_dir(self) -> Path:
+        """Where recorded voice prompts live (VOICE_PROMPTS_DIR, else FLOWS_DIR/recordings)."""
+        return self.voice_prompts_dir or self.flows_dir / "recordings"
 
     @property
     def embedded_redis_path(self) -> Path:
@@ -289,6 +299,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         directory_feeds=_directory_feeds(env),
         safeguarding_phrases_file=_existing_file(env, "SAFEGUARDING_PHRASES_FILE"),
         safeguarding_alert_numbers=_e164_list(env, "SAFEGUARDING_ALERT_NUMBERS"),
+        voice_prompts_dir=Path(env["VOICE_PROMPTS_DIR"]).resolve()
+        if env.get("VOICE_PROMPTS_DIR", "").strip() else None,
+        relay_caller_ids=_e164_list(env, "RELAY_CALLER_IDS"),
         testing=_bool(env, "HERE2HELP_TESTING", False),
         sms_daily_cap=_int(env, "SMS_DAILY_CAP", 2000, minimum=1),
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, minimum=0),

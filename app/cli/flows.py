@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from app.cli.common import CliError, settings_or_exit
+from app.domain.flow_checks import review_counts
 from app.domain.flow_files import check_flow_text
 from app.domain.flow_graph import to_mermaid
 from app.domain.flows import Flow, Problem
+from app.domain.voice_prompts import unvoiced
 from app.services.conversations.state import DEFAULT_FLOW_FILE
 
 
@@ -44,9 +46,20 @@ def flows() -> None:
 
 @flows.command("check")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def check(file: Path | None) -> None:
-    """Validate a flow file (default: every flow in FLOWS_DIR, normally flows/)."""
-    files = [file] if file else _flow_files(settings_or_exit().flows_dir)
+@click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Recorded prompts directory (default: VOICE_PROMPTS_DIR, else "
+                   "FLOWS_DIR/recordings).")
+@click.option("--require-voice", is_flag=True,
+              help="Fail when a prompt has neither a voice nor a recording.")
+def check(file: Path | None, prompts_dir: Path | None, require_voice: bool) -> None:
+    """Validate a flow file (default: every flow in FLOWS_DIR, normally flows/).
+
+    Also lists every phone prompt in a language with no Twilio voice that has no recording
+    (the phone hands such callers to a person), and how many translations await review.
+    """
+    settings = settings_or_exit() if file is None or prompts_dir is None else None
+    files = [file] if file else _flow_files(settings.flows_dir)  # type: ignore[union-attr]
+    prompts = prompts_dir or settings.prompts_dir  # type: ignore[union-attr]
     failed = 0
     if file is None and not any(p.name == DEFAULT_FLOW_FILE for p in files):
         click.echo(f"{files[0].parent}:flow: no {DEFAULT_FLOW_FILE}: the webhooks need it")
@@ -58,8 +71,19 @@ def check(file: Path | None) -> None:
         if flow is None:
             failed += 1
             continue
+        silent = unvoiced(flow, prompts)
+        for problem in silent:
+            click.echo(problem.line(str(path)))
         languages = ", ".join(lang.code for lang in flow.languages)
-        click.echo(f"{path}: ok ({len(flow.nodes)} nodes; languages {languages})")
+        notes = [f"{len(silent)} phone prompt(s) with neither a voice nor a recording"] \
+            if silent else []
+        notes += [f"{code}: {', '.join(f'{n} {state}' for state, n in sorted(per.items()))}"
+                  for code, per in review_counts(flow).items()]
+        extra = f"; {'; '.join(notes)}" if notes else ""
+        if silent and require_voice:
+            failed += 1
+            continue
+        click.echo(f"{path}: ok ({len(flow.nodes)} nodes; languages {languages}{extra})")
     if failed:
         raise CliError(f"{failed} problem file(s) among {len(files)} flow file(s)")
 

@@ -35,7 +35,7 @@ def targets(node: Node) -> Iterator[str]:
 
 def semantic_problems(flow: Flow) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_targets, _fields, _translations, _menus, _way_out, _reachable):
+    for check in (_targets, _fields, _translations, _menus, _way_out, _reachable, _modes):
         problems.extend(check(flow))
     return problems
 
@@ -178,3 +178,39 @@ def _way_out(flow: Flow) -> Iterator[Problem]:
         has_targets = bool(_successors(flow, node))
         if node.id not in ending and has_targets:
             yield Problem(node.id, "no way out: no path from here reaches a finish or hand-over")
+
+
+def _modes(flow: Flow) -> Iterator[Problem]:
+    """The change-language escape must lead to a language menu; keys must not collide."""
+    change = flow.change_language
+    if change is not None:
+        target = flow.nodes.get(change.target)
+        if target is None:
+            yield Problem("flow", f"change_language.target names an unknown node {change.target!r}")
+        elif target.type != "menu" or not any("language" in o.set for o in target.options):
+            yield Problem("flow", f"change_language.target {change.target!r} must be a menu "
+                                  "whose options set the language")
+        if change.key == flow.operator.key:
+            yield Problem("flow", "change_language.key is the operator key")
+        codes = [lang.code for lang in flow.languages]
+        for code in _missing(dict(change.words), codes):
+            yield Problem("flow", f"change_language words have no {code!r} translation")
+    if flow.relay is not None:
+        if flow.relay.key == flow.operator.key:
+            yield Problem("flow", "relay.key is the operator key")
+        first = flow.nodes.get(flow.start)
+        seen: set[str] = set()
+        while first is not None and first.type in {"say", "set"} and first.id not in seen:
+            seen.add(first.id)
+            first = flow.nodes.get(first.next or "")
+        if first is not None and any(o.key == flow.relay.key for o in first.options):
+            yield Problem(first.id, f"key {flow.relay.key} is the relay key at the first question")
+
+
+def review_counts(flow: Flow) -> dict[str, dict[str, int]]:
+    """{language: {review state: how many texts}} for the texts the file marks."""
+    counts: dict[str, dict[str, int]] = {}
+    for (_where, language), state in flow.reviews.items():
+        per = counts.setdefault(language, {})
+        per[state] = per.get(state, 0) + 1
+    return counts

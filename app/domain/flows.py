@@ -59,6 +59,8 @@ REQUIRED_PHRASES = (
     "status_open",
     "cancelled",
 )
+#: Review states a translated text may carry (`{text: ..., review: ...}` in the flow file).
+REVIEW_STATES = ("unreviewed", "in_review", "reviewed")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ class Node:
     set: Mapping[str, Any] = _field(default_factory=dict)
     cases: Mapping[str, str] = _field(default_factory=dict)
     default: str | None = None
+    # On the phone, before a language is chosen: say the text in EVERY language, each in its
+    # own voice (a welcome, a language menu's question). By SMS only the current language.
+    each_language: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,30 @@ class Language:
     code: str
     name: str
     voice: str  # BCP-47 code for <Say>/<Gather language=...>, e.g. "en-GB"
-    tts: str | None = None  # Twilio <Say voice=...>, e.g. "Polly.Amy"; None: Twilio's default
+    # Twilio <Say voice=...>, e.g. "Polly.Amy". None: Twilio has no voice for this language,
+    # so the phone needs the operator's recordings of each prompt (`flows check` lists gaps).
+    tts: str | None = None
+
+    @property
+    def speaks(self) -> bool:
+        return self.tts is not None
+
+
+@dataclass(frozen=True)
+class Relay:
+    """Text relay (Relay UK, 18001): keys only, long waits, short menus, a person sooner."""
+
+    key: str = "9"  # pressed at the first question of a call: switch to relay mode
+    timeout: int = 30  # seconds to wait for a key press
+
+
+@dataclass(frozen=True)
+class ChangeLanguage:
+    """The way back to the language menu from any question (a remembered language skips it)."""
+
+    key: str
+    words: Mapping[str, tuple[str, ...]]
+    target: str
 
 
 @dataclass(frozen=True)
@@ -134,6 +162,11 @@ class Flow:
     skip_words: Mapping[str, tuple[str, ...]]
     max_attempts: int = 3
     max_silences: int = 2
+    relay: Relay | None = None
+    change_language: ChangeLanguage | None = None
+    #: {(where, language): review state} for every text marked in the file, e.g.
+    #: {("phrase help", "ur"): "unreviewed", ("node welcome", "bn"): "reviewed"}.
+    reviews: Mapping[tuple[str, str], str] = _field(default_factory=dict)
 
     @property
     def default_language(self) -> str:
@@ -148,6 +181,13 @@ class Flow:
     def phrase(self, name: str, language: str) -> str:
         texts = self.phrases[name]
         return texts.get(language) or texts[self.default_language]
+
+    def optional_phrase(self, name: str, language: str) -> str | None:
+        """A phrase older flow files may lack (None then: the caller has its own words)."""
+        texts = self.phrases.get(name)
+        if not texts:
+            return None
+        return texts.get(language) or texts.get(self.default_language)
 
 
 @cache
@@ -199,27 +239,41 @@ def schema_problems(data: Any) -> list[Problem]:
     return problems
 
 
+def _texts(raw: Mapping[str, Any] | None, where: str,
+           reviews: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
+    """{language: text}, from plain strings or `{text: ..., review: ...}` (review noted)."""
+    out: dict[str, str] = {}
+    for lang, value in (raw or {}).items():
+        if isinstance(value, Mapping):
+            out[lang] = str(value.get("text", ""))
+            if reviews is not None and value.get("review"):
+                reviews[(where, lang)] = str(value["review"])
+        else:
+            out[lang] = str(value)
+    return out
+
+
 def _words(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
     return {lang: tuple(str(w) for w in words) for lang, words in (raw or {}).items()}
 
 
-def _option(raw: Mapping[str, Any]) -> Option:
+def _option(raw: Mapping[str, Any], where: str, reviews: dict[tuple[str, str], str]) -> Option:
     return Option(
         key=str(raw["key"]),
         next=raw["next"],
-        label=dict(raw.get("label") or {}),
+        label=_texts(raw.get("label"), f"{where} option {raw['key']}", reviews),
         words=_words(raw.get("words")),
         set=dict(raw.get("set") or {}),
     )
 
 
-def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
+def _node(node_id: str, raw: Mapping[str, Any], reviews: dict[tuple[str, str], str]) -> Node:
     return Node(
         id=node_id,
         type=raw["type"],
-        text=dict(raw.get("text") or {}),
+        text=_texts(raw.get("text"), f"node {node_id}", reviews),
         next=raw.get("next"),
-        options=tuple(_option(o) for o in raw.get("options") or ()),
+        options=tuple(_option(o, f"node {node_id}", reviews) for o in raw.get("options") or ()),
         field=raw.get("field"),
         kind=raw.get("kind"),
         confirm=raw.get("confirm", "never"),
@@ -227,12 +281,16 @@ def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
         set=dict(raw.get("set") or {}),
         cases={str(k): v for k, v in (raw.get("cases") or {}).items()},
         default=raw.get("default"),
+        each_language=bool(raw.get("each_language", False)),
     )
 
 
 def build_flow(data: Mapping[str, Any]) -> Flow:
     """Freeze schema-valid data into a Flow (semantic checks are separate)."""
     operator = data["operator"]
+    reviews: dict[tuple[str, str], str] = {}
+    relay = data.get("relay")
+    change = data.get("change_language")
     return Flow(
         id=data["id"],
         version=str(data.get("version", "")),
@@ -241,8 +299,9 @@ def build_flow(data: Mapping[str, Any]) -> Flow:
             Language(code=code, name=lang["name"], voice=lang["voice"], tts=lang.get("tts"))
             for code, lang in data["languages"].items()
         ),
-        nodes={nid: _node(nid, raw) for nid, raw in data["nodes"].items()},
-        phrases={name: dict(texts) for name, texts in data["phrases"].items()},
+        nodes={nid: _node(nid, raw, reviews) for nid, raw in data["nodes"].items()},
+        phrases={name: _texts(texts, f"phrase {name}", reviews)
+                 for name, texts in data["phrases"].items()},
         operator=Operator(
             key=str(operator["key"]), words=_words(operator.get("words")), target=operator["target"]
         ),
@@ -252,6 +311,11 @@ def build_flow(data: Mapping[str, Any]) -> Flow:
         skip_words=_words(data["vocabulary"]["skip"]),
         max_attempts=int(data.get("max_attempts", 3)),
         max_silences=int(data.get("max_silences", 2)),
+        relay=Relay(key=str(relay.get("key", "9")), timeout=int(relay.get("timeout", 30)))
+        if relay is not None else None,
+        change_language=ChangeLanguage(key=str(change["key"]), words=_words(change.get("words")),
+                                       target=change["target"]) if change is not None else None,
+        reviews=reviews,
     )
 
 

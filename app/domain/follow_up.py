@@ -11,7 +11,7 @@ sentence, which the normal SMS handling gets (a new request, safeguarding words.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from enum import StrEnum
 
 
@@ -44,21 +44,41 @@ WORDS: dict[str, dict[str, FollowUpAnswer]] = {
         "AGAIN": FollowUpAnswer.AGAIN, "PONOWNIE": FollowUpAnswer.AGAIN,
         "ZNOWU": FollowUpAnswer.AGAIN,
     },
+    # Urdu and Bengali: the digits arrive as ASCII (native digits are read as their value).
+    "ur": {
+        "1": FollowUpAnswer.YES, "ہاں": FollowUpAnswer.YES, "جی": FollowUpAnswer.YES,
+        "2": FollowUpAnswer.PARTLY, "کچھ": FollowUpAnswer.PARTLY, "جزوی": FollowUpAnswer.PARTLY,
+        "3": FollowUpAnswer.NO, "نہیں": FollowUpAnswer.NO,
+        "دوبارہ": FollowUpAnswer.AGAIN,
+    },
+    "bn": {
+        "1": FollowUpAnswer.YES, "হ্যাঁ": FollowUpAnswer.YES, "হ্যা": FollowUpAnswer.YES,
+        "2": FollowUpAnswer.PARTLY, "আংশিক": FollowUpAnswer.PARTLY,
+        "3": FollowUpAnswer.NO, "না": FollowUpAnswer.NO,
+        "আবার": FollowUpAnswer.AGAIN,
+    },
 }
 MAX_EXTRA_WORDS = 4
 MAX_LENGTH = 120
-_WORD = re.compile(r"[^\W_]+")
+_JOINERS = str.maketrans("", "", "\u200c\u200d")
+
+
+def _words(text: str) -> list[str]:
+    """The message's words. Vowel signs (Bengali "া", Urdu marks) stay inside their word,
+    though `re` does not count them as word characters; a digit in any script is its value."""
+    kept = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " "
+                   for ch in text.translate(_JOINERS))
+    return ["".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in word)
+            for word in kept.split()]
 
 
 def parse_follow_up_answer(text: str | None, language: str = "en") -> FollowUpAnswer | None:
     """The answer a message is, in `language` or English; None when it is not an answer."""
     if not text or len(text) > MAX_LENGTH:
         return None
-    words = _WORD.findall(text)
+    words = _words(text)
     if not words or len(words) - 1 > MAX_EXTRA_WORDS:
         return None
-    if not re.match(r"^[\W_]*" + re.escape(words[0]), text):
-        return None  # the answer word must open the message
     first = words[0].upper()
     for table in (WORDS.get(language, {}), WORDS["en"]):
         if first in table:

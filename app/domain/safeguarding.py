@@ -18,6 +18,7 @@ whole words only ("fallen" is not found in "befallen"); a trailing `*` matches a
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,13 +29,19 @@ DEFAULT_PHRASES_FILE = Path(__file__).resolve().parent.parent / "data" / "safegu
 MAX_SCAN_CHARS = 20_000
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def normalise_text(text: str) -> str:
-    """`I CAN'T  breathe!!` -> `i cant breathe`."""
-    without_apostrophes = _APOSTROPHES.sub("", text.casefold())
-    return _NOT_WORD.sub(" ", without_apostrophes).strip()
+    """`I CAN'T  breathe!!` -> `i cant breathe`.
+
+    Vowel signs and other combining marks (Bengali "া", Urdu diacritics) stay inside their
+    word, though `re` does not count them as word characters; zero-width joiners go.
+    """
+    without_apostrophes = _APOSTROPHES.sub("", text.casefold()).replace(
+        "\u200c", "").replace("\u200d", "")
+    kept = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " "
+                   for ch in without_apostrophes)
+    return " ".join(kept.split())
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,9 @@ def _compile(phrase: str) -> re.Pattern[str] | None:
     if not words:
         return None
     body = r"\s".join(re.escape(w) for w in words)
-    tail = r"\w*" if wildcard else ""
-    return re.compile(rf"(?<!\w){body}{tail}(?!\w)")
+    tail = r"\S*" if wildcard else ""
+    # Normalised text is words and single spaces: a word ends only at a space or the end.
+    return re.compile(rf"(?<!\S){body}{tail}(?!\S)")
 
 
 @lru_cache(maxsize=8)

@@ -130,11 +130,17 @@ _FILLER = {
 _NUL = "\x00"
 
 
+#: Zero-width (non-)joiners shape Urdu and Bengali letters; they never separate words.
+_JOINERS = "\u200c\u200d"
+
+
 def fold(text: str) -> str:
     """Lower case, no accents (ł -> l), punctuation to spaces, single spaces: for matching only."""
     text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^\w/']+", " ", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch not in _JOINERS)
+    # Vowel signs (Bengali "া", Urdu marks) are part of a word, though not "\w" to `re`.
+    text = "".join(ch if ch.isalnum() or ch in "_/'" or unicodedata.category(ch)[0] == "M"
+                   else " " for ch in text)
     return " ".join(text.split())
 
 
@@ -149,8 +155,8 @@ def spoken_digit(text: str) -> str | None:
     if len(tokens) != 1:
         return None
     token = tokens[0]
-    if len(token) == 1 and token.isdigit():
-        return token
+    if len(token) == 1 and token.isdigit():  # "৩" (Bengali) and "۳" (Urdu) are 3 too
+        return str(unicodedata.digit(token, 0)) if not token.isascii() else token
     return _DIGIT_WORDS.get(token)
 
 

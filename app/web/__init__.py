@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import health, session
+from app.web import health, prompts, session
 from app.web.access.gate import init_gate
 from app.web.api import init_api
 from app.web.console import init_console
@@ -14,6 +14,7 @@ from app.web.webhooks import init_webhooks
 def register(app: Flask) -> None:
     session.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(prompts.bp)
     init_webhooks(app)
     init_api(app)
     init_console(app)

@@ -28,6 +28,15 @@ def test_the_case_language_first_then_english(text, answer):
     assert parse_follow_up_answer(text, "pl") is answer
 
 
+@pytest.mark.parametrize(("text", "language", "answer"), [
+    ("ہاں", "ur", YES), ("نہیں، کوئی نہیں آیا", "ur", NO), ("۳", "ur", NO), ("دوبارہ", "ur", AGAIN),
+    ("হ্যাঁ", "bn", YES), ("আংশিক", "bn", PARTLY), ("না", "bn", NO), ("৩", "bn", NO),
+    ("আবার", "bn", AGAIN), ("2", "bn", PARTLY), ("yes", "ur", YES),
+])
+def test_urdu_and_bengali_words_and_digits(text, language, answer):
+    assert parse_follow_up_answer(text, language) is answer
+
+
 @pytest.mark.parametrize("text", [
     None, "", "   ", "hello", "I need help with shopping", "4", "tak",  # Polish is not English
     "no food for days and I feel dizzy, please help me",  # a sentence, not an answer

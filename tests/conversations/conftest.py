@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 
 _sids = itertools.count(1)
-VOICE_VERBS = {"Say", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Pause"}
+VOICE_VERBS = {"Say", "Play", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Pause"}
 
 
 def parse_twiml(body: bytes | str) -> ET.Element:

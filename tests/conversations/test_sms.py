@@ -160,7 +160,7 @@ def test_every_reply_is_one_message(twilio_post):
     response = twilio_post("/twilio/sms", {"MessageSid": new_sid(), "From": PHONE, "Body": "hi"})
     assert sms_texts(response.data) == [
         "Welcome to Here2Help, the community help line. If it's an emergency, ring 999.\n\n"
-        "Choose a language. Wybierz język.\n1 English\n2 Polski"]
+        "Choose a language.\n1 English\n2 Polski\n3 اردو\n4 বাংলা"]
 
 
 def _volunteer(db_session, phone: str = E164):

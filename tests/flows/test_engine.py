@@ -142,3 +142,43 @@ def test_a_broken_state_never_raises():
         assert isinstance(turn.actions[0], HandOver)
     turn = engine.advance(FLOW, {"node": "category", "language": "xx"}, text("1"), Channel.SMS)
     assert turn.state["answers"] == {"category": "shielding"} and turn.state["node"] == "need"
+
+
+def test_native_digits_and_words_choose_in_urdu_and_bengali():
+    assert spoken_digit("৩") == "3" and spoken_digit("۳") == "3" and spoken_digit("٣") == "3"
+    turn = walk([text("hi"), text("৪"), text("ঝুঁকিতে"), text("ওষুধ")])
+    assert turn.state["answers"] == {"language": "bn", "category": "shielding",
+                                     "need": "prescriptions"}
+    urdu = walk([text("hi"), text("اردو"), text("۱"), text("دوائی")])
+    assert urdu.state["answers"]["need"] == "prescriptions" and urdu.state["language"] == "ur"
+
+
+@pytest.mark.parametrize("asked", ["*", "język", "ভাষা", "زبان"])
+def test_change_language_from_any_question_keeps_the_answers(asked):
+    turn = walk([text("hi"), text("2"), text("1"), text(asked)])
+    assert turn.state["node"] == "language" and turn.state["answers"]["category"] == "shielding"
+    assert turn.prompt.messages[-1].startswith("Wybierz język.")
+    chosen = engine.advance(FLOW, turn.state, text("1"), Channel.SMS)
+    assert chosen.state["language"] == "en" and chosen.state["node"] == "category"
+
+
+def test_a_remembered_language_skips_the_menu_with_a_hint_in_that_language():
+    turn = engine.start(FLOW, Channel.SMS, language="ur")
+    assert turn.state["node"] == "category" and turn.state["answers"] == {"language": "ur"}
+    assert [line.language for line in turn.prompt.lines] == ["ur"] * len(turn.prompt.lines)
+    assert FLOW.phrase("language_hint_sms", "ur") in turn.prompt.messages
+    unknown = engine.start(FLOW, Channel.SMS, language="xx")
+    assert unknown.state["node"] == "language" and unknown.state["language"] == "en"
+
+
+def test_each_line_carries_its_language_and_recording_name():
+    lines = engine.start(FLOW, Channel.VOICE).prompt.lines
+    welcome = [(line.language, line.key) for line in lines if line.key == "welcome"]
+    assert welcome == [("en", "welcome"), ("pl", "welcome"), ("ur", "welcome"), ("bn", "welcome")]
+    options = [(line.language, line.key, line.fallback) for line in lines
+               if line.key.startswith("language.")]
+    assert options == [("en", "language.1", None), ("pl", "language.2", "Polish: press 2."),
+                       ("ur", "language.3", "Urdu: press 3."),
+                       ("bn", "language.4", "Bengali: press 4.")]
+    sms = engine.start(FLOW, Channel.SMS).prompt
+    assert [line.language for line in sms.lines if line.key == "welcome"] == ["en"]

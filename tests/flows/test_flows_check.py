@@ -17,7 +17,7 @@ FLOW = Path(__file__).resolve().parents[2] / "flows" / "here2help.yaml"
 def test_the_shipped_flow_passes(here2help):
     code, out, err = here2help("flows", "check", str(FLOW))
     assert code == 0, err
-    assert "ok (11 nodes; languages en, pl)" in out
+    assert "ok (11 nodes; languages en, pl, ur, bn;" in out
 
 
 def test_check_without_a_file_checks_every_flow_in_flows_dir(here2help, tmp_path, monkeypatch):
@@ -112,7 +112,7 @@ def test_default_flow_offers_every_category_and_need():
     assert [o.key for o in flow.nodes["category"].options] == ["1", "2", "3", "0"]
 
 
-@pytest.mark.parametrize("language", ["en", "pl"])
+@pytest.mark.parametrize("language", ["en", "pl", "ur", "bn"])
 def test_every_sms_menu_fits_in_two_segments(language):
     flow = load_flow(FLOW)
     for node in flow.nodes.values():
@@ -121,6 +121,66 @@ def test_every_sms_menu_fits_in_two_segments(language):
             texts = [menu_text(flow, node, language, Channel.SMS)]
         for text in texts:
             assert count_segments(text).segments <= 2, (node.id, count_segments(text), text)
-    for name in ("help", "closing_sms", "resume_sms", "handover_sms", "opted_in"):
+    for name in ("help", "closing_sms", "resume_sms", "handover_sms", "opted_in", "status_none",
+                 "cancelled"):
         text = flow.phrase(name, language).replace("{reference}", "H2H-7K3Q")
         assert count_segments(text).segments <= 2, (name, text)
+
+
+def _voiceless(tmp_path) -> Path:
+    """A flow whose Polish has no Twilio voice: the phone needs recordings of every prompt."""
+    path = tmp_path / "voiceless.yaml"
+    path.write_text(FLOW.read_text().replace(
+        "pl: {name: Polski, voice: pl-PL, tts: Polly.Ewa}", "pl: {name: Polski, voice: pl-PL}"))
+    return path
+
+
+def test_check_reports_every_prompt_with_neither_a_voice_nor_a_recording(here2help, tmp_path):
+    from app.domain.voice_prompts import spoken_prompts
+
+    flow = load_flow(_voiceless(tmp_path))
+    prompts = tmp_path / "prompts"
+    (prompts / "pl").mkdir(parents=True)
+    for language in ("pl", "ur"):
+        (prompts / language).mkdir(exist_ok=True)
+        for _where, key in spoken_prompts(flow, language):
+            if key != "need.5":  # every recording but one
+                (prompts / language / f"{key}.mp3").write_bytes(b"ID3")
+    code, out, err = here2help("flows", "check", str(tmp_path / "voiceless.yaml"),
+                               "--prompts", str(prompts))
+    assert code == 0, err
+    missing = [line for line in out.splitlines() if "no recording" in line]
+    assert missing == [
+        f"{tmp_path / 'voiceless.yaml'}:need: no pl voice and no recording pl/need.5.mp3",
+        f"{tmp_path / 'voiceless.yaml'}:need: no ur voice and no recording ur/need.5.mp3"]
+    assert "2 phone prompt(s) with neither a voice nor a recording" in out
+    code, out, err = here2help("flows", "check", str(tmp_path / "voiceless.yaml"),
+                               "--prompts", str(prompts), "--require-voice")
+    assert code == 1 and ": ok" not in out
+    assert err.strip() == "error: 1 problem file(s) among 1 flow file(s)"
+
+
+def test_check_counts_translations_awaiting_review(here2help, tmp_path):
+    code, out, _err = here2help("flows", "check", str(FLOW), "--prompts", str(tmp_path))
+    assert code == 0
+    flow = load_flow(FLOW)
+    unreviewed = sum(1 for (_w, lang), state in flow.reviews.items()
+                     if lang == "ur" and state == "unreviewed")
+    assert unreviewed > 40 and f"ur: 3 reviewed, {unreviewed} unreviewed" in out
+    # Every Urdu and Bengali text in the shipped flow says whether it has been checked.
+    for node in flow.nodes.values():
+        for language in ("ur", "bn"):
+            assert (f"node {node.id}", language) in flow.reviews, node.id
+    for name in flow.phrases:
+        assert (f"phrase {name}", "ur") in flow.reviews and (f"phrase {name}", "bn") in \
+            flow.reviews, name
+
+
+def test_check_refuses_a_change_language_target_that_is_no_language_menu(here2help, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(FLOW.read_text().replace("  target: language\n", "  target: need\n", 1))
+    code, out, _err = here2help("flows", "check", str(path), "--prompts", str(tmp_path))
+    assert code == 1
+    assert (f"{path}:flow: change_language.target 'need' must be a menu whose options set the "
+            "language") in out
+

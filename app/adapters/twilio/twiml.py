@@ -20,12 +20,14 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from app.domain.flow_engine import Prompt
+from app.domain.voice_prompts import Utterance
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_SAY_CHARS = 4000
 MAX_SMS_CHARS = 1600
 MAX_HINTS_CHARS = 1000
 GATHER_TIMEOUT_SECONDS = 6
+RELAY_GATHER_TIMEOUT_SECONDS = 30  # text relay: the relay assistant types, the caller reads
 RECORD_MAX_SECONDS = 120
 DIAL_TIMEOUT_SECONDS = 25
 
@@ -45,52 +47,64 @@ def sms(messages: Sequence[str]) -> str:
     return str(response)
 
 
-def _say_all(target: VoiceResponse | Gather, messages: Sequence[str], language: str,
-             tts_voice: str | None) -> None:
-    for text in messages:
-        cleaned = xml_safe(text, MAX_SAY_CHARS)
+def _speak_all(target: VoiceResponse | Gather, spoken: Sequence[Utterance]) -> None:
+    """Each utterance its own verb: <Play> a recording, or <Say> in its language's voice."""
+    for item in spoken:
+        if item.url:
+            target.play(xml_safe(item.url, MAX_SAY_CHARS))
+            continue
+        cleaned = xml_safe(item.text, MAX_SAY_CHARS)
         if cleaned.strip():
-            if tts_voice:
-                target.say(cleaned, language=language, voice=tts_voice)
+            if item.voice:
+                target.say(cleaned, language=item.language, voice=item.voice)
             else:
-                target.say(cleaned, language=language)
+                target.say(cleaned, language=item.language)
 
 
-def gather(prompt: Prompt, *, action: str, on_silence: str, tts_voice: str | None = None) -> str:
-    """Ask a question by key press or speech; silence falls through to `on_silence`."""
+def gather(prompt: Prompt, spoken: Sequence[Utterance], *, action: str, on_silence: str,
+           relay_timeout: int = RELAY_GATHER_TIMEOUT_SECONDS) -> str:
+    """Ask a question by key press or speech (a relay call: keys only, a long wait); silence
+    falls through to `on_silence`."""
     response = VoiceResponse()
     options = {
-        "input": "dtmf speech", "action": action, "method": "POST",
-        "language": prompt.voice_language, "timeout": GATHER_TIMEOUT_SECONDS,
-        "speech_timeout": "auto", "finish_on_key": "",
+        "input": "dtmf" if prompt.keys_only else "dtmf speech", "action": action,
+        "method": "POST", "language": prompt.voice_language,
+        "timeout": relay_timeout if prompt.keys_only else GATHER_TIMEOUT_SECONDS,
+        "finish_on_key": "",
     }
+    if not prompt.keys_only:
+        options["speech_timeout"] = "auto"
     if prompt.numeric:
         options["num_digits"] = 1
     hints = xml_safe(", ".join(prompt.hints), MAX_HINTS_CHARS)
-    if hints:
+    if hints and not prompt.keys_only:
         options["hints"] = hints
     asking = response.gather(**options)
-    _say_all(asking, prompt.messages, prompt.voice_language, tts_voice)
+    _speak_all(asking, spoken)
     response.redirect(on_silence, method="POST")
     return str(response)
 
 
-def say_and_hang_up(messages: Sequence[str], *, language: str,
-                    tts_voice: str | None = None, pause_between: int = 0) -> str:
+def say(text: str, language: str) -> Utterance:
+    """A plain <Say> in Twilio's default voice for `language` (fixed texts, no flow)."""
+    return Utterance(text, language)
+
+
+def say_and_hang_up(spoken: Sequence[Utterance], *, pause_between: int = 0) -> str:
     response = VoiceResponse()
-    for index, text in enumerate(messages):
+    for index, item in enumerate(spoken):
         if index and pause_between:
             response.pause(length=pause_between)
-        _say_all(response, [text], language, tts_voice)
+        _speak_all(response, [item])
     response.hangup()
     return str(response)
 
 
-def dial(messages: Sequence[str], numbers: Sequence[str], *, action: str, language: str,
-         caller_id: str | None, tts_voice: str | None = None) -> str:
+def dial(spoken: Sequence[Utterance], numbers: Sequence[str], *, action: str,
+         caller_id: str | None) -> str:
     """Ring every on-duty number at once; the first to answer gets the call."""
     response = VoiceResponse()
-    _say_all(response, messages, language, tts_voice)
+    _speak_all(response, spoken)
     options: dict[str, object] = {"action": action, "method": "POST",
                                   "timeout": DIAL_TIMEOUT_SECONDS}
     if caller_id:
@@ -102,9 +116,8 @@ def dial(messages: Sequence[str], numbers: Sequence[str], *, action: str, langua
     return str(response)
 
 
-def record(messages: Sequence[str], *, action: str, status_callback: str, language: str,
-           goodbye: str, tts_voice: str | None = None,
-           transcribe_callback: str | None = None) -> str:
+def record(spoken: Sequence[Utterance], *, action: str, status_callback: str,
+           goodbye: Sequence[Utterance], transcribe_callback: str | None = None) -> str:
     """Voicemail: an explanation, the beep, `<Record>`; if nothing is recorded, say goodbye.
 
     With `transcribe_callback`, Twilio also transcribes the message (English only) and posts
@@ -113,13 +126,13 @@ def record(messages: Sequence[str], *, action: str, status_callback: str, langua
     extra = {"transcribe": True, "transcribe_callback": transcribe_callback} \
         if transcribe_callback else {}
     response = VoiceResponse()
-    _say_all(response, messages, language, tts_voice)
+    _speak_all(response, spoken)
     response.record(
         action=action, method="POST", max_length=RECORD_MAX_SECONDS, finish_on_key="#",
         play_beep=True, timeout=10, recording_status_callback=status_callback,
         recording_status_callback_method="POST", recording_status_callback_event="completed",
         **extra,
     )
-    _say_all(response, [goodbye], language, tts_voice)
+    _speak_all(response, goodbye)
     response.hangup()
     return str(response)

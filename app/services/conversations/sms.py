@@ -43,6 +43,7 @@ from app.services.cases import transcript
 from app.services.cases.ending import cancel_by_resident
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
+from app.services.conversations.language import remember_language
 from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
@@ -126,7 +127,8 @@ def _answer(session: Session, flow: Flow, settings: Settings, message: Message, 
     if keyword is not None:
         return _keyword(session, flow, phone, parsed.valid, resident, keyword, open_case,
                         language, now)
-    return _flow_turn(session, flow, settings, phone, text, message, now)
+    return _flow_turn(session, flow, settings, phone, text, message, now,
+                      remembered=resident.language if resident else None)
 
 
 def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, to_raw: str,
@@ -236,7 +238,8 @@ def _keyword(session: Session, flow: Flow, phone: str, valid: bool, resident: Re
         if case is None:
             return conv.Outcome([flow.phrase("status_none", language)], language=language)
         words = STATUS_WORDS.get(language, STATUS_WORDS["en"])
-        status = words.get(case.status, case.status.replace("_", " "))
+        status = flow.optional_phrase(f"case_status_{case.status}", language) \
+            or words.get(case.status, case.status.replace("_", " "))
         text = flow.phrase("status_open", language).replace("{reference}", case.reference)
         return conv.Outcome([text.replace("{status}", status)], language=language)
     if open_case is None:  # CANCEL with nothing to withdraw: Twilio's opt-out meaning
@@ -247,13 +250,13 @@ def _keyword(session: Session, flow: Flow, phone: str, valid: bool, resident: Re
 
 
 def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, text: str,
-               message: Message, now: datetime) -> conv.Outcome:
+               message: Message, now: datetime, remembered: str | None = None) -> conv.Outcome:
     conversation = conv.active_sms_conversation(
         session, phone, now, settings.conversation_timeout_seconds)
     asked = UserInput(InputKind.TEXT, text)
-    if conversation is None:
-        turn = flow_engine.start(flow, Channel.SMS)
-        if is_operator(flow, flow.default_language, flow.nodes[turn.state["node"]], asked):
+    if conversation is None:  # a new conversation starts in the resident's own language
+        turn = flow_engine.start(flow, Channel.SMS, language=remembered)
+        if is_operator(flow, turn.state["language"], flow.nodes[turn.state["node"]], asked):
             turn = flow_engine.advance(flow, turn.state, asked, Channel.SMS)  # "0" as a first text
         conversation = Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
                                     flow_version=flow.version, node=turn.state["node"],
@@ -265,6 +268,7 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
     conv.save_turn(conversation, turn, now)
     transcript.note(conversation, now, transcript.RESIDENT, "sms", text, message_id=message.id)
     session.flush()
+    remember_language(session, flow, phone, turn.state, known=remembered)
     outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language,
                            conversation=conversation)
     conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,

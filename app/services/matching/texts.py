@@ -1,6 +1,7 @@
 """The SMS texts of matching, in one place so they can be read (and reworded) together.
 
-Rules they follow: short (one or two segments, GSM-7 only: no emoji or smart quotes); the
+Rules they follow: short (one or two segments, GSM-7 only: no emoji or smart quotes; the texts
+to residents are in their language, app.domain.resident_texts, so may be Unicode); the
 case reference in every text; an offer names only the rough area (outcode and district), never
 the address, because an offer can reach a volunteer who says no; the resident learns only the
 volunteer's first name.
@@ -8,6 +9,8 @@ volunteer's first name.
 
 from __future__ import annotations
 
+from app.domain.resident_texts import need_words as resident_need_words
+from app.domain.resident_texts import resident_text
 from app.models.case import Case
 from app.models.volunteer import Volunteer
 
@@ -71,13 +74,14 @@ def assignment_text(case: Case, phone_display: str | None) -> str:
 
 
 def resident_assigned_text(case: Case, volunteer: Volunteer) -> str:
-    return (f"Here2Help {case.reference}: good news, {helper_name(volunteer)} will contact you "
-            f"soon about {need_words(case.need)}. Reply STATUS any time.")
+    """In the resident's language (the one on their case): app/data/resident_texts.yaml."""
+    return resident_text("assigned", case.language, reference=case.reference,
+                         helper=helper_name(volunteer),
+                         need=resident_need_words(case.need, case.language))
 
 
 def resident_completed_text(case: Case) -> str:
-    return (f"Here2Help {case.reference}: your volunteer says this is done. Thank you for "
-            "letting us help. Text us again any time you need something.")
+    return resident_text("completed", case.language, reference=case.reference)
 
 
 def volunteer_thanks_text(case: Case) -> str:

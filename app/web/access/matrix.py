@@ -58,7 +58,7 @@ class Capability:
 
 PUBLIC = Capability("public", "Sign in, the public volunteer sign-up and community grants "
                     "form, health, static files, "
-                    "Twilio webhooks (Twilio-signed)", frozenset())
+                    "recorded voice prompts, Twilio webhooks (Twilio-signed)", frozenset())
 WORK_CASES = Capability("work cases", "The queue, every case action (staff's full case page), "
                         "merging a partner's referral, the SMS log, voicemail recordings", STAFF)
 VIEW_CASE = Capability("view a case", "Open a case (a partner: only cases it referred; any other "
@@ -129,6 +129,7 @@ MATRIX: dict[str, Rule] = {
     # Public: no account needed.
     "static": _PUBLIC,
     "health.healthz": _PUBLIC,
+    "prompts.voice_prompt": _PUBLIC,  # recorded voice prompts: Twilio's <Play> fetches them
     "api-docs.openapi_json": _PUBLIC,
     "console.index": _PUBLIC,
     "console.login": _PUBLIC,

@@ -152,6 +152,11 @@ def _exempt_machine_endpoints(app: Flask) -> None:
         csrf.protect()
 
 
+#: Responses that hold nothing personal and may be cached: static files, and the recorded
+#: voice prompts Twilio fetches for every call (they say only what the flow file says).
+CACHEABLE_ENDPOINTS = frozenset({"static", "prompts.voice_prompt"})
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -160,7 +165,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
         headers.setdefault("Content-Security-Policy", CSP)
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         # Pages, JSON, CSV and PDF alike may carry personal data: no browser or proxy keeps it.
         headers["Cache-Control"] = "no-store"
     if request.is_secure:

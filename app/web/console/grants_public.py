@@ -20,6 +20,7 @@ from app.web.console.blueprint import bp
 from app.web.console.extensions import limiter
 from app.web.console.grant_forms import InterestForm
 from app.web.console.grants import pot_choices
+from app.web.console.languages import language_choice
 from app.web.session import commit_then_enqueue, db_session
 
 _REFERENCE = re.compile(r"^G-[34679ACDEFGHJKMNPQRTVWXY]{6}$")
@@ -38,7 +39,9 @@ def _keep_what_was_typed() -> Response:
     pots = open_pots(session, utcnow().date())
     form.pot_id.choices = pot_choices(pots)
     return make_response(render_template("grants/apply.html", form=form, pots=pots, error=None,
-                                          limit_error=TOO_MANY), 429)
+                                          limit_error=TOO_MANY,
+                                          languages=language_choice(request.args.get("lang"))),
+                         429)
 
 
 @bp.route("/community-grants", methods=["GET", "POST"])
@@ -71,7 +74,8 @@ def community_grants() -> str | Response | tuple[str, int]:
             return redirect(url_for("console.community_grants_done",
                                     ref=submitted.application.reference))
     status = 400 if (request.method == "POST" and (form.errors or error)) else 200
-    return render_template("grants/apply.html", form=form, pots=pots, error=error), status
+    return render_template("grants/apply.html", form=form, pots=pots, error=error,
+                           languages=language_choice(request.args.get("lang"))), status
 
 
 @bp.get("/community-grants/thank-you")

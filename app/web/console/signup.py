@@ -9,7 +9,7 @@ thank-you whether or not the number was already registered (no enumeration).
 
 from __future__ import annotations
 
-from flask import Response, make_response, redirect, render_template, url_for
+from flask import Response, make_response, redirect, render_template, request, url_for
 
 from app.models.base import utcnow
 from app.services.volunteers.admin import SignupInput, VolunteerAdminError, create_signup
@@ -17,6 +17,7 @@ from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.extensions import limiter
 from app.web.console.forms import SignupForm
+from app.web.console.languages import LanguageChoice, language_choice
 from app.web.session import db_session
 
 SIGNUP_LIMIT = "10 per hour;3 per minute"
@@ -28,7 +29,7 @@ def _keep_what_was_typed() -> Response:
     """The limiter's answer on a breach: the form as the person left it, not an error page."""
     form = SignupForm()  # bound to what was posted
     return make_response(render_template("console/signup.html", form=form,
-                                         limit_error=TOO_MANY), 429)
+                                         limit_error=TOO_MANY, languages=_languages()), 429)
 
 
 @bp.route("/volunteer-signup", methods=["GET", "POST"])
@@ -55,7 +56,11 @@ def volunteer_signup():
             session.commit()
             return redirect(url_for("console.volunteer_signup_done"))
     status = 400 if form.errors else 200
-    return render_template("console/signup.html", form=form), status
+    return render_template("console/signup.html", form=form, languages=_languages()), status
+
+
+def _languages() -> LanguageChoice:
+    return language_choice(request.args.get("lang"))
 
 
 @bp.get("/volunteer-signup/thank-you")

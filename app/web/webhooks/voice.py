@@ -41,20 +41,18 @@ TRANSCRIPTION_URL = "/twilio/voice/transcription"
 def render(reply: VoiceReply) -> str:
     if reply.kind == "gather" and reply.prompt is not None:
         action = f"{STEP_URL}?s={reply.step}"
-        return twiml.gather(reply.prompt, action=action, on_silence=f"{action}&silence=1",
-                            tts_voice=reply.tts)
+        return twiml.gather(reply.prompt, reply.spoken, action=action,
+                            on_silence=f"{action}&silence=1", relay_timeout=reply.relay_timeout)
     if reply.kind == "dial":
-        return twiml.dial(reply.messages, reply.numbers, action="/twilio/voice/dial-done",
-                          language=reply.language, tts_voice=reply.tts,
+        return twiml.dial(reply.spoken, reply.numbers, action="/twilio/voice/dial-done",
                           caller_id=runtime().settings.twilio_phone_number)
     if reply.kind == "record":
-        return twiml.record(reply.messages, action="/twilio/voice/recording",
+        return twiml.record(reply.spoken, action="/twilio/voice/recording",
                             status_callback="/twilio/voice/recording-status",
-                            language=reply.language, goodbye=reply.goodbye, tts_voice=reply.tts,
+                            goodbye=reply.goodbye_spoken,
                             transcribe_callback=TRANSCRIPTION_URL
-                            if reply.language.lower().startswith("en") else None)
-    return twiml.say_and_hang_up(reply.messages, language=reply.language, tts_voice=reply.tts,
-                                 pause_between=1)
+                            if reply.language == "en" else None)
+    return twiml.say_and_hang_up(reply.spoken, pause_between=1)
 
 
 def _once(key: str, work: Callable[[], VoiceReply]) -> Response:
@@ -74,7 +72,7 @@ def _once(key: str, work: Callable[[], VoiceReply]) -> Response:
             stored = conv.stored_answer(session, KIND, key)
             if stored is not None:
                 return twiml_response(stored)
-    return twiml_response(twiml.say_and_hang_up([], language="en-GB"))
+    return twiml_response(twiml.say_and_hang_up([]))
 
 
 def _call_sid() -> str:
@@ -107,8 +105,8 @@ def voice_dial_done() -> Response:
     settings, sid = runtime().settings, _call_sid()
     status = (request.form.get("DialCallStatus") or "").strip().lower()[:20]
     return _once(f"{sid}:dial:{status}", lambda: dial_ended(
-        db_session(), flow=conv.default_flow(settings), call_sid=sid, dial_status=status,
-        now=utcnow()))
+        db_session(), flow=conv.default_flow(settings), settings=settings, call_sid=sid,
+        dial_status=status, now=utcnow()))
 
 
 @bp.post("/voice/recording")
@@ -116,7 +114,8 @@ def voice_recording() -> Response:
     """The <Record> action: keep the recording, thank the caller, hang up."""
     settings, sid = runtime().settings, _call_sid()
     _save_recording(sid)
-    reply = after_voicemail(db_session(), flow=conv.default_flow(settings), call_sid=sid)
+    reply = after_voicemail(db_session(), flow=conv.default_flow(settings), settings=settings,
+                            call_sid=sid)
     db_session().commit()
     return twiml_response(render(reply))
 

@@ -1,0 +1,51 @@
+"""A resident's language, remembered on their record (Resident.language) between conversations.
+
+Chosen once in the flow's language menu, it is kept at once (not only when a case is made), so
+a Polish speaker who texts or rings again next week is answered in Polish from the first line,
+and so are the texts we send them later (STATUS, the reference, a volunteer's news). The flow's
+change-language key ("*") is always there to choose again. Caller ID can be forged: the worst a
+stranger can do with it is change which language a number is greeted in, which the resident
+undoes with one key press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.domain.flows import Flow
+from app.models.resident import Resident
+
+
+def remembered_language(session: Session, flow: Flow, phone: str | None) -> str | None:
+    """The language on the number's record, when it is one of the flow's (None otherwise)."""
+    if not phone:
+        return None
+    language = session.scalar(select(Resident.language).where(Resident.phone == phone))
+    return language if language in {lang.code for lang in flow.languages} else None
+
+
+def remember_language(session: Session, flow: Flow, phone: str | None, state: Mapping[str, Any],
+                      *, known: str | None = None, phone_valid: bool = True) -> None:
+    """Keep the language chosen in this conversation on the resident's record (`known`: what
+    the record is already known to say, so an unchanged choice costs no query)."""
+    chosen = (state.get("answers") or {}).get("language")
+    if not phone or chosen == known or chosen not in {lang.code for lang in flow.languages}:
+        return
+    resident = session.scalar(select(Resident).where(Resident.phone == phone))
+    if resident is not None:
+        if resident.language != chosen:
+            resident.language = chosen
+        return
+    try:
+        with session.begin_nested():
+            session.add(Resident(phone=phone, phone_valid=phone_valid, language=chosen))
+            session.flush()
+    except IntegrityError:  # created meanwhile by a parallel first contact
+        resident = session.scalar(select(Resident).where(Resident.phone == phone))
+        if resident is not None:
+            resident.language = chosen
