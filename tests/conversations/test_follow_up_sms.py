@@ -32,8 +32,10 @@ def asked(db_session, settings, helped_case):  # noqa: F811
 
 
 def _events(db_session, case):
-    return db_session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)
-                              .order_by(CaseEvent.id)).all()
+    """The case's event kinds, oldest first, without the service's replies (their own lines)."""
+    return [kind for kind in db_session.scalars(
+        select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        if kind != "sms_reply"]
 
 
 @pytest.mark.parametrize(("text", "answer"), [("3", "no"), ("No, nobody came", "no"),

@@ -108,6 +108,7 @@ def start_call(session: Session, *, flow: Flow, settings: Settings, call_sid: st
                                 node=turn.state["node"], state={}, created_at=now)
     session.add(conversation)
     conv.save_turn(conversation, turn, now)
+    transcript.note(conversation, now, transcript.CALL, "step", "The line answered the call")
     session.flush()
     call.conversation_id = conversation.id
     return _noted(conversation, now, _reply(session, flow, settings, conversation, call, turn, now))
