@@ -19,7 +19,14 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from app.jobs import DBS_EXPIRY_REMINDERS, RETENTION, SWEEP, SYNC_DIRECTORY_FEEDS, QueueName
+from app.jobs import (
+    DBS_EXPIRY_REMINDERS,
+    EXPIRE_DUE_OFFERS,
+    RETENTION,
+    SWEEP,
+    SYNC_DIRECTORY_FEEDS,
+    QueueName,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Re-enqueue work whose job was lost (Redis down, worker killed): DB is the source of truth.
     PeriodicJob("sweep", SWEEP.func, 60, SWEEP.queue),
+    # Expire open offers whose time is up (one scan for every offer, no timer job per offer).
+    PeriodicJob("expire-offers", EXPIRE_DUE_OFFERS.func, 10, EXPIRE_DUE_OFFERS.queue),
     # Remind volunteers whose DBS check is about to expire; once per UTC day.
     PeriodicJob("dbs-expiry-reminders", DBS_EXPIRY_REMINDERS.func, 24 * 3600,
                 DBS_EXPIRY_REMINDERS.queue),
