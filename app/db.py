@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.private_files import private_file
@@ -97,7 +97,10 @@ def _sqlite_begin(conn: Any) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     queued = isinstance(dbapi_connection, _QueuedWriterConnection)
     if queued:
-        dbapi_connection.wait_for_writer_turn()
+        try:
+            dbapi_connection.wait_for_writer_turn()
+        except sqlite3.OperationalError as exc:  # as SQLAlchemy wraps SQLite's own time-out
+            raise OperationalError("BEGIN IMMEDIATE", None, exc, hide_parameters=True) from exc
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -171,6 +174,13 @@ class _QueuedWriterConnection(sqlite3.Connection):
             self.end_writer_turn()
         finally:
             super().close()
+
+    def __del__(self) -> None:
+        # A connection dropped mid-transaction without close() (a pool discarded whole) must
+        # not keep this process's writers queued behind it for ever.
+        if self._holds_turn and self._writer_lock is not None:
+            self._holds_turn = False
+            self._writer_lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
