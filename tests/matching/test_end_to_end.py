@@ -173,6 +173,7 @@ def test_an_offer_made_after_a_no_is_expired_by_the_periodic_scan(world: World) 
 
     from sqlalchemy import update
 
+    from app.db import begin_write
     from app.models.base import utcnow
 
     world.volunteer("Ann Near", A, "WR1 3AA")
@@ -182,7 +183,8 @@ def test_an_offer_made_after_a_no_is_expired_by_the_periodic_scan(world: World) 
     wait_for(lambda: _open_offer_to(world, case_id, A), what="the first offer")
     world.reply(A, f"NO {reference}")
     _offer_text(world, B)
-    with world.runtime.session_factory() as session:
+    with world.runtime.write_session_factory() as session:
+        begin_write(session)  # read then write while the worker writes too (SQLite)
         second = session.scalar(select(Offer.id).where(Offer.case_id == case_id,
                                                        Offer.status.in_(("pending", "sent"))))
         session.execute(update(Offer).where(Offer.id == second)
