@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.private_files import private_file
@@ -31,7 +34,8 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             private_file(Path(url.database))
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                               "check_same_thread": False}, hide_parameters=True, **kwargs
+                               "check_same_thread": False, "factory": _QueuedWriterConnection},
+            hide_parameters=True, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
@@ -87,8 +91,96 @@ def begin_write(session: Session) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not conn.get_execution_options().get(WRITE_INTENT, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    queued = isinstance(dbapi_connection, _QueuedWriterConnection)
+    if queued:
+        try:
+            dbapi_connection.wait_for_writer_turn()
+        except sqlite3.OperationalError as exc:  # as SQLAlchemy wraps SQLite's own time-out
+            raise OperationalError("BEGIN IMMEDIATE", None, exc, hide_parameters=True) from exc
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if queued:
+            dbapi_connection.end_writer_turn()
+        raise
+
+
+#: One queue per database file: this process's writers take turns on it before BEGIN IMMEDIATE.
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+class _QueuedWriterConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions queue in-process before BEGIN IMMEDIATE.
+
+    SQLite has one write lock per database. A writer that finds it taken polls, sleeping
+    longer each time (up to 100 ms a try), so with several threads of one process waiting,
+    the lock sits free while they sleep: throughput falls and the slowest webhooks wait
+    seconds. Threads of one process therefore queue on a lock of their own (handed over the
+    moment a commit or rollback ends) and only the one at the head waits on SQLite, where it
+    meets only other processes' writers. The whole wait stays within SQLITE_BUSY_TIMEOUT_MS
+    and ends as SQLite's own does ("database is locked"); reads never queue.
+    """
+
+    _writer_lock: threading.Lock | None = None
+    _holds_turn = False
+    _shortened_timeout = False
+
+    def wait_for_writer_turn(self) -> None:
+        if self._writer_lock is None:
+            path = self.execute("PRAGMA database_list").fetchone()[2] or f":memory:{id(self)}"
+            with _writer_locks_guard:
+                self._writer_lock = _writer_locks.setdefault(path, threading.Lock())
+        started = time.monotonic()
+        if not self._writer_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")
+        self._holds_turn = True
+        waited_ms = int((time.monotonic() - started) * 1000)
+        if waited_ms:  # what is left of the budget is for SQLite's own wait
+            self.execute(f"PRAGMA busy_timeout={max(1, SQLITE_BUSY_TIMEOUT_MS - waited_ms)}")
+            self._shortened_timeout = True
+
+    def end_writer_turn(self) -> None:
+        if not self._holds_turn:
+            return
+        self._holds_turn = False
+        if self._shortened_timeout:
+            self._shortened_timeout = False
+            try:
+                self.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            except sqlite3.Error:
+                pass  # a closed connection needs no time-out
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_writer_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_writer_turn()
+
+    def close(self) -> None:
+        try:
+            self.end_writer_turn()
+        finally:
+            super().close()
+
+    def __del__(self) -> None:
+        # A connection dropped mid-transaction without close() (a pool discarded whole) must
+        # not keep this process's writers queued behind it for ever.
+        if self._holds_turn and self._writer_lock is not None:
+            self._holds_turn = False
+            self._writer_lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -61,7 +61,9 @@ class JobRoute:
 
 #: Find volunteers for a case and offer it to the next one (or signpost, or escalate).
 MATCH_CASE = JobRoute("workers.matching.match_case", QueueName.MATCHING)
-#: An offer's time is up: expire it and move on, unless it was answered meanwhile.
+#: Periodic: expire every open offer whose time is up and move each case on.
+EXPIRE_DUE_OFFERS = JobRoute("workers.matching.expire_due_offers", QueueName.MATCHING)
+#: One offer's timer, as earlier versions armed it (timers still in Redis after an upgrade).
 EXPIRE_OFFER = JobRoute("workers.matching.expire_offer", QueueName.MATCHING)
 #: Send one outbox row to the SMS provider, exactly once.
 SEND_MESSAGE = JobRoute("workers.messaging.send_message", QueueName.MESSAGES)
@@ -86,7 +88,7 @@ AFTERCARE = JobRoute("workers.aftercare.run_aftercare", QueueName.MAINTENANCE)
 #: Sync the Community Services Directory from its live Open Referral feeds (DIRECTORY_FEEDS).
 SYNC_DIRECTORY_FEEDS = JobRoute("workers.directory.sync_directory_feeds", QueueName.MAINTENANCE)
 
-ALL_JOBS: tuple[JobRoute, ...] = (MATCH_CASE, EXPIRE_OFFER, SEND_MESSAGE, RECONCILE_MESSAGE,
-                                  SWEEP, DBS_EXPIRY_REMINDERS, SYNC_DIRECTORY_FEEDS, RETENTION,
-                                  FETCH_MESSAGE_PRICE, FETCH_CALL_PRICE, AFTERCARE,
-                                  ASSIGNMENT_CHECKINS)
+ALL_JOBS: tuple[JobRoute, ...] = (MATCH_CASE, EXPIRE_DUE_OFFERS, EXPIRE_OFFER, SEND_MESSAGE,
+                                  RECONCILE_MESSAGE, SWEEP, DBS_EXPIRY_REMINDERS,
+                                  SYNC_DIRECTORY_FEEDS, RETENTION, FETCH_MESSAGE_PRICE,
+                                  FETCH_CALL_PRICE, AFTERCARE, ASSIGNMENT_CHECKINS)

@@ -1,21 +1,30 @@
-"""Benchmark: POST /twilio/sms under concurrent load, as a ratio to a bare Flask endpoint.
+"""Benchmark: POST /twilio/sms against a naive handler, side by side, same load generator.
 
-Both apps are served by a real gunicorn on loopback with the same worker count, and driven by
-the same client threads in the same run. The bare endpoint returns fixed TwiML and does nothing
-else; the real path checks the X-Twilio-Signature, claims the MessageSid, loads and advances
-the resident's conversation, logs the inbound message, creates the case at the end of each walk
-and renders TwiML. Each simulated resident texts the whole default flow (8 messages).
+Both apps run under a real gunicorn with the project's own config (deploy/gunicorn.conf.py,
+`WEB_CONCURRENCY` x `GUNICORN_THREADS`, 2 x 4 by default: `here2help web` exactly), on one
+database and one Redis, and are driven by `wrk` (bench/load.lua) with 32 connections for 8 s.
+Each request is a distinct, pre-signed text; 1,500 residents walk the default flow (a
+resident's next text follows their previous one by a whole round of the others). Rounds are
+interleaved (naive, project, project, naive, ...) and the medians reported, on PostgreSQL and
+on SQLite, in the same run.
 
-    .venv/bin/python -m bench.webhook_bench          # or: .venv/bin/python -m bench
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test (default; a scratch database
-    is created and dropped) or sqlite (BENCH_DATABASE_URL=sqlite); BENCH_WORKERS=4,
-    BENCH_THREADS=16, BENCH_RESIDENTS=200. Redis: BENCH_REDIS_URL, else a closed port (the
-    "Redis down" path: answers still go back, work is left for the sweeper).
+The naive handler is what a minimal Twilio webhook does: `RequestValidator`, one SELECT, one
+INSERT, one rq enqueue, `MessagingResponse`. The project's route does everything it must (the
+signature, the idempotent claim, the conversation, the inbound row, the case at the end of a
+walk, the answer stored before the commit, enqueues after it).
+
+After each round every 200 answered must have left its inbound row (counted in the database).
+
+    .venv/bin/python -m bench webhook_bench
+    BENCH_DATABASES=postgresql,sqlite  BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test
+    (a scratch database is created beside it and dropped)  BENCH_REDIS_URL (default
+    redis://127.0.0.1:6379/4, flushed)  BENCH_ROUNDS=3  BENCH_SECONDS=8  BENCH_CONNECTIONS=32
+    BENCH_RESIDENTS=1500  WEB_CONCURRENCY=2  GUNICORN_THREADS=4
 """
 
 from __future__ import annotations
 
-import http.client
+import json
 import os
 import signal
 import socket
@@ -23,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -37,49 +45,56 @@ from twilio.request_validator import RequestValidator
 from app import migrate
 
 TOKEN = "bench-auth-token-0123456789abcdef"
-FIXED_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thank you.'
-               "</Message></Response>")
+ACCOUNT = "AC" + "1" * 32
+PUBLIC_BASE = "https://bench.here2help.example"
 WALK = ["hi", "1", "1", "1", "I need bread and milk", "WR1 2NN", "Ann", "yes"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).resolve().parent / "load.lua"
+NAIVE_TABLE = "bench_naive_inbound"
 
 
-def service_app():
-    """gunicorn factory: the real application (webhooks only if another part is broken)."""
-    import logging
-
-    from app import create_app
-
-    # The default "Redis down" path logs a warning per case; keep the bench output readable.
-    logging.basicConfig(level=os.environ.get("BENCH_APP_LOG_LEVEL", "ERROR"))
-    try:
-        return create_app()
-    except Exception as exc:
-        print(f"create_app failed ({type(exc).__name__}); serving the webhooks alone",
-              file=sys.stderr)
-        from flask import Flask
-
-        from app.runtime import Runtime
-        from app.settings import load_settings
-        from app.web import session as web_session
-        from app.web.webhooks import init_webhooks
-
-        bare = Flask("app")
-        bare.extensions["here2help"] = Runtime.build(load_settings())
-        web_session.init_app(bare)
-        init_webhooks(bare)
-        return bare
+def noop(row_id: int) -> int:
+    """The job the naive handler enqueues."""
+    return row_id
 
 
-def bare_app():
-    from flask import Flask, Response
+def naive_app():
+    """gunicorn factory: the naive handler (validator, SELECT, INSERT, enqueue, TwiML)."""
+    from flask import Flask, Response, request
+    from redis import Redis
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+    from twilio.twiml.messaging_response import MessagingResponse
 
-    bare = Flask("bare")
+    from app.db import WRITE_INTENT, make_engine
 
-    @bare.post("/twilio/sms")
-    def fixed() -> Response:
-        return Response(FIXED_TWIML, mimetype="text/xml")
+    # The same engine set-up as the project (pool, SQLite WAL and busy_timeout, BEGIN
+    # IMMEDIATE for a writer): the baseline differs in what the handler does, not in plumbing.
+    engine = make_engine(os.environ["DATABASE_URL"]).execution_options(**{WRITE_INTENT: True})
+    queue = Queue("bench", connection=Redis.from_url(os.environ["REDIS_URL"]),
+                  serializer=JSONSerializer)
+    validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
+    url = os.environ["PUBLIC_BASE_URL"] + "/twilio/sms"
+    naive = Flask("naive")
 
-    return bare
+    @naive.post("/twilio/sms")
+    def sms() -> Response:
+        if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature",
+                                                                         "")):
+            return Response("forbidden", status=403)
+        phone, body = request.form.get("From", ""), request.form.get("Body", "")
+        with engine.begin() as conn:
+            seen = conn.execute(text(f"SELECT count(*) FROM {NAIVE_TABLE} WHERE phone = :p"),
+                                {"p": phone}).scalar_one()
+            row_id = conn.execute(text(
+                f"INSERT INTO {NAIVE_TABLE} (sid, phone, body) VALUES (:s, :p, :b) RETURNING id"),
+                {"s": request.form.get("MessageSid", ""), "p": phone, "b": body}).scalar_one()
+        queue.enqueue("bench.webhook_bench.noop", row_id)
+        response = MessagingResponse()
+        response.message(f"Thank you ({seen + 1}).")
+        return Response(str(response), mimetype="text/xml")
+
+    return naive
 
 
 def _free_port() -> int:
@@ -88,13 +103,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _database() -> tuple[str, Callable[[], None]]:
-    base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    if base == "sqlite":
-        path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+def scratch_database(kind: str) -> tuple[str, Callable[[], None]]:
+    """A fresh, migrated database of `kind` (postgresql or sqlite) and how to drop it."""
+    if kind == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix="h2h-bench-")) / "bench.sqlite3"
         url = f"sqlite:///{path}"
         migrate.upgrade(url)
         return url, lambda: None
+    base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     admin_url = make_url(base).set(drivername="postgresql+psycopg")
     name = f"h2h_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -111,109 +127,167 @@ def _database() -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
-def _serve(factory: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
+def _create_naive_table(url: str) -> None:
+    engine = create_engine(url)
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if url.startswith("sqlite") else \
+        "BIGSERIAL PRIMARY KEY"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {NAIVE_TABLE} (id {serial}, sid VARCHAR(64) UNIQUE, "
+                          "phone VARCHAR(32), body TEXT)"))
+        conn.execute(text(f"CREATE INDEX ix_{NAIVE_TABLE}_phone ON {NAIVE_TABLE} (phone)"))
+    engine.dispose()
+
+
+def serve(target: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn with deploy/gunicorn.conf.py (what `here2help web` runs) on `port`."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", f"bench.webhook_bench:{factory}()"],
-        cwd=PROJECT_ROOT, env={**os.environ, **env}, process_group=0,
+        [sys.executable, "-m", "gunicorn", "--config", str(PROJECT_ROOT / "deploy" /
+                                                            "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", target],
+        cwd=PROJECT_ROOT, env={**os.environ, "LOG_LEVEL": "warning", **env},
+        stdout=subprocess.DEVNULL, process_group=0,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn ({target}) exited with {proc.returncode}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"gunicorn ({factory}) did not start")
+    raise RuntimeError(f"gunicorn ({target}) did not start")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
 
-def _drive(port: int, residents: int, threads: int) -> tuple[list[float], float, int]:
-    """Every resident texts the whole walk; returns latencies, wall time, non-200 count."""
+def phone_of(slot: int, resident: int) -> str:
+    """A bench number: slot (app x round) then the resident (+447700 S RRRRR)."""
+    return f"+447700{slot}{resident:05d}"
+
+
+def write_requests(path: Path, slot: int, residents: int, walk: list[str] = WALK) -> None:
+    """Every resident's walk, step-major, each request signed for the public URL."""
     validator = RequestValidator(TOKEN)
-    url = f"http://127.0.0.1:{port}/twilio/sms"
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    queue = list(range(residents))
-
-    def worker() -> None:
-        while True:
-            with lock:
-                if not queue:
-                    return
-                index = queue.pop()
-            phone = f"+4477009{index:05d}"
-            for body in WALK:
-                params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": phone,
-                          "To": "+441632960000", "Body": body, "AccountSid": "AC" + "1" * 32}
-                headers = {"Content-Type": "application/x-www-form-urlencoded",
-                           "X-Twilio-Signature": validator.compute_signature(url, params)}
-                started = time.perf_counter()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", "/twilio/sms", urlencode(params), headers)
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                elapsed = time.perf_counter() - started
-                with lock:
-                    latencies.append(elapsed)
-                    if response.status != 200:
-                        errors[0] += 1
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return latencies, time.perf_counter() - started, errors[0]
+    url = f"{PUBLIC_BASE}/twilio/sms"
+    with path.open("w") as out:
+        for step, body in enumerate(walk):
+            for resident in range(residents):
+                params = {"MessageSid": f"SM{slot}{step}{uuid.uuid4().hex[:28]}",
+                          "From": phone_of(slot, resident), "To": "+441632960000",
+                          "Body": body, "AccountSid": ACCOUNT, "NumSegments": "1"}
+                out.write(f"{urlencode(params)}\t{validator.compute_signature(url, params)}\n")
 
 
-def _summary(name: str, latencies: list[float], wall: float, errors: int) -> dict[str, float]:
-    ordered = sorted(latencies)
-    figures = {"rps": len(ordered) / wall, "p50": statistics.median(ordered) * 1000,
-               "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000}
-    print(f"{name:>14}: {len(ordered)} requests, {figures['rps']:.0f} req/s, "
-          f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, non-200: {errors}")
-    return figures
+def run_wrk(port: int, requests_file: Path, seconds: int, connections: int) -> dict:
+    threads = 2
+    result = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+         "--timeout", "15s", "-s", str(LUA), f"http://127.0.0.1:{port}/twilio/sms", "--",
+         str(requests_file), str(threads)],
+        capture_output=True, text=True, check=True)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return {"rps": figures["requests"] / (figures["duration_us"] / 1e6),
+            "p50": figures["p50_us"] / 1000, "p99": figures["p99_us"] / 1000,
+            "ok": figures["requests"] - figures["non2xx"], "non2xx": figures["non2xx"],
+            "socket_errors": figures["socket_errors"]}
+
+
+def inbound_rows(url: str, app: str, slot: int) -> int:
+    engine = create_engine(url)
+    like = phone_of(slot, 0)[:-5] + "%"
+    query = (f"SELECT count(*) FROM {NAIVE_TABLE} WHERE phone LIKE :p" if app == "naive" else
+             "SELECT count(*) FROM messages WHERE direction = 'inbound' AND from_phone LIKE :p")
+    with engine.connect() as conn:
+        count = conn.execute(text(query), {"p": like}).scalar_one()
+    engine.dispose()
+    return count
+
+
+def median_of(rounds: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rounds)
+
+
+def bench_database(kind: str, redis_url: str) -> dict[str, float]:
+    """Both apps on one fresh database of `kind`; returns the project/naive ratios."""
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    seconds = int(os.environ.get("BENCH_SECONDS", "8"))
+    connections = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+    residents = int(os.environ.get("BENCH_RESIDENTS", "1500"))
+    url, drop = scratch_database(kind)
+    _create_naive_table(url)
+    work = Path(tempfile.mkdtemp(prefix="h2h-bench-wrk-"))
+    ports = {"naive": _free_port(), "project": _free_port()}
+    env = {"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT,
+           "SMS_BACKEND": "record", "HERE2HELP_INSTANCE": str(work / "instance"),
+           "SECRET_KEY": "bench", "REDIS_URL": redis_url, "PUBLIC_BASE_URL": PUBLIC_BASE,
+           "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+           "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4")}
+    procs = {"naive": serve("bench.webhook_bench:naive_app()", ports["naive"], env),
+             "project": serve("app:create_app()", ports["project"], env)}
+    results: dict[str, list[dict]] = {"naive": [], "project": []}
+    print(f"{kind}: gunicorn {env['WEB_CONCURRENCY']} workers x {env['GUNICORN_THREADS']} "
+          f"threads each; wrk {connections} connections x {seconds} s; {residents} residents "
+          f"x {len(WALK)} texts; {rounds} interleaved rounds", flush=True)
+    try:
+        slot = 0
+        for app in ("naive", "project"):  # warm-up: imports, flow parsing, pools
+            write_requests(work / f"{slot}.txt", slot, 200)
+            run_wrk(ports[app], work / f"{slot}.txt", 2, connections)
+            slot += 1
+        for index in range(rounds):
+            order = ("naive", "project") if index % 2 == 0 else ("project", "naive")
+            for app in order:
+                write_requests(work / f"{slot}.txt", slot, residents)
+                figures = run_wrk(ports[app], work / f"{slot}.txt", seconds, connections)
+                time.sleep(1)  # let requests still in flight when wrk stopped finish
+                figures["rows"] = inbound_rows(url, app, slot)
+                results[app].append(figures)
+                lost = max(0, figures["ok"] - figures["rows"])
+                print(f"  round {index + 1} {app:>7}: {figures['rps']:6.0f} req/s  p50 "
+                      f"{figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms  200s "
+                      f"{figures['ok']}  inbound rows {figures['rows']}  non-2xx "
+                      f"{figures['non2xx']}  socket errors {figures['socket_errors']}  "
+                      f"200s without a row {lost}", flush=True)
+                slot += 1
+    finally:
+        for proc in procs.values():
+            stop(proc)
+        drop()
+    naive, project = results["naive"], results["project"]
+    ratios = {"throughput": median_of(project, "rps") / median_of(naive, "rps"),
+              "p99": median_of(project, "p99") / median_of(naive, "p99")}
+    print(f"  median naive:   {median_of(naive, 'rps'):6.0f} req/s  p99 "
+          f"{median_of(naive, 'p99'):6.1f} ms")
+    print(f"  median project: {median_of(project, 'rps'):6.0f} req/s  p99 "
+          f"{median_of(project, 'p99'):6.1f} ms")
+    print(f"  ratio project/naive: throughput {ratios['throughput']:.2f}x (target >= 0.8), "
+          f"p99 {ratios['p99']:.2f}x (target <= 1.5)", flush=True)
+    return ratios
 
 
 def main() -> None:
-    workers = int(os.environ.get("BENCH_WORKERS", "4"))
-    threads = int(os.environ.get("BENCH_THREADS", "16"))
-    residents = int(os.environ.get("BENCH_RESIDENTS", "200"))
-    database_url, drop = _database()
-    instance = Path(tempfile.mkdtemp())
-    service_port, bare_port = _free_port(), _free_port()
-    env = {"DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": TOKEN,
-           "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "SMS_BACKEND": "record",
-           "HERE2HELP_INSTANCE": str(instance), "SECRET_KEY": "bench",
-           "REDIS_URL": os.environ.get("BENCH_REDIS_URL") or f"redis://127.0.0.1:{_free_port()}/0",
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{service_port}"}
-    print(f"database {make_url(database_url).get_backend_name()}, gunicorn workers {workers}, "
-          f"client threads {threads}, residents {residents} x {len(WALK)} texts")
-    procs = [_serve("service_app", service_port, env, workers),
-             _serve("bare_app", bare_port, {}, workers)]
+    from redis import Redis
+
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+    redis = Redis.from_url(redis_url)
+    kinds = [k.strip() for k in os.environ.get("BENCH_DATABASES", "postgresql,sqlite")
+             .split(",") if k.strip()]
     try:
-        _drive(service_port, 5, 2)  # warm up: imports, flow parsing, connection pools
-        bare = _summary("bare Flask", *_drive(bare_port, residents, threads))
-        real = _summary("/twilio/sms", *_drive(service_port, residents, threads))
-        print(f"{'ratio':>14}: throughput {bare['rps'] / real['rps']:.1f}x lower, "
-              f"p50 {real['p50'] / bare['p50']:.1f}x, p99 {real['p99'] / bare['p99']:.1f}x "
-              "(real / bare)")
+        for kind in kinds:
+            redis.flushdb()
+            bench_database(kind, redis_url)
     finally:
-        for proc in procs:
-            _stop(proc)
-        drop()
+        redis.flushdb()
 
 
 if __name__ == "__main__":

@@ -35,13 +35,6 @@ def use_runtime(runtime: Runtime | None) -> None:
         _runtime = runtime
 
 
-def reset_after_fork() -> None:
-    """A forked work-horse must not share the parent's pooled DB connections (SQLAlchemy docs:
-    "Using Connection Pools with Multiprocessing"): drop them without closing the parent's."""
-    if _runtime is not None:
-        _runtime.engine.dispose(close=False)
-
-
 class _JobIdAdapter(logging.LoggerAdapter):
     def process(self, msg, kwargs):
         job = get_current_job()

@@ -20,7 +20,6 @@ from app.jobs import MATCH_CASE, SEND_MESSAGE
 from app.models.base import utcnow
 from app.runtime import Runtime
 from app.services.delivery import pricing
-from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from app.services.privacy.retention import run_retention
 from app.services.recovery import sweeper
@@ -28,7 +27,6 @@ from app.services.volunteers.checkins import CheckinResult, check_assignments
 from app.services.volunteers.dbs_reminders import send_dbs_reminders
 from app.services.volunteers.eligibility import withdraw_lapsed_dbs_offers
 from workers.bootstrap import get_runtime, job_logger
-from workers.matching import arm_expiry
 
 T = TypeVar("T")
 
@@ -36,16 +34,14 @@ log = job_logger(__name__)
 
 
 def sweep() -> dict[str, int]:
-    """Re-enqueue lost matching, send and price-check jobs; expire offers whose timer was
-    lost."""
+    """Re-enqueue lost matching, send and price-check jobs (offers are expired by
+    `expire_due_offers`)."""
     runtime = get_runtime()
     queue = job_queue_for(runtime)
     now = utcnow()
     stamp = f"{now:%Y%m%d%H%M%S}"
     with runtime.write_session_factory() as session:
         begin_write(session)
-        expired = sweeper.expire_overdue_offers(session, now,
-                                                policy_from_settings(runtime.settings))
         cases = sweeper.stale_matching_cases(session, now)
         queued_cases = [case_id for case_id in cases if queue.enqueue(
             MATCH_CASE.func, case_id, job_id=f"match-case:{case_id}:sweep:{stamp}",
@@ -57,17 +53,15 @@ def sweep() -> dict[str, int]:
         queued_messages = [message_id for message_id in messages if queue.enqueue(
             SEND_MESSAGE.func, message_id, job_id=f"send-message-{message_id}-sweep-{stamp}",
             queue=SEND_MESSAGE.queue)]
-        enqueue_send(queue, [i for i in expired.message_ids_from_expiry if i not in messages])
-        mark_enqueued(session, queued_messages + expired.message_ids_from_expiry, now)
+        mark_enqueued(session, queued_messages, now)
         session.commit()
+        begin_write(session)
         prices = pricing.overdue_checks(session, now) \
             if pricing.policy_for(runtime.settings) else []
         session.commit()
     pricing.enqueue_price_checks(queue, prices, suffix=f"-sweep-{stamp}")
-    for offer_id in expired.new_offer_ids:
-        arm_expiry(runtime, offer_id, runtime.settings.offer_timeout_seconds)
-    counts = {"offers_expired": expired.expired_offers, "cases_requeued": len(queued_cases),
-              "messages_requeued": len(queued_messages), "price_checks_requeued": len(prices)}
+    counts = {"cases_requeued": len(queued_cases), "messages_requeued": len(queued_messages),
+              "price_checks_requeued": len(prices)}
     if any(counts.values()):
         log.info("sweep: %s", counts)
     return counts

@@ -12,7 +12,6 @@ decision is taken against the database row, under its lock.
 
 from __future__ import annotations
 
-import math
 import threading
 
 from app.adapters.rq_queue import job_queue_for
@@ -20,13 +19,11 @@ from app.adapters.sms import build_sms_sender
 from app.jobs import RECONCILE_MESSAGE
 from app.models.base import utcnow
 from app.ports import SmsSender
-from app.repositories.offers import open_offer_of_message
 from app.runtime import Runtime
 from app.services.delivery import sending
 from app.services.messaging import outbox
 from app.settings import Settings
 from workers.bootstrap import get_runtime, job_logger
-from workers.matching import arm_expiry
 
 log = job_logger(__name__)
 
@@ -54,27 +51,8 @@ def send_message(message_id: int) -> str:
         daily_cap=runtime.settings.sms_daily_cap,
     )
     _follow_up(runtime, message_id, result)
-    if result.outcome == "sent":
-        _arm_offer_expiry(runtime, message_id)
     log.info("message %d: %s", message_id, result.outcome)
     return result.outcome
-
-
-def _arm_offer_expiry(runtime: Runtime, message_id: int) -> None:
-    """An offer SMS went out: make sure its offer's expiry timer is armed.
-
-    Offers are made in several places (the matching job, a volunteer's NO in the SMS webhook,
-    a failed offer SMS in this worker, the sweeper); all of them end in this send, so arming
-    here gives every offer its timer. The job id is the offer's own, so an offer the matching
-    job already armed is not armed twice.
-    """
-    with runtime.session_factory() as session:
-        found = open_offer_of_message(session, message_id)
-    if found is None:
-        return
-    offer_id, expires_at = found
-    delay = max(0, math.ceil((expires_at - utcnow()).total_seconds()))
-    arm_expiry(runtime, offer_id, delay)
 
 
 def reconcile_message(message_id: int) -> str:

@@ -3,6 +3,12 @@
 `here2help worker` and `serve` come here. The worker speaks JSON only (unpickling a crafted
 job would run its code) and listens on the queues in priority order.
 
+Jobs run in the worker process itself (rq's `SimpleWorker`), not in a forked work-horse: a job
+is milliseconds of database work, and a fork per job cost more than the job (a new process, the
+job modules imported again, a new database connection, since a forked child may not share the
+parent's). The job modules are imported once at start and the engine's pooled connections are
+reused from job to job. rq's job time-out still applies (SIGALRM in the worker's main thread).
+
 Delayed jobs (`enqueue_in`: offer expiry, 429 back-off, reconcile) are moved onto their queue
 when due by the ticker thread of every worker (`DelayedJobs`), not by rq's scheduler process:
 that process holds a lock for 61 s and a restarted worker retries for it only every ten
@@ -15,6 +21,7 @@ retried every tick while Redis is away, and logs a warning when it moves a job m
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import threading
@@ -22,14 +29,14 @@ import time
 
 from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from app.adapters.rq_queue import RqJobQueue
-from app.jobs import ALL_QUEUES
+from app.jobs import ALL_JOBS, ALL_QUEUES
 from app.redis_conn import config_warning
 from app.runtime import Runtime
 from workers import bootstrap, schedule
@@ -45,8 +52,8 @@ RESTART_SECONDS = 2.0
 CLAIM_PREFIX = "here2help:periodic"
 
 
-class Here2HelpWorker(Worker):
-    """rq's forking Worker; the work-horse drops the DB connections it inherited."""
+class Here2HelpWorker(SimpleWorker):
+    """rq's non-forking worker: each job runs in this process (module docstring)."""
 
     #: While Redis is away rq retries with exponential back-off, by default up to 60 s apart,
     #: so work queued the moment Redis returns could wait most of a minute. Retry often.
@@ -57,10 +64,6 @@ class Here2HelpWorker(Worker):
     def request_stop(self, signum=None, frame=None):  # type: ignore[no-untyped-def]
         self.stop_was_requested = True
         return super().request_stop(signum, frame)
-
-    def main_work_horse(self, job: Job, queue: Queue):
-        bootstrap.reset_after_fork()
-        return super().main_work_horse(job, queue)
 
 
 class DelayedJobs:
@@ -146,6 +149,12 @@ class PeriodicTicker:
         self._thread.join(timeout=TICK_SECONDS + 1)
 
 
+def preload_job_modules() -> None:
+    """Import every module a job names, once, before the first job (not in the first job)."""
+    for route in ALL_JOBS:
+        importlib.import_module(route.func.rpartition(".")[0])
+
+
 def make_worker(redis: Redis, name: str | None = None) -> Here2HelpWorker:
     queues = [Queue(str(q), connection=redis, serializer=JSONSerializer) for q in ALL_QUEUES]
     return Here2HelpWorker(queues, connection=redis, serializer=JSONSerializer, name=name)
@@ -161,6 +170,7 @@ def run_worker(runtime: Runtime, *, burst: bool = False, logging_level: str = "I
     if warning:
         log.warning("%s", warning)
     schedule.validate()
+    preload_job_modules()
     bootstrap.use_runtime(runtime)
     ticker = PeriodicTicker(redis)
     if not burst:

@@ -23,6 +23,7 @@ from app.jobs import (
     AFTERCARE,
     ASSIGNMENT_CHECKINS,
     DBS_EXPIRY_REMINDERS,
+    EXPIRE_DUE_OFFERS,
     RETENTION,
     SWEEP,
     SYNC_DIRECTORY_FEEDS,
@@ -41,6 +42,8 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Re-enqueue work whose job was lost (Redis down, worker killed): DB is the source of truth.
     PeriodicJob("sweep", SWEEP.func, 60, SWEEP.queue),
+    # Expire open offers whose time is up (one scan for every offer, no timer job per offer).
+    PeriodicJob("expire-offers", EXPIRE_DUE_OFFERS.func, 10, EXPIRE_DUE_OFFERS.queue),
     # Check-in SMS for assignments with no DONE, then the staff queue (every 10 minutes).
     PeriodicJob("assignment-checkins", ASSIGNMENT_CHECKINS.func, 600, ASSIGNMENT_CHECKINS.queue),
     # Remind volunteers whose DBS check is about to expire; once per UTC day.

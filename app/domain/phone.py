@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import phonenumbers
 
@@ -44,7 +45,22 @@ class ParsedPhone:
 
 
 def parse_phone(raw: str | None, default_region: str = "GB") -> ParsedPhone:
-    """Turn whatever arrived (`07700 900123`, `anonymous`...) into a `ParsedPhone`."""
+    """Turn whatever arrived (`07700 900123`, `anonymous`...) into a `ParsedPhone`.
+
+    Remembered (the answer is immutable): one SMS webhook asks about the sender's number several
+    times, and libphonenumber's metadata matching is a large share of a webhook's CPU.
+    """
+    if raw is not None and len(raw) > _MAX_INPUT:
+        return _parse(raw, default_region)  # refused at once; not worth a cache slot
+    return _parse_cached(raw, default_region)
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(raw: str | None, default_region: str) -> ParsedPhone:
+    return _parse(raw, default_region)
+
+
+def _parse(raw: str | None, default_region: str) -> ParsedPhone:
     text = (raw or "").strip()
     bare = text.lstrip("+").lower()
     if bare in WITHHELD_CALLER_IDS or text.lower().startswith(("client:", "sip:")):

@@ -1,7 +1,7 @@
 """End to end: a real `here2help worker` process (rq, with its scheduler) on real Redis, the
 real twilio client against the fake Twilio server, a committed SQLite or PostgreSQL database.
 
-Covers: match + YES + DONE, decline, time-out (rq's scheduled expiry job), escalation to
+Covers: match + YES + DONE, decline, time-out (the periodic expiry scan), escalation to
 needs_staff, an undelivered offer, late YES, and the concurrent-YES race (threads).
 """
 
@@ -97,7 +97,7 @@ def test_time_out_moves_on_then_escalates_to_staff(world: World) -> None:
     world.volunteer("Cat Further", C, "WR14 1AA")
     case_id = world.open_case()
     _offer_text(world, A)
-    _offer_text(world, B)  # nobody answered A within OFFER_TIMEOUT_SECONDS=2 (rq's timer)
+    _offer_text(world, B)  # nobody answered A within OFFER_TIMEOUT_SECONDS=2 (the scan)
     wait_for(lambda: world.case(case_id).status == "needs_staff", what="escalation")
     with world.runtime.session_factory() as session:
         statuses = list(session.scalars(select(Offer.status).where(Offer.case_id == case_id)
@@ -165,11 +165,16 @@ def test_the_same_volunteers_yes_twice_at_once_is_theirs_with_one_assignment_sms
         world.reply(A, f"DONE {reference}")
 
 
-def test_an_offer_made_after_a_no_gets_its_expiry_timer(world: World) -> None:
+def test_an_offer_made_after_a_no_is_expired_by_the_periodic_scan(world: World) -> None:
     """The next offer after a volunteer's NO is made in the SMS webhook, not in the matching
-    job; its timer is armed when its SMS is sent, like every other offer's."""
-    from rq.registry import ScheduledJobRegistry
-    from rq.serializers import JSONSerializer
+    job, and has no timer job of its own: the worker's periodic scan expires it when its
+    `expires_at` has passed, like every other offer."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.db import begin_write
+    from app.models.base import utcnow
 
     world.volunteer("Ann Near", A, "WR1 3AA")
     world.volunteer("Bob Far", B, "WR2 4AA")
@@ -178,13 +183,20 @@ def test_an_offer_made_after_a_no_gets_its_expiry_timer(world: World) -> None:
     wait_for(lambda: _open_offer_to(world, case_id, A), what="the first offer")
     world.reply(A, f"NO {reference}")
     _offer_text(world, B)
-    with world.runtime.session_factory() as session:
+    with world.runtime.write_session_factory() as session:
+        begin_write(session)  # read then write while the worker writes too (SQLite)
         second = session.scalar(select(Offer.id).where(Offer.case_id == case_id,
                                                        Offer.status.in_(("pending", "sent"))))
-    registry = ScheduledJobRegistry("matching", connection=world.runtime.redis,
-                                    serializer=JSONSerializer)
-    wait_for(lambda: any(job_id.endswith(f"expire-offer-{second}")
-                         for job_id in registry.get_job_ids()), what="the second offer's timer")
+        session.execute(update(Offer).where(Offer.id == second)
+                        .values(expires_at=utcnow() - timedelta(seconds=30)))
+        session.commit()
+
+    def second_status() -> str | None:
+        with world.runtime.session_factory() as session:
+            status = session.scalar(select(Offer.status).where(Offer.id == second))
+        return status if status == "expired" else None
+
+    wait_for(second_status, what="the second offer expired by the scan")
 
 
 def _same_phone_at_once(world: World, phone: str, text: str, times: int) -> list:

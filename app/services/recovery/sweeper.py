@@ -31,7 +31,7 @@ from app.services.matching.matcher import OPEN_OFFER_STATUSES, MatchingPolicy
 STALE_ENQUEUE = timedelta(minutes=5)
 #: Rows never enqueued get this long for the normal path (commit, then enqueue) to finish.
 NEVER_ENQUEUED_GRACE = timedelta(minutes=1)
-#: An open offer is expired by the sweeper this long after its timer should have fired.
+#: An open offer is expired by the periodic scan once it is this far past `expires_at`.
 EXPIRY_GRACE = timedelta(seconds=5)
 BATCH = 500
 

@@ -1,0 +1,59 @@
+"""How many SQL statements an SMS turn costs, pinned, so a regression shows in CI.
+
+Every statement is a round trip inside the webhook's write transaction (on SQLite, while the
+database's single write lock is held), so the count is the webhook's throughput. The pinned
+numbers are the minimum the design needs; a change that adds one must say why here.
+
+Transaction control (BEGIN, COMMIT, the tests' SAVEPOINTs) is not counted: it differs between
+the tests' rolled-back connection and production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from tests.conversations.conftest import new_sid
+
+PHONE = "07700900456"
+CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+
+#: A menu answer inside an open conversation: the claim (INSERT, first, so a duplicate waits
+#: or fails on it), the inbound row (INSERT), the resident (their language), the open case (the
+#: text joins it), the conversation (SELECT, then UPDATE), whether the sender opted out (ONE
+#: statement for residents and volunteers), the answer stored on the claim (UPDATE).
+TURN_STATEMENTS = 8
+#: A resident's first text: the same, with the conversation INSERTed instead of updated.
+FIRST_TEXT_STATEMENTS = 8
+
+
+@pytest.fixture
+def statements(engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if not statement.lstrip().upper().startswith(CONTROL):
+            seen.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _text(twilio_post, body: str) -> None:
+    response = twilio_post("/twilio/sms", {
+        "MessageSid": new_sid(), "From": PHONE, "To": "+441632960000", "Body": body,
+        "AccountSid": "AC" + "1" * 32})
+    assert response.status_code == 200, response.data
+
+
+def test_a_first_text_and_a_menu_answer_cost_the_pinned_statements(twilio_post, statements):
+    _text(twilio_post, "hi")
+    first = list(statements)
+    statements.clear()
+    _text(twilio_post, "1")
+    turn = list(statements)
+    assert len(first) == FIRST_TEXT_STATEMENTS, "\n".join(first)
+    assert len(turn) == TURN_STATEMENTS, "\n".join(turn)
