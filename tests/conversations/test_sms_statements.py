@@ -20,13 +20,19 @@ from tests.conversations.conftest import new_sid
 PHONE = "07700900456"
 CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
 
-#: A menu answer inside an open conversation: the claim (INSERT, first, so a duplicate waits
-#: or fails on it), the inbound row (INSERT), the resident (their language), the open case (the
-#: text joins it), the conversation (SELECT, then UPDATE), whether the sender opted out (ONE
-#: statement for residents and volunteers), the answer stored on the claim (UPDATE).
-TURN_STATEMENTS = 8
-#: A resident's first text: the same, with the conversation INSERTed instead of updated.
-FIRST_TEXT_STATEMENTS = 8
+#: A resident's first text: the claim (INSERT, first, so a duplicate waits or fails on it), the
+#: inbound row (INSERT), the resident (their remembered language), the volunteer with that
+#: number (a JOIN sign-up waiting for an answer), the case awaiting a follow-up answer, the open
+#: case (the text joins it), the conversation (SELECT, then INSERT), whether the sender opted out
+#: (ONE statement for residents and volunteers), the reply noted on the conversation's
+#: transcript (UPDATE, after the flush that gave the conversation its id), the answer stored on
+#: the claim (UPDATE).
+FIRST_TEXT_STATEMENTS = 11
+#: Choosing a language: the same, with the conversation UPDATEd instead of INSERTed, plus the
+#: language kept on the resident's record (SELECT, then INSERT for a new resident).
+LANGUAGE_TURN_STATEMENTS = 13
+#: Any other menu answer: the first text's statements, with the conversation UPDATEd.
+TURN_STATEMENTS = 11
 
 
 @pytest.fixture
@@ -54,6 +60,10 @@ def test_a_first_text_and_a_menu_answer_cost_the_pinned_statements(twilio_post, 
     first = list(statements)
     statements.clear()
     _text(twilio_post, "1")
+    language = list(statements)
+    statements.clear()
+    _text(twilio_post, "1")
     turn = list(statements)
     assert len(first) == FIRST_TEXT_STATEMENTS, "\n".join(first)
+    assert len(language) == LANGUAGE_TURN_STATEMENTS, "\n".join(language)
     assert len(turn) == TURN_STATEMENTS, "\n".join(turn)
