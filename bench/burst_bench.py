@@ -44,6 +44,7 @@ from bench.webhook_bench import (
     TOKEN,
     WALK,
     _free_port,
+    on_each_database,
     phone_of,
     scratch_database,
     serve,
@@ -208,18 +209,7 @@ def bench_database(kind: str, redis_url: str) -> dict:
 
 
 def main() -> None:
-    from redis import Redis
-
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
-    redis = Redis.from_url(redis_url)
-    kinds = [k.strip() for k in os.environ.get("BENCH_DATABASES", "postgresql,sqlite")
-             .split(",") if k.strip()]
-    try:
-        for kind in kinds:
-            redis.flushdb()
-            bench_database(kind, redis_url)
-    finally:
-        redis.flushdb()
+    on_each_database(bench_database)
 
 
 if __name__ == "__main__":

@@ -275,7 +275,8 @@ def bench_database(kind: str, redis_url: str) -> dict[str, float]:
     return ratios
 
 
-def main() -> None:
+def on_each_database(bench: Callable[[str, str], object]) -> None:
+    """Run `bench(kind, redis_url)` for each of BENCH_DATABASES, on an emptied BENCH_REDIS_URL."""
     from redis import Redis
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
@@ -285,9 +286,13 @@ def main() -> None:
     try:
         for kind in kinds:
             redis.flushdb()
-            bench_database(kind, redis_url)
+            bench(kind, redis_url)
     finally:
         redis.flushdb()
+
+
+def main() -> None:
+    on_each_database(bench_database)
 
 
 if __name__ == "__main__":
