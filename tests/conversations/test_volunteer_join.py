@@ -107,6 +107,19 @@ def test_stop_ends_the_sign_up_at_once(send_sms, db_session):
     assert ida.postcode is None and ida.join_step is None
 
 
+def test_help_and_status_keep_their_meaning_while_a_question_waits(send_sms, db_session):
+    send_sms("07700900468", "JOIN Lena Hughes")
+    [help_text] = send_sms("07700900468", "HELP")
+    assert "postcode" not in help_text.lower()
+    [status] = send_sms("07700900468", "status")
+    assert "postcode" not in status.lower()
+    lena = _volunteer(db_session, "+447700900468")
+    assert (lena.name, lena.postcode, lena.join_step) == ("Lena Hughes", None, "postcode")
+    [asked] = send_sms("07700900468", "WR1 2NN")  # the waiting question still takes the answer
+    assert "help with" in asked.lower()
+    assert _volunteer(db_session, "+447700900468").postcode == "WR1 2NN"
+
+
 def test_a_repeated_message_sid_is_answered_once(send_sms, db_session):
     join_sid, answer_sid = new_sid(), new_sid()
     first = send_sms("07700900464", "JOIN Jo Hughes", sid=join_sid)

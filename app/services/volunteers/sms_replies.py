@@ -39,6 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus
+from app.domain.keywords import match_keyword
 from app.domain.matching import UK
 from app.domain.volunteer_words import (
     MAX_AWAY_DAYS,
@@ -71,19 +72,17 @@ class VolunteerReply:
 def handle_volunteer_sms(session: Session, *, phone: str, text: str,
                          now: datetime) -> VolunteerReply | None:
     parsed = parse_volunteer_reply(text)
-    if parsed is None:
-        signing_up = session.scalar(select(Volunteer).where(
-            Volunteer.phone == phone, Volunteer.join_step.is_not(None)))
-        if signing_up is not None and join.in_sign_up(signing_up, now):
-            return VolunteerReply(join.answer(session, signing_up, text, now))
-        return None
     volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone))
-    if parsed.word is VolunteerWord.JOIN:
+    if parsed is not None and parsed.word is VolunteerWord.JOIN:
         return _join(session, phone, parsed, volunteer, now)
     if volunteer is not None and join.in_sign_up(volunteer, now):
+        if parsed is None and match_keyword(text) is not None:
+            # HELP, STATUS and CANCEL keep their meaning (STOP never reaches here); the
+            # sign-up question waits for the next text.
+            return None
         return VolunteerReply(join.answer(session, volunteer, text, now))
-    if volunteer is None:
-        return None  # "yes"/"no" from a resident: their conversation handles it
+    if parsed is None or volunteer is None:
+        return None  # not a volunteer's word, or "yes"/"no" from a resident's conversation
     if parsed.word is VolunteerWord.DONE:
         return _done(session, volunteer, parsed, now)
     if parsed.word is VolunteerWord.AWAY:
