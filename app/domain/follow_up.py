@@ -5,8 +5,11 @@ languages the table below knows (a case's own language is tried first, then Engl
 English answer to a Polish question still counts). AGAIN asks for the same help once more.
 
 Only a short message that IS an answer counts: the first word must be one of the words below
-and at most MAX_EXTRA_WORDS may follow ("yes thanks", "no, nobody came"); anything longer is a
-sentence, which the normal SMS handling gets (a new request, safeguarding words...).
+and at most MAX_EXTRA_WORDS may follow ("yes thanks", "no, nobody came"); a digit or a single
+letter counts only on its own ("2 people need food" is a request). Words that often open a
+request ("some bread...", "not safe...") are not answers. Anything else is a sentence, which
+the normal SMS handling gets (a new request, safeguarding words...), and the caller screens an
+answer for safeguarding words first.
 """
 
 from __future__ import annotations
@@ -30,10 +33,9 @@ WORDS: dict[str, dict[str, FollowUpAnswer]] = {
         "1": FollowUpAnswer.YES, "YES": FollowUpAnswer.YES, "Y": FollowUpAnswer.YES,
         "YEAH": FollowUpAnswer.YES, "YEP": FollowUpAnswer.YES, "YUP": FollowUpAnswer.YES,
         "2": FollowUpAnswer.PARTLY, "PARTLY": FollowUpAnswer.PARTLY,
-        "PARTIALLY": FollowUpAnswer.PARTLY, "PART": FollowUpAnswer.PARTLY,
-        "SOME": FollowUpAnswer.PARTLY, "SOMEWHAT": FollowUpAnswer.PARTLY,
+        "PARTIALLY": FollowUpAnswer.PARTLY,
         "3": FollowUpAnswer.NO, "NO": FollowUpAnswer.NO, "N": FollowUpAnswer.NO,
-        "NOPE": FollowUpAnswer.NO, "NOT": FollowUpAnswer.NO,
+        "NOPE": FollowUpAnswer.NO,
         "AGAIN": FollowUpAnswer.AGAIN, "REPEAT": FollowUpAnswer.AGAIN,
     },
     "pl": {
@@ -79,6 +81,8 @@ def parse_follow_up_answer(text: str | None, language: str = "en") -> FollowUpAn
     words = _words(text)
     if not words or len(words) - 1 > MAX_EXTRA_WORDS:
         return None
+    if len(words[0]) == 1 and len(words) > 1:
+        return None  # "2 people need food" is a request; a digit or a letter counts alone
     first = words[0].upper()
     for table in (WORDS.get(language, {}), WORDS["en"]):
         if first in table:

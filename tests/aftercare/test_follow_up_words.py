@@ -40,7 +40,8 @@ def test_urdu_and_bengali_words_and_digits(text, language, answer):
 @pytest.mark.parametrize("text", [
     None, "", "   ", "hello", "I need help with shopping", "4", "tak",  # Polish is not English
     "no food for days and I feel dizzy, please help me",  # a sentence, not an answer
-    "the answer is yes", "\x00", "🙂", "1" * 200, "yes " + "really " * 10,
+    "the answer is yes", "2 people need food", "Some bread and milk please",
+    "Not safe he hit me", "y is that", "\x00", "🙂", "1" * 200, "yes " + "really " * 10,
 ])
 def test_other_texts_are_not_answers(text):
     assert parse_follow_up_answer(text, "en") is None

@@ -83,6 +83,25 @@ def test_unrelated_text_still_starts_the_help_menu(send_sms, db_session, asked):
     assert db_session.get(Case, case.id).follow_up_answer is None
 
 
+@pytest.mark.parametrize("text", ["2 people here need food", "Some bread and milk please",
+                                  "Not safe at home"])
+def test_a_request_that_opens_like_an_answer_starts_the_menu(send_sms, db_session, asked, text):
+    case, _ = asked
+    replies = send_sms(PHONE, text)
+    assert "Welcome to Here2Help" in replies[0]
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).follow_up_answer is None
+
+
+def test_an_answer_with_safeguarding_words_raises_a_new_case(send_sms, db_session, asked):
+    case, _ = asked
+    send_sms(PHONE, "No, he is hurting me")
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).follow_up_answer is None
+    raised = db_session.scalar(select(Case).where(Case.phone == PHONE, Case.id != case.id))
+    assert raised is not None and raised.urgency == "safeguarding"
+
+
 def test_menu_started_after_the_follow_up_keeps_its_numbers(send_sms, db_session, asked):
     case, _ = asked
     send_sms(PHONE, "hi")

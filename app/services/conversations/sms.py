@@ -30,6 +30,7 @@ from app.domain.flows import Flow
 from app.domain.follow_up import FollowUpAnswer, parse_follow_up_answer
 from app.domain.keywords import Keyword, KeywordMatch, match_keyword
 from app.domain.phone import parse_phone
+from app.domain.safeguarding import find_safeguarding_phrases
 from app.domain.sms_segments import count_segments
 from app.domain.speech import clean_text
 from app.models.case import Case
@@ -178,6 +179,8 @@ def _follow_up_answer(session: Session, flow: Flow, settings: Settings, phone: s
     if case is None:
         return None
     answer = parse_follow_up_answer(text, case.language)
+    if answer is not None and find_safeguarding_phrases(text, settings.safeguarding_phrases_file):
+        return None  # "no, he hit me": the menu's safeguarding screen takes it
     if answer is None or (answer is not FollowUpAnswer.AGAIN
                           and case.follow_up_answer is not None):
         return None
