@@ -186,6 +186,24 @@ def test_an_assigned_case_is_not_offered_again(db_session, make_volunteer, make_
     assert case.assigned_volunteer_id == first.id
 
 
+def test_a_reopened_case_can_be_offered_again_and_keeps_who_helped(db_session, make_volunteer,
+                                                                  make_case, make_staff):
+    first, second = make_volunteer("Ann First"), make_volunteer("Bob Second", "WR2 4AA")
+    case = make_case()
+    offer_next(db_session, case, NOW, POLICY)
+    handle_volunteer_sms(db_session, phone=first.phone, text="YES", now=NOW)
+    handle_volunteer_sms(db_session, phone=first.phone, text="DONE", now=NOW)
+    assert (case.status, case.outcome) == ("completed", "matched")
+    actions.reopen_case(db_session, case, make_staff().id, "The shop was never delivered", NOW)
+    assert (case.status, case.assigned_volunteer_id) == ("needs_staff", None)
+    event = _events(db_session, case)[-1]
+    assert event.volunteer_id == first.id and event.data["before"]["volunteer_id"] == first.id
+    assert offer_refusal(case.status, case.assigned_volunteer_id) is None
+    actions.assign_volunteer(db_session, case, STAFF, second.id, NOW)
+    handle_volunteer_sms(db_session, phone=second.phone, text="YES", now=NOW)
+    assert (case.status, case.assigned_volunteer_id) == ("assigned", second.id)
+
+
 # --- a manual offer tells the volunteer whose offer it withdraws ------------------------
 
 

@@ -32,6 +32,7 @@ from app.domain.enums import CaseStatus
 from app.domain.follow_up import NOT_HELPED, FollowUpAnswer
 from app.models.case import Case
 from app.services.aftercare.repeats import RepeatError, repeat_case
+from app.services.cases.ending import return_to_staff
 from app.services.cases.timeline import add_case_event
 from app.services.matching.matcher import MatchingPolicy
 from app.services.messaging.outbox import queue_sms, suppression_reason
@@ -150,12 +151,8 @@ def answer_follow_up(session: Session, case: Case, answer: FollowUpAnswer, now: 
                    data={"answer": str(answer)}, message_id=message_id)
     if answer not in NOT_HELPED:
         return FollowUpReply(phrase(phrases, "follow_up_thanks", case.language, case.reference))
-    before = case.status
-    case.status, case.needs_staff_reason, case.needs_matching = (
-        CaseStatus.NEEDS_STAFF, REOPEN_REASON, False)
-    case.outcome, case.closed_at = None, None
-    add_case_event(session, case, "reopened", f"Back to staff: {REOPEN_REASON}", now=now,
-                   data={"reason": REOPEN_REASON, "from": before, "answer": str(answer)})
+    return_to_staff(session, case, REOPEN_REASON, now, summary=f"Back to staff: {REOPEN_REASON}",
+                    data={"reason": REOPEN_REASON, "answer": str(answer)})
     log.info("case %s reopened after the follow-up (%s)", case.reference, answer)
     return FollowUpReply(phrase(phrases, "follow_up_sorry", case.language, case.reference))
 

@@ -37,6 +37,7 @@ from app.models.staff import StaffUser
 from app.models.volunteer import Volunteer
 from app.services.cases import safeguarding
 from app.services.cases.consent import NO_CONSENT, ConsentWording, record_consent
+from app.services.cases.ending import return_to_staff
 from app.services.cases.safeguarding import Source, raise_safeguarding, withdraw_open_offers
 from app.services.cases.timeline import add_case_event
 from app.services.matching.matcher import offer_case_to, staff_only_reason
@@ -148,25 +149,16 @@ def close_case(session: Session, case: Case, user_id: int, outcome: str, reason:
 
 def reopen_case(session: Session, case: Case, user_id: int, reason: str | None,
                 now: datetime) -> ActionResult:
-    """Take an ended case back to staff (needs_staff), with the reason and who on its timeline.
-
-    The outcome it ended with is cleared (reports then count it as open again) and kept on the
-    `reopened` event, so the record shows what it was; the volunteer who helped stays named.
-    """
+    """Take an ended case back to staff (needs_staff), with the reason and who on its timeline
+    (cases.ending.return_to_staff: the outcome and the volunteer are cleared and kept on the
+    `reopened` event, so it can be worked and offered again)."""
     if case.status not in ENDED_STATUSES:
         raise ActionError("Only a closed, completed or cancelled case can be reopened.")
     why = clean_reopen_reason(reason)
     if not why:
         raise ActionError("Enter why the case is being reopened.")
-    before = {"status": case.status, "outcome": case.outcome,
-              "outcome_reason": case.outcome_reason}
-    case.status = CaseStatus.NEEDS_STAFF
-    case.needs_staff_reason = f"reopened: {why}"[:120]
-    case.outcome = case.outcome_reason = case.closed_at = None
-    case.needs_matching = False
-    case.updated_at = now
-    add_case_event(session, case, "reopened", f"Reopened: {why}", now=now,
-                   staff_user_id=user_id, data={"reason": why, "before": before})
+    return_to_staff(session, case, f"reopened: {why}", now, summary=f"Reopened: {why}",
+                    staff_user_id=user_id, data={"reason": why})
     return ActionResult("Case reopened: it is with staff again.")
 
 
