@@ -13,7 +13,6 @@ from app.models.base import utcnow
 from app.services.aftercare import follow_up, repeats
 from app.services.cases.intake import enqueue_matching
 from app.services.conversations.state import default_flow
-from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from workers.bootstrap import get_runtime, job_logger
 
@@ -29,9 +28,9 @@ def run_aftercare() -> dict[str, int]:
         begin_write(session)
         asked = follow_up.send_due_follow_ups(
             session, now, after_hours=settings.follow_up_after_hours, phrases=phrases)
-        made = repeats.make_due_repeats(session, now, policy_from_settings(settings))
+        made = repeats.make_due_repeats(session, now)
         session.commit()
-        message_ids = asked.message_ids + made.message_ids
+        message_ids = asked.message_ids
         queue = job_queue_for(runtime)
         if message_ids:
             enqueue_send(queue, message_ids)

@@ -59,6 +59,7 @@ def test_repeat_weekly_then_stop_and_once(live_server, logged_in_page, axe_check
     page.get_by_text("Repeat this request").click()
     page.get_by_label("How often").select_option("once")
     page.get_by_role("button", name="Repeat", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text(f"offered first to {name}")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"it goes first to {name}, who helped last time")
     expect(page.locator("#timeline")).to_contain_text("Repeated as H2H-")
     assert axe_check(page) == []

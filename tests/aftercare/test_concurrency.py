@@ -16,7 +16,6 @@ from app.models.message import Message
 from app.models.repeat import RepeatSchedule
 from app.services.aftercare import follow_up, repeats
 from app.services.conversations.state import flow_in
-from app.services.matching.matcher import MatchingPolicy
 from tests import factories
 from tests.aftercare.conftest import volunteer
 
@@ -53,7 +52,7 @@ def test_twin_runs_send_each_follow_up_once_and_make_each_repeat_once(committed_
         with committed_runtime.write_session_factory() as session:
             begin_write(session)
             asked = follow_up.send_due_follow_ups(session, NOW, after_hours=72, phrases=phrases)
-            made = repeats.make_due_repeats(session, NOW, MatchingPolicy())
+            made = repeats.make_due_repeats(session, NOW)
             session.commit()
             return asked.sent, len(made.cases)
 

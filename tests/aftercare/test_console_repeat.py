@@ -13,6 +13,7 @@ from app.models.case import Case
 from app.models.repeat import RepeatSchedule
 from app.models.staff import AccessLogEntry
 from app.models.volunteer import Offer
+from app.services.matching.matcher import MatchingPolicy, offer_next
 from tests.signin import post_form, sign_in_as
 
 pytestmark = pytest.mark.clock  # schedules start after "today" (UK)
@@ -30,10 +31,14 @@ def test_repeat_once_offers_it_to_last_time_volunteer(client, db_session, helped
                          {"repeat-how": "once"})
     assert response.status_code == 302
     new = db_session.scalar(select(Case).where(Case.repeat_of_case_id == case.id))
+    assert new.needs_matching and db_session.scalar(
+        select(Offer).where(Offer.case_id == new.id)) is None  # the match job offers it
+    offer_next(db_session, new, utcnow(), MatchingPolicy())
     offer = db_session.scalar(select(Offer).where(Offer.case_id == new.id))
     assert offer.volunteer_id == helper.id and new.channel == "staff"
     page = _page(client, case)
-    assert f"Repeated as {new.reference}, offered first to Ann Helper." in page
+    assert (f"Repeated as {new.reference}: it goes first to Ann Helper, who helped last time, "
+            "if they can take it.") in page
     assert db_session.scalar(select(AccessLogEntry).where(
         AccessLogEntry.user_id == user.id, AccessLogEntry.action == "case_repeat")) is not None
 

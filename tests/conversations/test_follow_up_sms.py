@@ -15,6 +15,7 @@ from app.models.message import Message
 from app.models.volunteer import Offer
 from app.services.aftercare.follow_up import REOPEN_REASON, send_due_follow_ups
 from app.services.conversations.state import flow_in
+from app.services.matching.matcher import MatchingPolicy, offer_next
 from tests.aftercare.conftest import helped_case, volunteer  # noqa: F401 (fixture)
 
 PHONE = "+447700900241"
@@ -140,7 +141,9 @@ def test_again_repeats_the_request_offered_first_to_the_same_volunteer(send_sms,
                      f"{repeat.reference}.")
     assert (repeat.need, repeat.details, repeat.address, repeat.phone) == (
         case.need, case.details, case.address, case.phone)
-    assert repeat.status == "offered" and repeat.channel == "sms"
+    assert repeat.status == "new" and repeat.needs_matching and repeat.channel == "sms"
+    assert db_session.scalars(select(Offer).where(Offer.case_id == repeat.id)).all() == []
+    offer_next(db_session, repeat, utcnow(), MatchingPolicy())  # the match job, not the webhook
     [offer] = db_session.scalars(select(Offer).where(Offer.case_id == repeat.id)).all()
     assert offer.volunteer_id == helper.id != nearer.id
     assert offer.explanation["reasons"][0] == "helped with this request last time"

@@ -34,7 +34,6 @@ from app.models.case import Case
 from app.services.aftercare.repeats import RepeatError, repeat_case
 from app.services.cases.ending import return_to_staff
 from app.services.cases.timeline import add_case_event
-from app.services.matching.matcher import MatchingPolicy
 from app.services.messaging.outbox import queue_sms, suppression_reason
 
 log = logging.getLogger(__name__)
@@ -140,11 +139,11 @@ def outstanding_follow_up(session: Session, phone: str, now: datetime, *,
 
 
 def answer_follow_up(session: Session, case: Case, answer: FollowUpAnswer, now: datetime, *,
-                     phrases: Mapping[str, Mapping[str, str]], policy: MatchingPolicy,
+                     phrases: Mapping[str, Mapping[str, str]],
                      message_id: int | None = None) -> FollowUpReply:
     """Store the resident's answer; "no"/"partly" reopen the case to staff; AGAIN repeats it."""
     if answer is FollowUpAnswer.AGAIN:
-        return _again(session, case, now, phrases, policy, message_id)
+        return _again(session, case, now, phrases, message_id)
     case.follow_up_answer, case.follow_up_answered_at, case.updated_at = answer, now, now
     add_case_event(session, case, "follow_up_answer",
                    f"The resident answered the follow-up: {answer}", now=now,
@@ -158,10 +157,10 @@ def answer_follow_up(session: Session, case: Case, answer: FollowUpAnswer, now: 
 
 
 def _again(session: Session, case: Case, now: datetime,
-           phrases: Mapping[str, Mapping[str, str]], policy: MatchingPolicy,
+           phrases: Mapping[str, Mapping[str, str]],
            message_id: int | None) -> FollowUpReply:
     try:
-        made = repeat_case(session, case, now, policy, source="resident")
+        made = repeat_case(session, case, now, source="resident")
     except RepeatError as exc:
         add_case_event(session, case, "repeat_refused",
                        f"The resident asked for it AGAIN: not repeated ({exc})", now=now,
@@ -169,4 +168,4 @@ def _again(session: Session, case: Case, now: datetime,
         return FollowUpReply(phrase(phrases, "follow_up_again_refused", case.language,
                                     case.reference))
     text = phrase(phrases, "follow_up_again", case.language, made.case.reference)
-    return FollowUpReply(text, made.message_ids, made.case)
+    return FollowUpReply(text, [], made.case)

@@ -3,9 +3,11 @@ on a schedule) or by the resident (AGAIN in reply to the follow-up SMS).
 
 A repeat is a new case with the same need, details, name, number and address, linked to the
 first case of the chain (`repeat_of_case_id`). The resident's earlier yes to sharing carries
-over (it is noted on the new case's timeline). It is offered FIRST to the volunteer who helped
-last time, when every matching rule still lets them take it (volunteers.eligibility); if they
-cannot, or say NO, or do not answer, normal matching goes on from there (they count as asked).
+over (it is noted on the new case's timeline). Its match job offers it FIRST to the volunteer
+who helped last time, when every matching rule still lets them take it
+(matching.repeat_first); if they cannot, or say NO, or do not answer, normal matching goes on
+from there (they count as asked). Nothing is ranked here: the caller enqueues the new case's
+match job after its commit.
 
 Not repeated: a safeguarding request (staff decide), an anonymised one, and any request while
 the resident has an open case (the open case is theirs to finish first; a scheduled date that
@@ -14,7 +16,7 @@ falls then is skipped, with a line on the timeline).
 Scheduled repeats: `make_due_repeats(session, now, ...)` opens one case per schedule whose
 `next_due_on` (UK date) has come and moves the date on, under a compare-and-set on the date
 and a unique (schedule, due date) on cases, so two workers running it at once make one case.
-Functions flush; the caller commits, then enqueues the returned sends and the cases to match.
+Functions flush; the caller commits, then enqueues the cases to match.
 """
 
 from __future__ import annotations
@@ -23,20 +25,18 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus, Channel, Urgency
-from app.domain.matching import UK, Ranked
+from app.domain.matching import UK
 from app.models.case import Case
 from app.models.repeat import RepeatSchedule
-from app.models.volunteer import Volunteer
 from app.repositories.cases import find_open_case_for_phone
 from app.services.cases.intake import insert_new_case
 from app.services.cases.timeline import add_case_event
-from app.services.matching.matcher import MatchingPolicy, make_offer
-from app.services.volunteers.eligibility import eligible_for
+from app.services.matching.repeat_first import last_helper
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,12 @@ class RepeatError(ValueError):
 @dataclass
 class Repeated:
     case: Case
-    message_ids: list[int] = field(default_factory=list)
-    offered_first_to: str | None = None  # the volunteer's name when offered to them first
+    last_helper: str | None = None  # the name of who helped last time: asked first if they may
 
 
 @dataclass
 class DueRepeats:
     cases: list[Case] = field(default_factory=list)
-    message_ids: list[int] = field(default_factory=list)
     skipped: int = 0
 
 
@@ -73,16 +71,6 @@ def first_of_chain(session: Session, case: Case) -> Case:
     if case.repeat_of_case_id is None:
         return case
     return session.get(Case, case.repeat_of_case_id) or case
-
-
-def last_helper(session: Session, root: Case) -> Volunteer | None:
-    """The volunteer who completed the latest request of the chain, if any."""
-    volunteer_id = session.scalar(
-        select(Case.assigned_volunteer_id).where(
-            or_(Case.id == root.id, Case.repeat_of_case_id == root.id),
-            Case.status == CaseStatus.COMPLETED, Case.assigned_volunteer_id.is_not(None))
-        .order_by(Case.completed_at.desc(), Case.id.desc()).limit(1))
-    return session.get(Volunteer, volunteer_id) if volunteer_id else None
 
 
 def repeatable_reason(session: Session, case: Case, *, must_be_completed: bool = True) -> \
@@ -100,7 +88,7 @@ def repeatable_reason(session: Session, case: Case, *, must_be_completed: bool =
     return None
 
 
-def repeat_case(session: Session, case: Case, now: datetime, policy: MatchingPolicy, *,
+def repeat_case(session: Session, case: Case, now: datetime, *,
                 source: str, staff_user_id: int | None = None,
                 schedule: RepeatSchedule | None = None, due_on: date | None = None) -> Repeated:
     """Open the repeat of `case` and offer it to last time's volunteer first (see module)."""
@@ -124,30 +112,9 @@ def repeat_case(session: Session, case: Case, now: datetime, policy: MatchingPol
                          "source": source, "consent_carried_over": new.consent_to_share})
     add_case_event(session, case, "repeated", f"Repeated as {new.reference} ({how})", now=now,
                    staff_user_id=staff_user_id, data={"repeat": new.reference})
-    result = Repeated(new)
-    helper = last_helper(session, root)
-    if helper is not None:
-        _offer_first(session, new, helper, now, policy, result)
+    helper = last_helper(session, root.id)
     log.info("case %s repeated as %s (%s)", case.reference, new.reference, source)
-    return result
-
-
-def _offer_first(session: Session, case: Case, helper: Volunteer, now: datetime,
-                 policy: MatchingPolicy, result: Repeated) -> None:
-    found = eligible_for(session, case, helper.id, now, policy)
-    if found is None:
-        add_case_event(session, case, "repeat_helper_unavailable",
-                       f"{helper.name}, who helped last time, cannot take it now: "
-                       "matching as usual", now=now, volunteer_id=helper.id)
-        return
-    ranked, ranking = found
-    chosen = Ranked(ranked.candidate, 1, ranked.distance_km,
-                    ("helped with this request last time", *ranked.reasons))
-    step = make_offer(session, case, chosen, ranking, now, policy)
-    if step.outcome == "offered":
-        case.needs_matching = False
-        result.offered_first_to = helper.name
-    result.message_ids += step.message_ids
+    return Repeated(new, helper.name if helper else None)
 
 
 def start_schedule(session: Session, case: Case, *, interval: str, first_due_on: date | None,
@@ -199,7 +166,7 @@ def stop_schedule(session: Session, case: Case, *, staff_user_id: int | None,
     return schedule
 
 
-def make_due_repeats(session: Session, now: datetime, policy: MatchingPolicy) -> DueRepeats:
+def make_due_repeats(session: Session, now: datetime) -> DueRepeats:
     """Open the repeat of every schedule due by today (UK), once each (see module docstring)."""
     today = now.astimezone(UK).date()
     result = DueRepeats()
@@ -220,19 +187,19 @@ def make_due_repeats(session: Session, now: datetime, policy: MatchingPolicy) ->
         if not claimed:
             continue  # another worker took this date
         session.refresh(schedule)
-        _make_one(session, schedule, due_on, now, policy, result)
+        _make_one(session, schedule, due_on, now, result)
     return result
 
 
 def _make_one(session: Session, schedule: RepeatSchedule, due_on: date, now: datetime,
-              policy: MatchingPolicy, result: DueRepeats) -> None:
+              result: DueRepeats) -> None:
     root = session.get(Case, schedule.case_id)
     if root is None or root.anonymised_at is not None:
         schedule.active, schedule.stopped_at = False, now  # nothing left to repeat
         return
     try:
         with session.begin_nested():
-            made = repeat_case(session, root, now, policy, source="schedule",
+            made = repeat_case(session, root, now, source="schedule",
                                schedule=schedule, due_on=due_on)
     except RepeatError as exc:
         add_case_event(session, root, "repeat_skipped",
@@ -244,4 +211,3 @@ def _make_one(session: Session, schedule: RepeatSchedule, due_on: date, now: dat
         return  # this (schedule, date) was made concurrently
     schedule.last_case_id = made.case.id
     result.cases.append(made.case)
-    result.message_ids += made.message_ids

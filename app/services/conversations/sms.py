@@ -45,7 +45,6 @@ from app.services.cases.ending import cancel_by_resident
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.conversations.language import remember_language
-from app.services.matching.matcher import policy_from_settings
 from app.services.messaging.outbox import suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.sms_replies import handle_volunteer_sms
@@ -194,7 +193,7 @@ def _follow_up_answer(session: Session, flow: Flow, settings: Settings, phone: s
         return None
     message.case_id = case.id
     reply = answer_follow_up(session, case, answer, now, phrases=flow.phrases,
-                             policy=policy_from_settings(settings), message_id=message.id)
+                             message_id=message.id)
     outcome = conv.Outcome([reply.reply], message_ids=list(reply.message_ids),
                            language=case.language or flow.default_language)
     if reply.new_case is not None and reply.new_case.needs_matching:

@@ -45,6 +45,7 @@ from app.services.cases.consent import NO_CONSENT
 from app.services.cases.safeguarding import close_offer
 from app.services.cases.timeline import add_case_event
 from app.services.matching import texts as offer_texts
+from app.services.matching.repeat_first import helper_first
 from app.services.matching.signposting import signpost_case
 from app.services.messaging.outbox import queue_sms
 from app.settings import Settings
@@ -218,6 +219,12 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
         return escalate(session, case, now, held)
     if open_offers(session, case.id):
         return MatchStep("nothing", detail="an offer is still open")
+    ranking = None
+    if case.repeat_of_case_id is not None and not case.offer_attempts:
+        ranking = rank_case(session, case, now, policy)
+        first = helper_first(session, case, ranking, now)
+        if first is not None:
+            return make_offer(session, case, first, ranking, now, policy)
     if (case.need in policy.signpost_needs or case.need == Need.FUNDING) \
             and not case.offer_attempts:
         step = _signpost(session, case, now, "a directory service answers this need best",
@@ -227,7 +234,8 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
     if case.offer_attempts >= policy.max_offer_attempts:
         return exhausted(session, case, now,
                          f"{case.offer_attempts} volunteers asked, none took it")
-    ranking = rank_case(session, case, now, policy)
+    if ranking is None:
+        ranking = rank_case(session, case, now, policy)
     if not ranking.ranked:
         if not case.offer_attempts:
             step = _signpost(session, case, now, "no volunteer could take it", policy)

@@ -1,11 +1,4 @@
-"""Whether a volunteer may take a case, and withdrawing offers a volunteer can no longer take.
-
-`eligible_for` answers "may this volunteer be offered this case now?" with the very rules
-matching ranks by (approved, active, not opted out, not away, offers the need, the DBS rule,
-available now, within their distance, under their cap): a repeat request is offered first to
-the volunteer who helped last time only when it says yes.
-
-When a volunteer can no longer take what they were offered, the offers are withdrawn.
+"""Withdrawing the offers a volunteer can no longer take.
 
 Pausing, rejecting, an opt-out (STOP), a dated absence covering today or a lapsed DBS check
 (where the need requires one) makes a volunteer ineligible; every open offer they hold that
@@ -24,8 +17,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus, DbsStatus
-from app.domain.matching import Ranked, Ranking
-from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.services.cases.safeguarding import close_offer
 from app.services.matching.matcher import (
@@ -34,27 +25,12 @@ from app.services.matching.matcher import (
     lock_case,
     offer_next,
     open_offers,
-    rank_case,
-    staff_only_reason,
     stored_policy,
 )
 from app.services.matching.offers import on_absence, refusal
 
-__all__ = ["Withdrawn", "eligible_for", "withdraw_ineligible_offers",
+__all__ = ["Withdrawn", "withdraw_ineligible_offers",
            "withdraw_lapsed_dbs_offers"]
-
-
-def eligible_for(session: Session, case: Case, volunteer_id: int, now: datetime,
-                 policy: MatchingPolicy) -> tuple[Ranked, Ranking] | None:
-    """The volunteer's place in the case's ranking when every matching rule lets them take it
-    now (and the case may go to a volunteer at all), else None."""
-    if staff_only_reason(case) is not None:
-        return None
-    ranking = rank_case(session, case, now, policy)
-    for ranked in ranking.ranked:
-        if ranked.candidate.volunteer_id == volunteer_id:
-            return ranked, ranking
-    return None
 
 
 @dataclass

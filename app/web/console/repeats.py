@@ -14,11 +14,10 @@ from werkzeug.wrappers import Response
 from app.models.base import utcnow
 from app.models.case import Case
 from app.services.aftercare import repeats
-from app.services.matching.matcher import policy_from_settings
 from app.web.console.access import log_access
 from app.web.console.blueprint import bp
 from app.web.console.forms import EmptyForm, RepeatForm
-from app.web.session import commit_then_enqueue, db_session, runtime
+from app.web.session import commit_then_enqueue, db_session
 
 
 @bp.app_template_global("repeat_panel")
@@ -51,27 +50,25 @@ def repeat_request(reference: str) -> Response:
     session, now = db_session(), utcnow()
     try:
         if form.how.data == "once":
-            made = repeats.repeat_case(session, case, now,
-                                       policy_from_settings(runtime().settings),
-                                       source="staff", staff_user_id=int(current_user.id))
+            made = repeats.repeat_case(session, case, now, source="staff",
+                                       staff_user_id=int(current_user.id))
             summary = f"Repeated as {made.case.reference}" + (
-                f", offered first to {made.offered_first_to}." if made.offered_first_to
-                else ".")
-            to_match, message_ids = ([made.case] if made.case.needs_matching else [],
-                                     made.message_ids)
+                f": it goes first to {made.last_helper}, who helped last time, if they can "
+                "take it." if made.last_helper else ".")
+            to_match = [made.case]
         else:
             schedule = repeats.start_schedule(session, case, interval=form.how.data,
                                               first_due_on=form.first_due_on.data,
                                               staff_user_id=int(current_user.id), now=now)
             summary = (f"This request now repeats {repeats.INTERVAL_WORDS[schedule.interval_days]}"
                        f", first on {schedule.next_due_on:%d %b %Y}.")
-            to_match, message_ids = [], []
+            to_match = []
     except repeats.RepeatError as exc:
         session.rollback()
         flash(str(exc), "error")
         return _back(case)
     log_access("case_repeat", case_id=case.id, target=case.reference)
-    commit_then_enqueue(session, message_ids, to_match)
+    commit_then_enqueue(session, [], to_match)
     flash(summary, "success")
     return _back(case)
 
