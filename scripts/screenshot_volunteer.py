@@ -15,7 +15,7 @@ from pathlib import Path
 
 from screenshots import PASSWORD, serving, signed_in  # scripts/screenshots.py, run alongside
 
-from app.domain.matching import uk_today
+from app.domain.uk_time import uk_today
 from app.domain.volunteer_signup import parse_availability
 from app.models.case import Case
 from app.models.staff import StaffUser

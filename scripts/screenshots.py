@@ -16,12 +16,12 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app, migrate
+from app.domain.uk_time import LONDON
 from app.models.case import Case, CaseEvent
 from app.models.directory import DirectoryOrganisation, DirectoryService
 from app.models.message import Call, Message
@@ -34,7 +34,7 @@ from app.settings import load_settings
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
-LONDON = ZoneInfo("Europe/London")
+
 TIMELINE_CASE = "H2H-TM4N"
 PASSWORD = "screenshot password 1"  # noqa: S105 - throw-away demo database
 CASES = [  # reference, urgency, status, category, need, district, minutes ago, callback, words

@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from app.domain.uk_time import LONDON
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 

@@ -24,11 +24,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from app.domain.geo import distance_km
+from app.domain.uk_time import LONDON, uk_today
 
-UK = ZoneInfo("Europe/London")
+UK = LONDON  # the help line's clock: availability hours and absences are in UK time
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_DBS_NEEDS = ("food", "prescriptions", "befriending", "transport")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -157,11 +157,6 @@ def dbs_ok(candidate: Candidate, today: date) -> bool:
 def is_away(away_until: datetime | None, now: datetime) -> bool:
     """A volunteer who texted AWAY is offered nothing until the moment they are back."""
     return away_until is not None and away_until > now
-
-
-def uk_today(now: datetime) -> date:
-    """Today's date on the help line's calendar (Europe/London), which absences are written in."""
-    return now.astimezone(UK).date()
 
 
 def exclusion_reason(case: CaseFacts, c: Candidate, now: datetime,

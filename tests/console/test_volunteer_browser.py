@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.matching import uk_today
+from app.domain.uk_time import uk_today
 from app.models.base import utcnow
 from app.models.staff import AccessLogEntry
 from app.models.volunteer import Volunteer

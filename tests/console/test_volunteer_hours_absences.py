@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.domain.matching import MatchingPolicy, uk_today
+from app.domain.matching import MatchingPolicy
+from app.domain.uk_time import uk_today
 from app.models.base import utcnow
 from app.models.staff import AccessLogEntry
 from app.models.volunteer import Offer, Volunteer, VolunteerAbsence

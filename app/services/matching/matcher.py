@@ -35,8 +35,9 @@ from app.domain.enums import (
     Urgency,
     VolunteerKind,
 )
-from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking, uk_today
+from app.domain.matching import Candidate, CaseFacts, MatchingPolicy, Ranked, Ranking
 from app.domain.matching import rank_volunteers as rank_pure
+from app.domain.uk_time import uk_today
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.repositories.absences import absent_until

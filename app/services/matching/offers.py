@@ -26,8 +26,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import ApprovalStatus, CaseOutcome, CaseStatus, DbsStatus, OfferStatus
-from app.domain.matching import is_away, uk_today
+from app.domain.matching import is_away
 from app.domain.phone import format_for_display
+from app.domain.uk_time import uk_today
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
 from app.repositories.absences import absent_until

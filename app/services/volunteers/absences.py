@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.matching import uk_today
+from app.domain.uk_time import uk_today
 from app.models.volunteer import Volunteer, VolunteerAbsence
 
 MAX_DAYS = 366
