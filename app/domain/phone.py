@@ -113,8 +113,9 @@ def mask_phone(e164: str | None) -> str:
 
 #: Something that reads as a phone number inside free text: an optional "+" or "00", then digits
 #: with at most two spaces, hyphens or brackets between them. `mask_numbers_in_text` keeps only
-#: runs of 9 or more digits, so 999, 116 123, times, dates and amounts are left alone.
-_NUMBER_IN_TEXT = re.compile(r"(?<![\w+])\+?\d(?:[ \-()]{0,2}\d)+(?!\w)")
+#: runs of 9 or more digits, so 999, 116 123, times, dates and amounts are left alone. A letter
+#: or digit next to it makes it part of a word (a reference, a code); an underscore does not.
+_NUMBER_IN_TEXT = re.compile(r"(?<![^\W_])(?<!\+)\+?\d(?:[ \-()]{0,2}\d)+(?![^\W_])")
 #: The fewest digits a run needs to be treated as a phone number (UK numbers have 10 or 11).
 MIN_DIGITS_IN_TEXT = 9
 #: How many of a number's digits stay visible in masked text.

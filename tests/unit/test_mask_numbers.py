@@ -68,3 +68,9 @@ def test_masking_keeps_length_and_never_shows_more_digits(text: str) -> None:
 def test_any_uk_number_keeps_only_three_digits(number: str, around: str) -> None:
     masked = mask_numbers_in_text(f"call {number}{around}")
     assert sum(c.isdigit() for c in masked) == 3
+
+
+def test_an_underscore_next_to_a_number_does_not_hide_it():
+    masked = mask_numbers_in_text("call 01000000000_")
+    assert masked == mask_numbers_in_text("call 01000000000") + "_" and masked.count("0") == 3
+    assert sum(c.isdigit() for c in mask_numbers_in_text("_07700900123_")) == 3
