@@ -59,8 +59,6 @@ REQUIRED_PHRASES = (
     "status_open",
     "cancelled",
 )
-#: Review states a translated text may carry (`{text: ..., review: ...}` in the flow file).
-REVIEW_STATES = ("unreviewed", "in_review", "reviewed")
 
 
 @dataclass(frozen=True)

@@ -90,23 +90,6 @@ class OpeningHours:
                     return start
         return None
 
-    def describe_next_opening(self, at: datetime) -> str | None:
-        """Words for a message: "today at 2pm", "tomorrow at 9am", "on Tuesday at 9:30am"."""
-        opening = self.next_opening(at)
-        if opening is None:
-            return None
-        days = (opening.date() - _local(at).date()).days
-        clock = spoken_time(opening.time())
-        if days == 0:
-            return f"today at {clock}"
-        if days == 1:
-            return f"tomorrow at {clock}"
-        name = FULL_DAY_NAMES[opening.weekday()]
-        if days < 7:
-            return f"on {name} at {clock}"
-        return f"on {name} {opening.day} {opening.strftime('%B')} at {clock}"
-
-
     def add_open_time(self, start: datetime, duration: timedelta) -> datetime | None:
         """The moment `duration` of opening hours after `start`: a call-back SLA counted in the
         hours someone is there to make the call, so it rolls over nights, weekends and bank

@@ -115,24 +115,24 @@ def test_next_opening_skips_weekend_and_bank_holidays():
     # Fri 25 Dec 2026 Christmas, Sat 26 Boxing Day, Mon 28 its substitute: next is Tue 29.
     christmas_eve = london(2026, 12, 24, 18, 0)
     assert WEEKDAYS.next_opening(christmas_eve) == london(2026, 12, 29, 9, 0)
-    assert WEEKDAYS.describe_next_opening(christmas_eve) == "on Tuesday at 9am"
+    assert WEEKDAYS.opening_words(christmas_eve) == "at 9am on Tuesday"
     good_friday_eve = london(2027, 3, 25, 17, 30)  # Good Friday 26 March, Easter Monday 29
     assert WEEKDAYS.next_opening(good_friday_eve) == london(2027, 3, 27, 10, 0)  # Saturday
-    assert WEEKDAYS.describe_next_opening(good_friday_eve) == "on Saturday at 10am"
+    assert WEEKDAYS.opening_words(good_friday_eve) == "at 10am on Saturday"
 
 
 def test_describe_today_tomorrow_and_open_now():
     monday_early = london(2026, 11, 23, 7, 0)
-    assert WEEKDAYS.describe_next_opening(monday_early) == "today at 9am"
-    assert WEEKDAYS.describe_next_opening(london(2026, 11, 23, 18, 0)) == "tomorrow at 9am"
+    assert WEEKDAYS.opening_words(monday_early) == "at 9am today"
+    assert WEEKDAYS.opening_words(london(2026, 11, 23, 18, 0)) == "at 9am tomorrow"
     now = london(2026, 11, 23, 11, 0)
     assert WEEKDAYS.next_opening(now) == now
 
 
 def test_describe_far_ahead_names_the_date():
     hours = parse_opening_hours("Wed 13:30-14:00")
-    assert hours.describe_next_opening(london(2026, 11, 25, 15, 0)) == (
-        "on Wednesday 2 December at 1:30pm"
+    assert hours.opening_words(london(2026, 11, 25, 15, 0)) == (
+        "at 1:30pm on Wednesday 2 December"
     )
 
 

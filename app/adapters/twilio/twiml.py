@@ -85,11 +85,6 @@ def gather(prompt: Prompt, spoken: Sequence[Utterance], *, action: str, on_silen
     return str(response)
 
 
-def say(text: str, language: str) -> Utterance:
-    """A plain <Say> in Twilio's default voice for `language` (fixed texts, no flow)."""
-    return Utterance(text, language)
-
-
 def say_and_hang_up(spoken: Sequence[Utterance], *, pause_between: int = 0) -> str:
     response = VoiceResponse()
     for index, item in enumerate(spoken):

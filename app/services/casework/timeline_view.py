@@ -12,7 +12,7 @@ last 3 digits) unless the viewer has asked to see the number, which the console 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -65,7 +65,7 @@ def build_timeline(session: Session, case: Case, *,
     for o in session.scalars(select(Offer).where(Offer.case_id == case.id).order_by(Offer.id)):
         answered = f", answered {format_uk(o.answered_at, 'short')}" if o.answered_at else ""
         items.append(TimelineItem(
-            _aware(o.created_at), "offer",
+            o.created_at, "offer",
             f"Offer {o.attempt} to {names.get(o.volunteer_id, 'volunteer')}", "",
             f"Offer status: {o.status}{answered}", who="service"))
     # At the same moment: what the resident did, then what the service recorded, then what it
@@ -90,29 +90,24 @@ def conversation_message_ids(session: Session, case: Case) -> set[int]:
             if line.message_id is not None}
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time the service stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _event(e: CaseEvent, staff: dict[int, str], show) -> TimelineItem:
     by = f"by {staff.get(e.staff_user_id, 'staff')}" if e.staff_user_id else "automatic"
     if e.kind == "sms_reply":
         to = (e.data or {}).get("to", "resident")
-        return TimelineItem(_aware(e.created_at), "sms_out", f"SMS reply to {to}",
+        return TimelineItem(e.created_at, "sms_out", f"SMS reply to {to}",
                             show(e.summary), "Sent as the answer to their text", who="line")
     title = "Staff note" if e.kind == "note" else e.kind.replace("_", " ").capitalize()
-    return TimelineItem(_aware(e.created_at), "note" if e.kind == "note" else "event", title,
+    return TimelineItem(e.created_at, "note" if e.kind == "note" else "event", title,
                         show(e.summary), by, who="staff" if e.staff_user_id else "service")
 
 
 def _message(m: Message, show) -> TimelineItem:
     who = "resident" if m.volunteer_id is None else "volunteer"
     if m.direction == "inbound":
-        return TimelineItem(_aware(m.created_at), "sms_in", f"SMS from {who}", show(m.body),
+        return TimelineItem(m.created_at, "sms_in", f"SMS from {who}", show(m.body),
                             f"Status: {m.status}", who=who)
     purpose = (m.purpose or "message").replace("_", " ")
-    return TimelineItem(_aware(m.created_at), "sms_out", f"SMS to {who} ({purpose})",
+    return TimelineItem(m.created_at, "sms_out", f"SMS to {who} ({purpose})",
                         show(m.body), f"Status: {m.status}", who="line")
 
 
@@ -134,7 +129,7 @@ def _line(line: Line, show) -> TimelineItem:
 
 def _call(c: Call) -> TimelineItem:
     length = f", {c.duration_seconds} s" if c.duration_seconds else ""
-    return TimelineItem(_aware(c.created_at), "call", f"{c.direction.capitalize()} call",
+    return TimelineItem(c.created_at, "call", f"{c.direction.capitalize()} call",
                         "Voicemail left" if c.recording_url else "",
                         f"Status: {c.status}{length}",
                         recording_call_id=c.id if c.recording_url else None, who="resident")

@@ -27,7 +27,6 @@ from app.domain.flow_answers import UserInput, own_words
 from app.domain.flow_engine import Turn
 from app.domain.flow_files import load_flow
 from app.domain.flows import Flow
-from app.domain.references import format_for_speech
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
@@ -245,18 +244,6 @@ def open_case(session: Session, conversation: Conversation, draft: CaseDraft,
     if result.case.needs_matching and result.case.status == CaseStatus.NEW:
         outcome.cases_to_match.append(result.case)
     return result.case
-
-
-def finish_texts(flow: Flow, case: Case, language: str, closing: str, spoken: bool) -> list[str]:
-    """The closing message with the reference (spelled slowly on the phone), plus the urgent
-    help line when safeguarding words were found."""
-    reference = format_for_speech(case.reference) if spoken else case.reference
-    texts = [closing.replace("{reference}", reference)]
-    if spoken:
-        texts.append(closing.replace("{reference}", reference))
-    if case.urgency == "safeguarding":
-        texts.append(flow.phrase("safeguarding", language))
-    return texts
 
 
 def note_handover(session: Session, case: Case, settings: Settings, now: datetime,
