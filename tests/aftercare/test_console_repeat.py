@@ -60,6 +60,24 @@ def test_weekly_schedule_then_stop(client, db_session, helped_case):
     assert "Stopped repeating this request." in _page(client, case)
 
 
+def test_a_reopened_case_keeps_its_stop_repeating_button(client, db_session, helped_case):
+    case, _ = helped_case()
+    sign_in_as(client, db_session, "coordinator")
+    first = utcnow().astimezone(UK).date() + timedelta(days=3)
+    post_form(client, f"/cases/{case.reference}", f"/cases/{case.reference}/repeat",
+              {"repeat-how": "fortnightly", "repeat-first_due_on": first.isoformat()})
+    post_form(client, f"/cases/{case.reference}", f"/cases/{case.reference}/reopen",
+              {"reopen-reason": "The resident rang: the shop was short"})
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).status == "needs_staff"
+    page = _page(client, case)
+    assert "Stop repeating" in page and "Repeat this request" not in page
+    post_form(client, f"/cases/{case.reference}", f"/cases/{case.reference}/repeat/stop", {})
+    schedule = db_session.scalar(select(RepeatSchedule).where(RepeatSchedule.case_id == case.id))
+    db_session.refresh(schedule)
+    assert not schedule.active
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"repeat-how": "weekly"}, "Enter the date of the first repeat"),
     ({"repeat-how": "weekly", "repeat-first_due_on": "2020-01-01"}, "after today"),
