@@ -132,6 +132,23 @@ def test_words_are_not_a_phone_number(client, db_session, form):
              "Enter a UK phone number")
 
 
+def _spaced(number: str, width: int) -> str:
+    """`number` with its gaps widened until it is `width` characters long."""
+    digits = number.split(" ")
+    gap = " " * ((width - sum(map(len, digits))) // (len(digits) - 1))
+    return gap.join(digits).ljust(width)
+
+
+@pytest.mark.parametrize("form", PHONE_FORMS)
+def test_every_form_takes_the_same_length_of_number_as_the_api(client, db_session, form):
+    """The rules allow 40 characters (spaces and all) on every door; no form cuts it shorter."""
+    accepted = _spaced(_mobile(), 36)
+    assert len(accepted) == 36 and FORMS[form](client, db_session,
+                                               {"phone": accepted}).status_code == 302
+    _tried(FORMS[form], client, db_session, {"phone": _spaced(_mobile(), 41)}, False,
+           "Enter a UK phone number")
+
+
 @pytest.mark.parametrize(("form", "accepted"), [
     ("signup", False), ("new_case", True), ("referral", True), ("directory_new", True),
     ("directory_edit", True)])
@@ -152,6 +169,17 @@ def test_a_postcode_must_be_in_the_postcode_directory(client, db_session, form, 
     before = _stored(db_session)
     _refused(FORMS[form](client, db_session, {"postcode": postcode}), db_session, before,
              "Enter a real UK postcode")
+
+
+@pytest.mark.parametrize("form", PHONE_FORMS)
+def test_a_long_spaced_out_number_is_read_and_a_longer_one_refused_the_same_way(
+        client, db_session, form):
+    spaced = "  ".join(_mobile().replace(" ", ""))  # 31 spaces: 42 characters in all
+    _tried(FORMS[form], client, db_session, {"phone": spaced[:40] + " "}, False,
+           "Enter a UK phone number")
+    readable = " ".join(_mobile().replace(" ", "")[:6]) + " " + _mobile()[-6:]  # 17 characters
+    assert FORMS[form](client, db_session, {"phone": f"+44 {readable[1:]}   "[:36]}
+                       ).status_code == 302
 
 
 @pytest.mark.parametrize(("form", "accepted"), [

@@ -40,7 +40,7 @@ class ServiceForm(FlaskForm):
                                                               KnownDistricts()],
                             description="Council districts, like Worcester, Wychavon; separate "
                             "with commas; leave empty for every district")
-    phone = StringField("Phone", validators=[Optional(), Length(max=32), UkPhone()])
+    phone = StringField("Phone", validators=[Optional(), UkPhone()])
     email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
     website = URLField("Website", validators=[Optional(), Length(max=2000), WebAddress()])
     opening_hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=1000)])
@@ -49,6 +49,6 @@ class ServiceForm(FlaskForm):
     status = SelectField("Status", choices=[(s, s.capitalize()) for s in STATUSES])
     address_1 = StringField("Address", validators=[Optional(), Length(max=255)])
     city = StringField("Town", validators=[Optional(), Length(max=120)])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=10), RealPostcode()])
+    postcode = StringField("Postcode", validators=[Optional(), RealPostcode()])
     last_reviewed_on = DateField("Last checked with the organisation",
                                  validators=[Optional()])

@@ -162,9 +162,8 @@ class ReopenForm(FlaskForm):
 
 class NewCaseForm(FlaskForm):
     name = StringField("Resident's name", validators=[Optional(), Length(max=200)])
-    phone = StringField("Phone number", validators=[Optional(), Length(max=40), UkPhone()])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=12),
-                                                   RealPostcode(outcode_ok=True)])
+    phone = StringField("Phone number", validators=[Optional(), UkPhone()])
+    postcode = StringField("Postcode", validators=[Optional(), RealPostcode(outcode_ok=True)])
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
     category = SelectField("Category", choices=CATEGORY_CHOICES)
     need = SelectField("Need", choices=NEED_CHOICES)
@@ -198,12 +197,12 @@ class SignupForm(FlaskForm):
     name = StringField("Your full name", validators=[DataRequired(REQUIRED.format(
         "your full name")), Length(max=200)])
     phone = StringField("Mobile phone number", validators=[DataRequired(REQUIRED.format(
-        "your mobile phone number")), Length(max=32), UkPhone(mobile=True)])
+        "your mobile phone number")), UkPhone(mobile=True)])
     email = EmailField("Email address (optional)",
                        validators=[Optional(), Email("Enter an email address like "
                                                      "name@example.com"), Length(max=254)])
     postcode = StringField("Postcode", validators=[DataRequired(REQUIRED.format(
-        "your postcode")), Length(max=10), RealPostcode()])
+        "your postcode")), RealPostcode()])
     needs = SelectMultipleField("What could you help with?", choices=VOLUNTEER_NEED_CHOICES,
                                 validators=[DataRequired("Choose at least one way to help")])
     max_distance_km = IntegerField("How far could you travel, in kilometres?", default=5,
