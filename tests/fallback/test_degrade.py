@@ -78,6 +78,31 @@ def test_status_callbacks_with_the_database_down_are_journaled_and_replayed(
     assert db_session.get(Message, sent.id).status == "delivered"
 
 
+@pytest.mark.fault
+def test_a_replayed_final_status_queues_its_price_check(
+    primary_post, down_settings, settings, session_factory, db_session
+):
+    """With Twilio to ask, a final status replayed from the journal queues the price check at
+    once, as the live callback does (not minutes later through the sweeper)."""
+    from app.services.messaging.outbox import queue_sms
+    from tests.fallback.test_replay import RecordingQueue
+
+    sent = queue_sms(db_session, to_phone="+447700900556", body="hello", purpose="reply",
+                     idempotency_key="status-price-replay", now=utcnow())
+    sent.twilio_sid, sent.status = "SM" + "b" * 32, "sent"
+    db_session.commit()
+    primary_post("/twilio/status", {"MessageSid": sent.twilio_sid, "MessageStatus": "delivered",
+                                    "AccountSid": "AC" + "1" * 32})
+    live = dataclasses.replace(settings, instance_path=down_settings.instance_path,
+                               sms_backend="twilio")
+    queue = RecordingQueue()
+    summary = replay_journal(session_factory, live.fallback_journal_dir, settings=live,
+                             job_queue=queue, now=utcnow())
+    assert (summary.statuses, summary.failed) == (1, [])
+    assert [(func, ids) for func, ids, _ in queue.jobs] == [
+        ("workers.pricing.fetch_message_price", (sent.id,))]
+
+
 @pytest.mark.slow
 def test_a_database_too_slow_gives_up_at_its_budget_and_advises(committed_runtime, tmp_path):
     """On PostgreSQL: a table locked by another session makes the SMS webhook

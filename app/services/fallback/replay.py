@@ -71,6 +71,7 @@ class Replayed:
     loaded: bool  # False: it was already in the database (replayed before, or the primary had it)
     message_ids: list[int] = field(default_factory=list)
     cases_to_match: list[Case] = field(default_factory=list)
+    price_checks: list[pricing.PriceCheck] = field(default_factory=list)
 
 
 @dataclass
@@ -180,12 +181,13 @@ def _replay_status(session: Session, entry: JournalEntry, settings: Settings,
     form = dict(reversed(entry.form))  # the first value of each name, as request.form.get
     query = dict(parse_qsl(urlsplit(entry.url).query))
     try:
-        ids = apply_status_callback(session, form, query, now=_received_at(entry, now),
-                                    flows_dir=settings.flows_dir,
-                                    price_policy=pricing.policy_for(settings)).message_ids
+        applied = apply_status_callback(session, form, query, now=_received_at(entry, now),
+                                        flows_dir=settings.flows_dir,
+                                        price_policy=pricing.policy_for(settings))
     except MalformedCallback:
         return Replayed(KIND_STATUS, loaded=False)  # live, it would have been refused too
-    return Replayed(KIND_STATUS, loaded=True, message_ids=ids)
+    return Replayed(KIND_STATUS, loaded=True, message_ids=applied.message_ids,
+                    price_checks=applied.price_checks)
 
 
 def _replay_sms(session: Session, entry: JournalEntry, settings: Settings,
@@ -252,13 +254,16 @@ def _replay_call(session: Session, entry: JournalEntry, settings: Settings,
 
 def _follow_up(session: Session, job_queue: JobQueue | None, result: Replayed,
                now: datetime) -> None:
-    """After the commit: enqueue sends and matching; a failure leaves them to the sweeper."""
-    if job_queue is None or not (result.message_ids or result.cases_to_match):
+    """After the commit: enqueue sends, matching and price checks; a failure leaves them to the
+    sweeper."""
+    if job_queue is None or not (result.message_ids or result.cases_to_match
+                                 or result.price_checks):
         return
     try:
         enqueue_send(job_queue, result.message_ids)
         for case in result.cases_to_match:
             enqueue_matching(session, job_queue, case, now)
+        pricing.enqueue_price_checks(job_queue, result.price_checks, suffix="-replay")
     except Exception as exc:
         session.rollback()
         log.warning("fallback replay: follow-up work not enqueued (%s); left for the sweeper",
