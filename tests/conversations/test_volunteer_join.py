@@ -120,6 +120,15 @@ def test_help_and_status_keep_their_meaning_while_a_question_waits(send_sms, db_
     assert _volunteer(db_session, "+447700900468").postcode == "WR1 2NN"
 
 
+def test_the_sign_up_history_is_dated_in_uk_time(send_sms, db_session):
+    from datetime import UTC, datetime
+
+    with time_machine.travel(datetime(2027, 7, 1, 23, 30, tzinfo=UTC), tick=False):
+        send_sms("07700900469", "JOIN Mo Patel")
+    notes = _volunteer(db_session, "+447700900469").notes
+    assert notes == "2027-07-02 00:30 BST texted JOIN; call to complete sign-up."
+
+
 def test_a_repeated_message_sid_is_answered_once(send_sms, db_session):
     join_sid, answer_sid = new_sid(), new_sid()
     first = send_sms("07700900464", "JOIN Jo Hughes", sid=join_sid)

@@ -66,7 +66,8 @@ def assignments(session: Session, volunteer: Volunteer) -> list[tuple[Offer, Cas
     return [(offer, case) for offer, case in rows]
 
 
-def _note(volunteer: Volunteer, text: str, now: datetime) -> None:
+def add_note(volunteer: Volunteer, text: str, now: datetime) -> None:
+    """A dated line on the volunteer's history, in UK time (as staff read it)."""
     line = f"{format_uk(now, '%Y-%m-%d %H:%M')} {text}"
     volunteer.notes = f"{volunteer.notes}\n{line}" if volunteer.notes else line
 
@@ -79,13 +80,13 @@ def set_approval(volunteer: Volunteer, status: str, now: datetime) -> str:
         if refused is not None:
             raise VolunteerAdminError(refused)
     volunteer.approval_status = status
-    _note(volunteer, f"application {status}", now)
+    add_note(volunteer, f"application {status}", now)
     return f"{volunteer.name}: {status}."
 
 
 def set_active(volunteer: Volunteer, active: bool, now: datetime) -> str:
     volunteer.active = active
-    _note(volunteer, "resumed" if active else "paused", now)
+    add_note(volunteer, "resumed" if active else "paused", now)
     return f"{volunteer.name} {'resumed' if active else 'paused'}."
 
 
@@ -101,7 +102,7 @@ def update_dbs(volunteer: Volunteer, status: str, expires_on: date | None,
         volunteer.dbs_checked_on = volunteer.dbs_checked_on or now.date()
     volunteer.dbs_cost_pence = int((cost_pounds * 100).to_integral_value()) \
         if cost_pounds is not None else None
-    _note(volunteer, f"DBS set to {status}", now)
+    add_note(volunteer, f"DBS set to {status}", now)
     return f"DBS details saved for {volunteer.name}."
 
 
@@ -142,7 +143,7 @@ def create_signup(session: Session, data: SignupInput, now: datetime) -> Volunte
         **location.columns(),
     )
     volunteer.neighbourhood_code = neighbourhood_code_for(session, postcode)
-    _note(volunteer, "signed up on the public page", now)
+    add_note(volunteer, "signed up on the public page", now)
     try:
         with session.begin_nested():
             session.add(volunteer)

@@ -36,6 +36,7 @@ from app.domain.volunteer_signup import (
 )
 from app.models.volunteer import Volunteer
 from app.services.geo.neighbourhoods import neighbourhood_code_for
+from app.services.volunteers.admin import add_note
 from app.services.volunteers.register import VolunteerInvalid, validate
 
 log = logging.getLogger(__name__)
@@ -84,9 +85,9 @@ def start(session: Session, phone: str, name: str, now: datetime) -> str | None:
         # separate "resume" (the approval SMS tells them so).
         phone_valid=number.valid, needs=[], approval_status=ApprovalStatus.PENDING,
         active=True, source=SOURCE, dbs_status=DbsStatus.NONE,
-        notes=f"{now:%Y-%m-%d} texted JOIN; call to complete sign-up.",
         created_at=now, updated_at=now,
     )
+    add_note(volunteer, "texted JOIN; call to complete sign-up.", now)
     try:
         with session.begin_nested():
             session.add(volunteer)
@@ -135,8 +136,7 @@ def answer(session: Session, volunteer: Volunteer, text: str, now: datetime) -> 
         _ask(volunteer, following, now)
         return QUESTIONS[following]
     volunteer.join_step = volunteer.join_step_at = None
-    volunteer.notes = (f"{volunteer.notes or ''}\n{now:%Y-%m-%d} answered the sign-up questions "
-                       "by SMS; call them before approving.").strip()[:2000]
+    add_note(volunteer, "answered the sign-up questions by SMS; call them before approving.", now)
     log.info("volunteer %d finished signing up by SMS", volunteer.id)
     return (f"Thank you, {volunteer.name.split()[0]}! That is all we need for now. A "
             "coordinator will call you before you are approved (most tasks need a DBS check).")
