@@ -171,17 +171,6 @@ def test_a_postcode_must_be_in_the_postcode_directory(client, db_session, form, 
              "Enter a real UK postcode")
 
 
-@pytest.mark.parametrize("form", PHONE_FORMS)
-def test_a_long_spaced_out_number_is_read_and_a_longer_one_refused_the_same_way(
-        client, db_session, form):
-    spaced = "  ".join(_mobile().replace(" ", ""))  # 31 spaces: 42 characters in all
-    _tried(FORMS[form], client, db_session, {"phone": spaced[:40] + " "}, False,
-           "Enter a UK phone number")
-    readable = " ".join(_mobile().replace(" ", "")[:6]) + " " + _mobile()[-6:]  # 17 characters
-    assert FORMS[form](client, db_session, {"phone": f"+44 {readable[1:]}   "[:36]}
-                       ).status_code == 302
-
-
 @pytest.mark.parametrize(("form", "accepted"), [
     ("signup", False), ("new_case", True), ("referral", True), ("directory_new", False),
     ("directory_edit", False)])
