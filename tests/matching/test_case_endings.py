@@ -204,6 +204,29 @@ def test_a_reopened_case_can_be_offered_again_and_keeps_who_helped(db_session, m
     assert (case.status, case.assigned_volunteer_id) == ("assigned", second.id)
 
 
+def test_the_offer_list_leaves_out_who_would_be_refused(db_session):
+    from app.models.volunteer import VolunteerAbsence
+    from app.services.casework.case_page import assignable_volunteers
+
+    free = factories.make_volunteer(db_session, name="Ann Free")
+    away = factories.make_volunteer(db_session, name="Bob Away",
+                                    away_until=NOW + timedelta(days=2))
+    back = factories.make_volunteer(db_session, name="Cal Back",
+                                    away_until=NOW - timedelta(hours=1))
+    absent = factories.make_volunteer(db_session, name="Dee Absent")
+    db_session.add(VolunteerAbsence(volunteer_id=absent.id, starts_on=NOW.date(),
+                                    ends_on=NOW.date() + timedelta(days=3), created_at=NOW))
+    paused = factories.make_volunteer(db_session, name="Eve Paused", active=False)
+    db_session.flush()
+    listed = {v.id for v in assignable_volunteers(db_session, NOW)}
+    assert {free.id, back.id} <= listed
+    assert not listed & {away.id, absent.id, paused.id}
+    case = factories.make_case(db_session)
+    for volunteer, words in ((away, "is away"), (absent, "dated absence"), (paused, "paused")):
+        with pytest.raises(actions.ActionError, match=words):
+            actions.assign_volunteer(db_session, case, STAFF, volunteer.id, NOW)
+
+
 # --- a manual offer tells the volunteer whose offer it withdraws ------------------------
 
 

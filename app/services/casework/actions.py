@@ -29,7 +29,6 @@ from app.domain.case_outcomes import (
     offer_refusal,
 )
 from app.domain.enums import CaseOutcome, CaseStatus, DbsStatus, Need, Urgency
-from app.domain.matching import is_away
 from app.domain.uk_time import format_uk
 from app.models.case import Case
 from app.models.directory import DirectoryService
@@ -41,7 +40,7 @@ from app.services.cases.ending import return_to_staff
 from app.services.cases.safeguarding import Source, raise_safeguarding, withdraw_open_offers
 from app.services.cases.timeline import add_case_event
 from app.services.matching.matcher import offer_case_to, staff_only_reason
-from app.services.matching.offers import on_absence
+from app.services.matching.offers import on_absence, unavailable_reason
 from app.services.matching.signposting import signpost_text
 from app.services.messaging.outbox import queue_sms
 
@@ -176,6 +175,13 @@ def raise_safeguarding_concern(session: Session, case: Case, user_id: int, now: 
     return result
 
 
+_UNAVAILABLE = {
+    "paused": " is paused, opted out or not approved yet.",
+    "away": " is away (they texted AWAY); they can text BACK when they are free again.",
+    "absent": " is on a dated absence today (see their page).",
+}
+
+
 def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: int,
                      now: datetime, *, dbs_required_needs: Sequence[str] = (),
                      override_reason: str | None = None,
@@ -192,14 +198,11 @@ def assign_volunteer(session: Session, case: Case, user_id: int, volunteer_id: i
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None:
         raise ActionError("That volunteer does not exist.")
-    if not volunteer.active or volunteer.opted_out or volunteer.approval_status != "approved":
-        raise ActionError(f"{volunteer.name} is paused, opted out or not approved yet.")
-    if is_away(volunteer.away_until, now):
-        # Their YES would be refused: say so now rather than send an offer that cannot stand.
-        raise ActionError(f"{volunteer.name} is away (they texted AWAY); they can text BACK "
-                          "when they are free again.")
-    if on_absence(session, volunteer.id, now):
-        raise ActionError(f"{volunteer.name} is on a dated absence today (see their page).")
+    # Their YES would be refused for the same reasons: say so now rather than send an offer
+    # that cannot stand.
+    unavailable = unavailable_reason(volunteer, now, on_absence(session, volunteer.id, now))
+    if unavailable is not None:
+        raise ActionError(volunteer.name + _UNAVAILABLE[unavailable])
     held = staff_only_reason(case)
     if held == NO_CONSENT:
         raise ActionError("The resident has not agreed to share their details: record their "

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.domain.enums import ApprovalStatus
+from app.domain.uk_time import uk_today
 from app.models.case import Case
 from app.models.directory import DirectoryService
 from app.models.volunteer import Volunteer
+from app.repositories.absences import absent_until
 from app.services.casework.timeline_view import TimelineItem, build_timeline
 from app.services.matching.matcher import suggest_volunteers
 
@@ -78,7 +81,13 @@ def signpost_options(session: Session, case: Case) -> list[DirectoryService]:
     return sorted(services, key=lambda s: (case.need not in (s.needs or []), s.name))
 
 
-def assignable_volunteers(session: Session) -> list[Volunteer]:
-    return list(session.scalars(select(Volunteer).where(
+def assignable_volunteers(session: Session, now: datetime) -> list[Volunteer]:
+    """The volunteers staff may offer a case to now: neither paused, away nor absent (the
+    offer would be refused otherwise: casework.actions.assign_volunteer)."""
+    volunteers = list(session.scalars(select(Volunteer).where(
         Volunteer.active.is_(True), Volunteer.opted_out.is_(False),
-        Volunteer.approval_status == "approved").order_by(Volunteer.name)))
+        Volunteer.approval_status == ApprovalStatus.APPROVED,
+        or_(Volunteer.away_until.is_(None), Volunteer.away_until <= now))
+        .order_by(Volunteer.name)))
+    absent = absent_until(session, [v.id for v in volunteers], uk_today(now))
+    return [v for v in volunteers if v.id not in absent]

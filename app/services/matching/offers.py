@@ -77,9 +77,7 @@ def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime
         return "closed"
     if case.status not in ACCEPTING_STATUSES or staff_only_reason(case) is not None:
         return "closed"
-    if volunteer is None or not volunteer.active or volunteer.opted_out \
-            or volunteer.approval_status != ApprovalStatus.APPROVED \
-            or is_away(volunteer.away_until, now) or absent:
+    if volunteer is None or unavailable_reason(volunteer, now, absent) is not None:
         return "ineligible"
     overridden = bool((offer.explanation or {}).get("dbs_override"))
     if case.need in dbs_required_needs and not overridden and not (
@@ -87,6 +85,18 @@ def refusal(case: Case, offer: Offer, volunteer: Volunteer | None, now: datetime
             and volunteer.dbs_expires_on > now.date()):
         return "ineligible"
     return None
+
+
+def unavailable_reason(volunteer: Volunteer, now: datetime, absent: bool) -> str | None:
+    """Why the volunteer may take no request at all just now, or None: "paused" (paused, opted
+    out or not approved), "away" (they texted AWAY) or "absent" (a dated absence covers today:
+    `absent`, see `on_absence`). A YES is refused for the same reasons a staff offer is."""
+    if not volunteer.active or volunteer.opted_out \
+            or volunteer.approval_status != ApprovalStatus.APPROVED:
+        return "paused"
+    if is_away(volunteer.away_until, now):
+        return "away"
+    return "absent" if absent else None
 
 
 def on_absence(session: Session, volunteer_id: int, now: datetime) -> bool:

@@ -122,7 +122,7 @@ def _render(case: Case, status: int = 200, phone_shown: bool = False, **forms: F
         suggestions=suggest(session, case, utcnow()) if not_offerable is None
         else Suggestions([]),
         directory_best=best_for_case(session, case, utcnow()),
-        volunteers=assignable_volunteers(session) if not_offerable is None else [],
+        volunteers=assignable_volunteers(session, utcnow()) if not_offerable is None else [],
         directory_service=directory,
         assigned_volunteer=volunteer, phone_shown=phone_shown, mask_phone=mask_phone,
         format_phone=format_for_display, is_other=case.need in (None, Need.OTHER), **context,
