@@ -204,6 +204,20 @@ def test_a_reopened_case_can_be_offered_again_and_keeps_who_helped(db_session, m
     assert (case.status, case.assigned_volunteer_id) == ("assigned", second.id)
 
 
+def test_merging_needs_both_cases_open_and_says_which_has_ended(db_session, make_case):
+    from app.services.casework.merge import merge_referral
+
+    referral = make_case(referred_by_user_id=None, referrer_organisation="Age UK Example")
+    target = make_case(status="closed", outcome="handled_by_staff")
+    with pytest.raises(actions.ActionError, match=f"{target.reference} has ended: reopen it"):
+        merge_referral(db_session, referral, target.reference, STAFF, NOW)
+    referral.status, target.status = "cancelled", "needs_staff"
+    with pytest.raises(actions.ActionError, match="This case is cancelled. Reopen it"):
+        merge_referral(db_session, referral, target.reference, STAFF, NOW)
+    with pytest.raises(actions.ActionError, match="This case is cancelled. Reopen it"):
+        actions.record_consent_by_staff(db_session, referral, STAFF, True, "rang", NOW)
+
+
 def test_the_offer_list_leaves_out_who_would_be_refused(db_session):
     from app.models.volunteer import VolunteerAbsence
     from app.services.casework.case_page import assignable_volunteers

@@ -44,7 +44,6 @@ from app.services.matching.offers import on_absence, unavailable_reason
 from app.services.matching.signposting import signpost_text
 from app.services.messaging.outbox import queue_sms
 
-CLOSED_STATUSES = ENDED_STATUSES
 #: The reason recorded when raising safeguarding reopens an ended case.
 SAFEGUARDING_REOPEN_REASON = "safeguarding raised"
 
@@ -59,7 +58,8 @@ class ActionResult:
     message_ids: list[int] = field(default_factory=list)
 
 
-def _refuse_if_ended(case: Case) -> None:
+def refuse_if_ended(case: Case) -> None:
+    """Nothing changes on an ended case until it is reopened (domain.case_outcomes)."""
     refused = ended_refusal(case.status)
     if refused is not None:
         raise ActionError(refused)
@@ -70,7 +70,7 @@ def edit_case(session: Session, case: Case, user_id: int, *, category: str, need
               alert_numbers: Sequence[str] = ()) -> ActionResult:
     """Save staff's changes; marking it safeguarding goes through the safeguarding transition,
     and only a coordinator can take it back off (stand down, with a reason)."""
-    _refuse_if_ended(case)
+    refuse_if_ended(case)
     if case.urgency == Urgency.SAFEGUARDING and urgency != Urgency.SAFEGUARDING:
         raise ActionError("Safeguarding can only be stood down by a coordinator, with a reason "
                           "(use \"Stand down safeguarding\").")
@@ -97,7 +97,7 @@ def edit_case(session: Session, case: Case, user_id: int, *, category: str, need
 
 def recode_other(session: Session, case: Case, user_id: int, need: str,
                  now: datetime) -> ActionResult:
-    _refuse_if_ended(case)
+    refuse_if_ended(case)
     if case.need not in (None, Need.OTHER):
         raise ActionError("Only a request recorded as 'other' can be re-coded.")
     add_case_event(session, case, "recoded", f"Re-coded 'other' as {need}",
@@ -114,7 +114,7 @@ def add_note(session: Session, case: Case, user_id: int, note: str,
 
 def record_callback(session: Session, case: Case, user_id: int, due_at: datetime,
                     note: str | None, now: datetime) -> ActionResult:
-    _refuse_if_ended(case)
+    refuse_if_ended(case)
     if due_at < now - timedelta(minutes=1):
         raise ActionError("The call-back time must be in the future.")
     case.callback_due_at = due_at
@@ -232,7 +232,7 @@ def signpost(session: Session, case: Case, user_id: int, service_id: int,
              now: datetime) -> ActionResult:
     """Send the resident the service's details by SMS and record the case as signposted (its
     outcome too); an open offer is withdrawn and its volunteer told."""
-    _refuse_if_ended(case)
+    refuse_if_ended(case)
     service = session.get(DirectoryService, service_id)
     if service is None:
         raise ActionError("That directory service does not exist.")
@@ -305,8 +305,7 @@ CONSOLE_CONSENT = ConsentWording(
 def record_consent_by_staff(session: Session, case: Case, user_id: int, answer: bool,
                             note: str | None, now: datetime) -> tuple[ActionResult, bool]:
     """Consent given (or refused) by phone, recorded by staff. -> (result, back to matching)."""
-    if case.status in CLOSED_STATUSES:
-        raise ActionError("This case is closed.")
+    refuse_if_ended(case)
     if not (note or "").strip():
         raise ActionError("Say how and when the resident told you.")
     result = record_consent(session, case, answer=answer, channel="staff", now=now,

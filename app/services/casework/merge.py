@@ -14,12 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.case_outcomes import is_ended
 from app.domain.enums import CaseOutcome, CaseStatus, Urgency
 from app.domain.references import parse_reference
 from app.models.case import Case
 from app.services.cases.safeguarding import withdraw_open_offers
 from app.services.cases.timeline import add_case_event
-from app.services.casework.actions import CLOSED_STATUSES, ActionError, ActionResult
+from app.services.casework.actions import ActionError, ActionResult, refuse_if_ended
 
 MERGED_OUTCOME = CaseOutcome.MERGED
 _URGENCY_RANK = {Urgency.ROUTINE: 0, Urgency.URGENT: 1, Urgency.SAFEGUARDING: 2}
@@ -34,8 +35,10 @@ def merge_referral(session: Session, referral: Case, into_reference: str, user_i
         raise ActionError("There is no case with that reference.")
     if target.id == referral.id:
         raise ActionError("A case cannot be merged into itself.")
-    if referral.status in CLOSED_STATUSES or target.status in CLOSED_STATUSES:
-        raise ActionError("Both cases must be open to merge them.")
+    refuse_if_ended(referral)
+    if is_ended(target.status):
+        raise ActionError(f"{target.reference} has ended: reopen it first, or merge into the "
+                          "resident's open case.")
     add_case_event(session, target, "referral_merged",
                    f"Referral {referral.reference} merged in"
                    + (f" from {referral.referrer_organisation}" if referral.referrer_organisation
