@@ -9,7 +9,7 @@ job modules imported again, a new database connection, since a forked child may 
 parent's). The job modules are imported once at start and the engine's pooled connections are
 reused from job to job. rq's job time-out still applies (SIGALRM in the worker's main thread).
 
-Delayed jobs (`enqueue_in`: offer expiry, 429 back-off, reconcile) are moved onto their queue
+Delayed jobs (`enqueue_in`: 429 back-off, reconcile, price checks) are moved onto their queue
 when due by the ticker thread of every worker (`DelayedJobs`), not by rq's scheduler process:
 that process holds a lock for 61 s and a restarted worker retries for it only every ten
 minutes, so after a worker was killed and restarted at once delayed work stalled for minutes,

@@ -1,9 +1,10 @@
 """Matching a case to volunteers: who to ask next, the offer SMS, and staff's suggestions.
 
 Transactions: these functions only flush; the caller (the `match_case` job, the SMS webhook's
-service, the console) commits once, THEN enqueues the outbox ids in `MatchStep.message_ids`
-(and, from a job, the offer's expiry timer). The database is the source of truth: an offer row
-with `expires_at` exists before any SMS or timer, so a lost job is healed by the sweeper.
+service, the console) commits once, THEN enqueues the outbox ids in `MatchStep.message_ids`.
+The database is the source of truth: an offer row with `expires_at` exists before any SMS, the
+periodic expiry scan (`expire_due_offers`) ends it when its time is up, and the sweeper heals a
+lost job.
 
 Concurrency: `lock_case` takes the case row with SELECT ... FOR UPDATE on PostgreSQL (SQLite
 has one writer at a time and ignores the clause); offers are unique per (case, attempt), so

@@ -35,8 +35,8 @@ __all__ = ["Withdrawn", "withdraw_ineligible_offers",
 
 @dataclass
 class Withdrawn:
-    # The "closed" SMS and the offers to the next volunteers (whose time-outs, like those after
-    # a NO by SMS, are enforced by the sweeper).
+    # The "closed" SMS and the offers to the next volunteers (whose time-outs, like every
+    # offer's, are enforced by the periodic expiry scan).
     message_ids: list[int] = field(default_factory=list)
 
 
