@@ -6,6 +6,7 @@ can run in CI or a pre-commit hook before a changed flow reaches residents.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -48,7 +49,7 @@ def flows() -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Recorded prompts directory (default: VOICE_PROMPTS_DIR, else "
-                   "FLOWS_DIR/recordings).")
+                   "recordings/ beside the flow file, or FLOWS_DIR/recordings).")
 @click.option("--require-voice", is_flag=True,
               help="Fail when a prompt has neither a voice nor a recording.")
 def check(file: Path | None, prompts_dir: Path | None, require_voice: bool) -> None:
@@ -57,9 +58,14 @@ def check(file: Path | None, prompts_dir: Path | None, require_voice: bool) -> N
     Also lists every phone prompt in a language with no Twilio voice that has no recording
     (the phone hands such callers to a person), and how many translations await review.
     """
-    settings = settings_or_exit() if file is None or prompts_dir is None else None
-    files = [file] if file else _flow_files(settings.flows_dir)  # type: ignore[union-attr]
-    prompts = prompts_dir or settings.prompts_dir  # type: ignore[union-attr]
+    if file is not None:  # one file: checked offline, whatever the rest of the configuration
+        files = [file]
+        configured = os.environ.get("VOICE_PROMPTS_DIR", "").strip()
+        prompts = prompts_dir or (Path(configured) if configured else file.parent / "recordings")
+    else:
+        settings = settings_or_exit()
+        files = _flow_files(settings.flows_dir)
+        prompts = prompts_dir or settings.prompts_dir
     failed = 0
     if file is None and not any(p.name == DEFAULT_FLOW_FILE for p in files):
         click.echo(f"{files[0].parent}:flow: no {DEFAULT_FLOW_FILE}: the webhooks need it")

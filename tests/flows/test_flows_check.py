@@ -20,6 +20,13 @@ def test_the_shipped_flow_passes(here2help):
     assert "ok (11 nodes; languages en, pl, ur, bn;" in out
 
 
+def test_one_file_is_checked_whatever_the_rest_of_the_configuration(here2help, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "bogus")
+    code, out, err = here2help("flows", "check", str(FLOW))
+    assert code == 0, err
+    assert "ok (11 nodes" in out and "recording ur/welcome.mp3" in out
+
+
 def test_check_without_a_file_checks_every_flow_in_flows_dir(here2help, tmp_path, monkeypatch):
     (tmp_path / "here2help.yaml").write_text(FLOW.read_text())
     (tmp_path / "b.yml").write_text(FLOW.read_text().replace("next: privacy", "next: nowhere", 1))
