@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import holidays
 
@@ -160,8 +160,12 @@ def spoken_time(value: time) -> str:
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
 
 
+@lru_cache(maxsize=32)
 def parse_opening_hours(spec: str, region: str = "ENG") -> OpeningHours:
-    """Read a spec (see the module docstring) or raise `OpeningHoursError` with one line."""
+    """Read a spec (see the module docstring) or raise `OpeningHoursError` with one line.
+
+    Kept per (spec, region): a hand-over asks "is the line open", "ring whom", "when is the
+    call-back due" and "when does it open" of the same setting, and the result is immutable."""
     region = (region or "").strip().upper()
     if region not in BANK_HOLIDAY_REGIONS:
         raise OpeningHoursError(
