@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ from app import create_app, migrate
 from app.db import make_engine
 from app.runtime import Runtime
 from app.settings import Settings, load_settings
+from app.web.console.extensions import limiter
 
 pytest_plugins = [
     "tests.plugins.clock",
@@ -31,6 +33,7 @@ pytest_plugins = [
     "tests.plugins.redis_server",
     "tests.plugins.browser",
     "tests.plugins.soak",
+    "tests.plugins.fast_passwords",
 ]
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -124,9 +127,36 @@ def runtime(settings: Settings, engine: Engine, session_factory: sessionmaker[Se
     return rt
 
 
+#: One built app per xdist worker and settings, with the configuration it was built with.
+_built_apps: dict[str, tuple[Flask, dict]] = {}
+
+
+def app_for(runtime: Runtime) -> Flask:
+    """The whole app for this test's runtime, built once per worker and settings.
+
+    Building the URL map and the API's OpenAPI document costs about a tenth of a second, which
+    over the suite's passes was minutes of CI. What the build depends on is the settings (the
+    app reads its runtime per request from `app.extensions`), so a test gets the app built for
+    equal settings, with its own runtime (its rolled-back connection) put in, the configuration
+    put back as it was built and the rate limiter's counts emptied.
+    """
+    key = repr(runtime.settings)  # every field, mappings included (settings are not hashable)
+    cached = _built_apps.get(key)
+    if cached is None:
+        built = create_app(runtime=runtime)
+        _built_apps[key] = (built, dict(built.config))
+        return built
+    built, config = cached
+    built.config.clear()
+    built.config.update(config)
+    built.extensions["here2help"] = runtime
+    limiter.reset()  # the sign-in and sign-up counts start at nothing, as in a new app
+    return built
+
+
 @pytest.fixture
-def app(runtime: Runtime):
-    return create_app(runtime=runtime)
+def app(runtime: Runtime) -> Flask:
+    return app_for(runtime)
 
 
 @pytest.fixture

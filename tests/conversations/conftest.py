@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from app import create_app
-
 _sids = itertools.count(1)
 VOICE_VERBS = {"Say", "Play", "Gather", "Redirect", "Dial", "Number", "Record", "Hangup", "Pause"}
 
@@ -113,8 +111,3 @@ class Caller:
 def caller(twilio_post) -> Callable[[str], Caller]:
     return lambda phone: Caller(twilio_post, phone)
 
-
-@pytest.fixture
-def app(runtime):
-    """The whole app, as Twilio reaches it."""
-    return create_app(runtime=runtime)
