@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
+from argon2 import profiles
 
 from app.models.staff import ApiToken, StaffUser
 from app.services.staff import accounts as staff
@@ -23,6 +24,14 @@ def test_create_user_normalises_email_and_hashes_password(db_session):
     assert user.email == "edna.smith@example.org"
     assert user.password_hash.startswith("$argon2id$")
     assert verify_password(user.password_hash, PASSWORD)
+
+
+def test_the_service_hashes_with_rfc_9106s_low_memory_profile():
+    """The suite hashes cheaply (tests/plugins/fast_passwords.py); the service must not."""
+    from tests.plugins import fast_passwords
+
+    assert fast_passwords.PRODUCTION_PARAMETERS == profiles.RFC_9106_LOW_MEMORY
+    assert profiles.RFC_9106_LOW_MEMORY.memory_cost >= 64 * 1024
 
 
 @pytest.mark.parametrize(("email", "role", "password", "error"), [

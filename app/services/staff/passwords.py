@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-#: Verified against when the account does not exist, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 12
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so both paths cost the same time.
+
+    Made when the web app starts (`warm_up`), not at import: hashing is slow on purpose, and
+    every CLI command and worker imports this module without signing anybody in.
+    """
+    return _hasher.hash("not-a-real-password")
+
+
+def warm_up() -> None:
+    """Make the dummy hash now, so the first unknown account costs what every later one does."""
+    _dummy_hash()
 
 
 def hash_password(password: str) -> str:
@@ -18,7 +33,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; spends the same time when there is no account at all."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matches = _hasher.verify(password_hash or _dummy_hash(), password)
+        return matches and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.domain.uk_time import format_uk
 from app.models.base import utcnow
+from app.services.staff import passwords
 
 # Each page module adds its routes to the console blueprint when it is imported.
 from app.web.console import (  # noqa: F401
@@ -66,6 +67,7 @@ def init_console(app: Flask) -> None:
     settings = app.extensions["here2help"].settings if "here2help" in app.extensions else None
     _session_config(app, settings)
     auth.init_login(login_manager)
+    passwords.warm_up()
     login_manager.init_app(app)
     csrf.init_app(app)
     _exempt_machine_endpoints(app)
