@@ -29,7 +29,7 @@ def _assigned(make_case, volunteer, hours_ago: float) -> Case:
 
 def _checkins(db_session, case: Case) -> list[Message]:
     return list(db_session.scalars(select(Message).where(
-        Message.case_id == case.id, Message.purpose == "checkin")))
+        Message.case_id == case.id, Message.purpose == "checkin").order_by(Message.id)))
 
 
 def test_a_silent_assignment_gets_one_check_in_then_goes_to_the_staff_queue(
