@@ -1,16 +1,19 @@
-"""Run the tests on another day: `--clock-date YYYY-MM-DD[THH:MM]` (or H2H_TEST_CLOCK).
+"""The date-sensitive tests on another day: `--clock-date YYYY-MM-DD[THH:MM]` (or H2H_TEST_CLOCK).
 
 The date and time are UK local time (Europe/London), as the help line lives by it; a date alone
-means 12:00. From configure time to the end of the run, time-machine moves every reading of the
-wall clock in this process (all threads, so the browser tests' live server too) to that moment
-and lets it tick on. Not moved: `time.monotonic`, PostgreSQL's `now()` and SQLite's
-CURRENT_TIMESTAMP (the app stamps rows itself), Redis TTLs (relative anyway), sub-processes
-(so tests that start real processes do not carry the marker), and chromium, which needs
-nothing: it takes a cookie's lifetime as Expires minus the response's Date header, and the
-live server writes both on the moved clock.
+means 12:00. Each test that carries `@pytest.mark.clock` runs, from the start of its set-up to
+the end of its tear-down, with every reading of the wall clock in this process (all threads, so
+the browser tests' live server too) moved by time-machine to that moment, ticking on. Every
+other test runs on the real clock, so one run checks both: the whole suite as it is, and the
+date-sensitive tests on an awkward day (CI gives each of its passes a different day).
 
-Date-sensitive tests carry `@pytest.mark.clock`. They must pass on any day: give services a
-fixed `now`, or read the (possibly moved) clock through `app.models.base.utcnow`.
+Not moved: `time.monotonic`, PostgreSQL's `now()` and SQLite's CURRENT_TIMESTAMP (the app stamps
+rows itself), Redis TTLs (relative anyway), sub-processes (so tests that start real processes
+do not carry the marker), and chromium, which needs nothing: it takes a cookie's lifetime as
+Expires minus the response's Date header, and the live server writes both on the moved clock.
+
+Date-sensitive tests must pass on any day: give services a fixed `now`, or read the (possibly
+moved) clock through `app.models.base.utcnow`.
 """
 
 from __future__ import annotations
@@ -24,15 +27,15 @@ import time_machine
 
 ENV_VAR = "H2H_TEST_CLOCK"
 UK = ZoneInfo("Europe/London")
-_travel = None  # the active time_machine.travel, while the clock is moved
-_moved_to: datetime | None = None  # where it was moved to (UTC)
+_moved_to: datetime | None = None  # where clock-marked tests run (UTC), if anywhere
+_travel = None  # the active time_machine.travel, while a clock-marked test runs
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--clock-date", default=os.environ.get(ENV_VAR) or None, metavar="YYYY-MM-DD[THH:MM]",
-        help=f"run with the wall clock moved to this UK local date/time, ticking on "
-             f"(default: ${ENV_VAR}, else the real clock)")
+        help=f"run the clock-marked tests with the wall clock moved to this UK local "
+             f"date/time, ticking on (default: ${ENV_VAR}, else the real clock)")
 
 
 def parse_clock_date(text: str) -> datetime:
@@ -53,26 +56,47 @@ def parse_clock_date(text: str) -> datetime:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _travel, _moved_to
+    global _moved_to
     text = config.getoption("--clock-date")
-    if not text:
-        return
-    _moved_to = parse_clock_date(text)
-    _travel = time_machine.travel(_moved_to, tick=True)
-    _travel.start()
+    _moved_to = parse_clock_date(text) if text else None
+
+
+def _stop() -> None:
+    global _travel
+    if _travel is not None:
+        _travel.stop()
+        _travel = None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item):
+    """Move the clock before any of a clock-marked test's fixtures is made."""
+    global _travel
+    _stop()
+    if _moved_to is not None and item.get_closest_marker("clock") is not None:
+        _travel = time_machine.travel(_moved_to, tick=True)
+        _travel.start()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """Put the clock back once the test's fixtures are torn down."""
+    try:
+        return (yield)
+    finally:
+        _stop()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    global _travel, _moved_to
-    if _travel is not None:
-        _travel.stop()
-    _travel = _moved_to = None
+    global _moved_to
+    _stop()
+    _moved_to = None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     if _moved_to is None:
         return None
-    return (f"clock moved to {_moved_to.astimezone(UK):%Y-%m-%d %H:%M %Z} "
-            f"({_moved_to:%Y-%m-%dT%H:%MZ}), ticking")
-
-
+    return (f"clock-marked tests run with the clock moved to "
+            f"{_moved_to.astimezone(UK):%Y-%m-%d %H:%M %Z} ({_moved_to:%Y-%m-%dT%H:%MZ}), "
+            f"ticking; the others on the real clock")
