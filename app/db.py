@@ -90,6 +90,14 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
+def begin_read(session: Session) -> None:
+    """Start the session's transaction as a reader, even in a writer session (see
+    `writer_factory`): SQLite `BEGIN` (deferred), so it takes no write lock and waits for no
+    writer. For a unit of work that reads and thinks first, ends that transaction (it wrote
+    nothing), then writes in a transaction of its own. PostgreSQL needs nothing."""
+    session.connection(execution_options={WRITE_INTENT: False})
+
+
 def _sqlite_begin(conn: Any) -> None:
     if not conn.get_execution_options().get(WRITE_INTENT, False):
         conn.exec_driver_sql("BEGIN")

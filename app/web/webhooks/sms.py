@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.adapters.twilio import twiml
 from app.models.base import utcnow
 from app.services.conversations import state as conv
-from app.services.conversations.sms import handle_sms
+from app.services.conversations.sms import answer_sms
 from app.services.fallback.journal import pending_sms_senders
 from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
@@ -53,14 +53,18 @@ def _process(sid: str, form) -> Response:
     session = db_session()
     settings = runtime().settings
     now = utcnow()
-    claimed = conv.claim(session, KIND, sid, now) if sid else None
-    outcome = handle_sms(
+
+    def claim() -> None:
+        if sid:
+            conv.claim_key(session, KIND, sid, now)
+
+    outcome = answer_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
         from_raw=form.get("From", ""), to_raw=form.get("To", ""), body=form.get("Body", ""),
-        now=now,
+        now=now, claim=claim,
     )
     body = twiml.sms(outcome.messages)
-    if claimed is not None:
-        claimed.response_body = body
+    if sid:
+        conv.store_answer(session, KIND, sid, body)
     commit_then_enqueue(session, outcome.message_ids, outcome.cases_to_match)
     return twiml_response(body)
