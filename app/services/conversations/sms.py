@@ -112,10 +112,8 @@ def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
     """
     plan = _plan(session, flow, settings, from_raw, body, now)
     claim()
-    if plan is not None:
-        if number_context_unchanged(session, plan.context, plan.phone, now):
-            return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
-        session.expire_all()  # what the plan changed on the loaded conversations is dropped
+    if plan is not None and number_context_unchanged(session, plan.context, plan.phone, now):
+        return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
     return handle_sms(session, flow=flow, settings=settings, message_sid=message_sid,
                       from_raw=from_raw, to_raw=to_raw, body=body, now=now)
 
@@ -135,23 +133,23 @@ class _Plan:
 def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body: str,
           now: datetime) -> _Plan | None:
     """The turn of `_flow_turn`, when the text is a plain menu answer; None for any other.
-    Reads in a transaction of its own, ended before anything is worked out."""
+    Reads in a transaction of its own, ended before anything is worked out; the conversations
+    it works on are plain objects outside the session (`_carry_out` writes them)."""
     parsed = parse_phone(from_raw, settings.default_region)
     text = clean_text(body)
     if not parsed.is_number or match_keyword(text) is not None \
             or find_safeguarding_phrases(text, settings.safeguarding_phrases_file):
         return None
     begin_read(session)
-    context = read_number_context(session, parsed.e164, now)
-    session.commit()  # the read transaction wrote nothing; the loaded objects stay
+    context = read_number_context(session, parsed.e164, now, loaded=False)
+    session.commit()  # the read transaction wrote nothing
     if context.follow_up_case_id is not None or _for_volunteer_handler(context, text):
         return None
     conversation = conv.current_conversation(
         context.conversations, now, settings.conversation_timeout_seconds)
     turn, is_new = _next_turn(flow, conversation, context.resident_language,
                               UserInput(InputKind.TEXT, text))
-    if turn.actions:
-        session.expire_all()  # a case to open: `handle_sms` does it all in the write transaction
+    if turn.actions:  # a case to open: `handle_sms` does it all in the write transaction
         return None
     if is_new:
         conversation = _new_conversation(flow, parsed.e164, turn, now)
@@ -161,12 +159,11 @@ def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body:
 
 def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from_raw: str,
                to_raw: str, body: str, now: datetime) -> conv.Outcome:
-    """The writes of a planned turn, in the write transaction: what `_flow_turn` writes."""
+    """The writes of a planned turn, in the write transaction: what `_flow_turn` writes, each
+    by one plain statement (the conversation last, with the reply on its transcript)."""
     context, conversation = plan.context, plan.conversation
     message = _log_inbound(session, message_sid, plan.phone, from_raw, to_raw, body, now,
                            case_id=context.open_case_id or conversation.case_id)
-    if plan.is_new:
-        session.add(conversation)
     transcript.note(conversation, now, transcript.RESIDENT, "sms", plan.text,
                     message_id=message.id)
     remember_language(session, flow, plan.phone, plan.turn.state,
@@ -175,7 +172,51 @@ def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from
                            conversation=conversation)
     _drop_reply_if_suppressed(session, outcome, message_sid, plan.phone, context, None)
     _keep_reply(session, outcome, message, now)
+    _write_conversations(session, plan, now)
     return outcome
+
+
+def _write_conversations(session: Session, plan: _Plan, now: datetime) -> None:
+    """The planned conversation (inserted or updated) and any it expired."""
+    connection = session.connection()
+    current = plan.conversation
+    values = {"c_node": storable_text(current.node, 80), "c_state": current.state,
+              "c_status": current.status, "c_last": current.last_activity_at,
+              "c_updated": current.updated_at}
+    if plan.is_new:
+        connection.execute(_INSERT_CONVERSATION, {
+            **values, "c_channel": current.channel, "c_phone": current.phone,
+            "c_flow_id": storable_text(current.flow_id, 80),
+            "c_flow_version": storable_text(current.flow_version or "", 80),
+            "c_created": current.created_at})
+    else:
+        connection.execute(_UPDATE_CONVERSATION, {**values, "c_id": current.id})
+    for other in plan.context.conversations:
+        if other is not current and other.status == ConversationStatus.EXPIRED:
+            connection.execute(_EXPIRE_CONVERSATION, {"c_id": other.id, "c_updated": now})
+
+
+_CONVERSATIONS = Conversation.__table__
+_C = _CONVERSATIONS.c
+_TURN_VALUES = {
+    "node": bindparam("c_node", type_=_C.node.type),
+    "state": bindparam("c_state", type_=_C.state.type),
+    "status": bindparam("c_status", type_=_C.status.type),
+    "last_activity_at": bindparam("c_last", type_=_C.last_activity_at.type),
+    "updated_at": bindparam("c_updated", type_=_C.updated_at.type),
+}
+#: Built once: a statement object keeps its cache key, so each use skips regenerating it.
+_INSERT_CONVERSATION = insert(_CONVERSATIONS).values(
+    **_TURN_VALUES, channel=bindparam("c_channel", type_=_C.channel.type),
+    phone=bindparam("c_phone", type_=_C.phone.type),
+    flow_id=bindparam("c_flow_id", type_=_C.flow_id.type),
+    flow_version=bindparam("c_flow_version", type_=_C.flow_version.type),
+    created_at=bindparam("c_created", type_=_C.created_at.type))
+_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_C.id == bindparam("c_id")).values(
+    **_TURN_VALUES)
+_EXPIRE_CONVERSATION = update(_CONVERSATIONS).where(_C.id == bindparam("c_id")).values(
+    status=str(ConversationStatus.EXPIRED),
+    updated_at=bindparam("c_updated", type_=_C.updated_at.type))
 
 
 def _drop_reply_if_suppressed(session: Session, outcome: conv.Outcome, message_sid: str,
@@ -447,7 +488,7 @@ def _next_turn(flow: Flow, conversation: Conversation | None, remembered: str | 
 def _new_conversation(flow: Flow, phone: str, turn: Turn, now: datetime) -> Conversation:
     return Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
                         flow_version=flow.version, node=turn.state["node"], state={},
-                        created_at=now)
+                        status=ConversationStatus.ACTIVE, created_at=now)
 
 
 def _act(session: Session, flow: Flow, settings: Settings, conversation: Conversation,

@@ -58,10 +58,18 @@ class NumberContext:
     fingerprint: tuple = ()
 
 
-def read_number_context(session: Session, phone: str, now: datetime) -> NumberContext:
-    rows = session.execute(_statement(True), _params(phone, now)).all()
+def read_number_context(session: Session, phone: str, now: datetime, *,
+                        loaded: bool = True) -> NumberContext:
+    """`loaded`: the conversations come as objects of the session (to be changed and flushed
+    like any other); otherwise as plain `Conversation`s outside it, read as rows (cheaper: for
+    a turn that writes them itself, see app.services.conversations.sms `_carry_out`)."""
+    if loaded:
+        rows = session.execute(_statement(_OBJECTS), _params(phone, now)).all()
+        conversations = [row[0] for row in rows if row[0] is not None]
+    else:
+        rows = session.connection().execute(_statement(_ROWS), _params(phone, now)).all()
+        conversations = [_detached(row) for row in rows if row.c_id is not None]
     first = rows[0]
-    conversations = [row[0] for row in rows if row[0] is not None]
     return NumberContext(
         resident_known=first.resident_id is not None, resident_language=first.language,
         opted_out=bool(first.opted_out), volunteer_known=bool(first.volunteer_known),
@@ -74,12 +82,21 @@ def read_number_context(session: Session, phone: str, now: datetime) -> NumberCo
 def number_context_unchanged(session: Session, context: NumberContext, phone: str,
                              now: datetime) -> bool:
     """Whether `context` (read earlier, in another transaction) still holds: the same
-    question asked again as plain rows (no objects loaded), its fingerprint compared."""
-    with session.no_autoflush:  # what the turn changed is written only if this says yes
-        rows = session.execute(_statement(False), _params(phone, now)).all()
-    found = _fingerprint(rows[0], [(r.conversation_id, r.conversation_updated_at)
-                                   for r in rows if r.conversation_id is not None])
+    question asked again as plain rows (no objects loaded, nothing flushed first), its
+    fingerprint compared."""
+    rows = session.connection().execute(_statement(_FINGERPRINT), _params(phone, now)).all()
+    found = _fingerprint(rows[0], [(r.c_id, r.c_updated_at) for r in rows
+                                   if r.c_id is not None])
     return found == context.fingerprint
+
+
+_CONVERSATIONS = Conversation.__table__
+_OBJECTS, _ROWS, _FINGERPRINT = "objects", "rows", "fingerprint"
+
+
+def _detached(row: Row) -> Conversation:
+    return Conversation(**{column.key: row._mapping[f"c_{column.key}"]
+                           for column in _CONVERSATIONS.columns})
 
 
 def _params(phone: str, now: datetime) -> dict[str, object]:
@@ -93,15 +110,16 @@ def _fingerprint(first: Row, conversations: list[tuple[int, datetime]]) -> tuple
 
 
 @cache
-def _statement(objects: bool) -> Select:
-    """With `objects`, the active conversations come as `Conversation`s; otherwise as their id
-    and last update only (for `number_context_unchanged`)."""
+def _statement(form: str) -> Select:
+    """The active conversations come as `Conversation`s (_OBJECTS), as all their columns
+    (_ROWS), or as their id and last update only (_FINGERPRINT), each labelled `c_<name>`."""
     phone = bindparam("phone", type_=String())
     since = bindparam("since", type_=UTCDateTime())
     one_row = select(literal_column("1").label("one")).subquery("one_row")
-    conversation = (Conversation,) if objects else (
-        Conversation.id.label("conversation_id"),
-        Conversation.updated_at.label("conversation_updated_at"))
+    table = _CONVERSATIONS.c
+    conversation = (Conversation,) if form == _OBJECTS else tuple(
+        column.label(f"c_{column.key}") for column in (
+            table if form == _ROWS else (table.id, table.updated_at)))
     return (
         select(
             *conversation,

@@ -46,6 +46,7 @@ def inbound_sms() -> Response:
             stored = conv.stored_answer(session, KIND, sid) if sid else None
             if stored is not None:
                 return twiml_response(stored)
+            session.rollback()  # the next attempt starts with no transaction, as the first did
     return twiml_response(twiml.sms([]))
 
 
