@@ -98,6 +98,22 @@ def begin_read(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: False})
 
 
+@contextmanager
+def reads_before_writing(session: Session) -> Iterator[None]:
+    """Reads a unit of work makes before its write transaction, so it can think with no lock.
+
+    On SQLite they run in a deferred transaction of their own (`begin_read`), ended when the
+    block ends: the database's one write lock is not held while the caller works out what to
+    write. On PostgreSQL, where a transaction locks only the rows it writes, they simply begin
+    the transaction the writes then use (a commit and a connection check-out fewer)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    begin_read(session)
+    yield
+    session.commit()  # wrote nothing: ends the read transaction
+
+
 def _sqlite_begin(conn: Any) -> None:
     if not conn.get_execution_options().get(WRITE_INTENT, False):
         conn.exec_driver_sql("BEGIN")

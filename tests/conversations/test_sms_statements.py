@@ -21,21 +21,22 @@ from tests.conversations.conftest import new_sid
 PHONE = "07700900456"
 CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
 
-#: A resident's first text. Read first, in a read transaction of its own (no write lock): ONE
-#: SELECT for everything the turn needs to know about the number (the resident's remembered
-#: language, whether it opted out, a volunteer with that number and a JOIN sign-up waiting for
-#: an answer, the case awaiting a follow-up answer, the open case, the active conversations).
-#: Then the write transaction: the claim (INSERT, first, so a duplicate waits or fails on it),
-#: the same SELECT again as plain values (nothing changed meanwhile, else the turn is worked out
-#: again inside the write transaction), the inbound row (INSERT), the answer stored on the claim
-#: (UPDATE), and the conversation (INSERT, with the reply already on its transcript).
-FIRST_TEXT_STATEMENTS = 6
+#: A resident's first text. Read first (on SQLite in a read transaction of its own, so no
+#: write lock is held while the turn is worked out): ONE SELECT for everything the turn needs
+#: to know about the number (the resident's remembered language, whether it opted out, a
+#: volunteer with that number and a JOIN sign-up waiting for an answer, the case awaiting a
+#: follow-up answer, the open case, the active conversations). Then the writes: the claim with
+#: the answer already worked out (INSERT, first, so a duplicate waits or fails on it), the same
+#: SELECT again as plain values (nothing changed meanwhile, else the turn is worked out again
+#: after the claim and its answer stored by an UPDATE), the inbound row (INSERT), and the
+#: conversation (INSERT, with the reply already on its transcript).
+FIRST_TEXT_STATEMENTS = 5
 #: Choosing a language: the same, with the conversation UPDATEd instead of INSERTed, plus the
 #: language kept on the resident's record (one UPSERT: no read first).
-LANGUAGE_TURN_STATEMENTS = 7
+LANGUAGE_TURN_STATEMENTS = 6
 #: Any other menu answer: the first text's statements, with the conversation UPDATEd.
-TURN_STATEMENTS = 6
-#: Of these, the write transaction (from the claim on) holds this many fewer: the first read.
+TURN_STATEMENTS = 5
+#: Of these, this many come before the claim: the first read (only reads may).
 READ_BEFORE_CLAIM = 1
 
 

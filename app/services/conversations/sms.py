@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.db import begin_read
+from app.db import reads_before_writing
 from app.domain import flow_engine
 from app.domain.enums import Channel, ConversationStatus, MessageDirection
 from app.domain.flow_answers import is_operator
@@ -96,22 +96,24 @@ def handle_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
 
 def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid: str,
                from_raw: str, to_raw: str, body: str, now: datetime,
-               claim: Callable[[], None]) -> conv.Outcome:
+               claim: Callable[[list[str] | None], None]) -> conv.Outcome:
     """`handle_sms` for the webhook, holding the database's write lock as briefly as it can.
 
     On SQLite a write transaction holds the database's one write lock from its first statement
     to its commit, so everything done inside it (and, under threads, every wait for the GIL)
     makes every other webhook wait. So a plain menu answer (no keyword, nothing for the
     volunteer or follow-up handlers, no safeguarding words, no case to open: most texts) is
-    worked out first, from a read transaction that is then ended. The write transaction starts
-    with `claim` (the delivery's idempotency claim: first, as always), checks with one SELECT
-    that nothing the turn read has changed meanwhile, and writes the inbound row, the
-    conversation and the resident's language. Any other text, or one whose number changed in
-    between (a parallel text from it), is handled by `handle_sms` inside the write
-    transaction, as if nothing had been worked out.
+    worked out first, from reads made before the write transaction (on SQLite, in a read
+    transaction then ended: app.db.reads_before_writing). The write transaction starts with
+    `claim(messages)` (the delivery's idempotency claim: first, as always; `messages` is the
+    reply worked out, to be stored with the claim, or None), checks with one SELECT that
+    nothing the turn read has changed meanwhile, and writes the inbound row, the conversation
+    and the resident's language. Any other text, or one whose number changed in between (a
+    parallel text from it), is handled by `handle_sms` inside the write transaction, as if
+    nothing had been worked out (its reply may then differ from the one claimed).
     """
     plan = _plan(session, flow, settings, from_raw, body, now)
-    claim()
+    claim(plan.messages if plan is not None else None)
     if plan is not None and number_context_unchanged(session, plan.context, plan.phone, now):
         return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
     return handle_sms(session, flow=flow, settings=settings, message_sid=message_sid,
@@ -128,6 +130,9 @@ class _Plan:
     conversation: Conversation
     is_new: bool
     turn: Turn
+    #: The reply (nothing when the number may not be texted, see `suppressed`).
+    messages: list[str]
+    suppressed: str | None
 
 
 def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body: str,
@@ -140,9 +145,8 @@ def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body:
     if not parsed.is_number or match_keyword(text) is not None \
             or find_safeguarding_phrases(text, settings.safeguarding_phrases_file):
         return None
-    begin_read(session)
-    context = read_number_context(session, parsed.e164, now, loaded=False)
-    session.commit()  # the read transaction wrote nothing
+    with reads_before_writing(session):
+        context = read_number_context(session, parsed.e164, now, loaded=False)
     if context.follow_up_case_id is not None or _for_volunteer_handler(context, text):
         return None
     conversation = conv.current_conversation(
@@ -154,7 +158,10 @@ def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body:
     if is_new:
         conversation = _new_conversation(flow, parsed.e164, turn, now)
     conv.save_turn(conversation, turn, now)
-    return _Plan(parsed.e164, text, context, conversation, is_new, turn)
+    messages = list(turn.prompt.messages)
+    suppressed = _reply_suppression(session, parsed.e164, context, None) if messages else None
+    return _Plan(parsed.e164, text, context, conversation, is_new, turn,
+                 [] if suppressed else messages, suppressed)
 
 
 def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from_raw: str,
@@ -168,9 +175,10 @@ def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from
                     message_id=message.id)
     remember_language(session, flow, plan.phone, plan.turn.state,
                       known=context.resident_language, on_record=context.resident_known)
-    outcome = conv.Outcome(list(plan.turn.prompt.messages), language=plan.turn.prompt.language,
+    outcome = conv.Outcome(list(plan.messages), language=plan.turn.prompt.language,
                            conversation=conversation)
-    _drop_reply_if_suppressed(session, outcome, message_sid, plan.phone, context, None)
+    if plan.suppressed:
+        log.info("inbound SMS %s: no reply (%s)", message_sid, plan.suppressed)
     _keep_reply(session, outcome, message, now)
     _write_conversations(session, plan, now)
     return outcome

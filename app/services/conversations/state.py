@@ -100,17 +100,20 @@ def claim(session: Session, kind: str, key: str, now: datetime) -> ProcessedWebh
 _WEBHOOKS = ProcessedWebhook.__table__
 #: Built once: a statement object keeps its cache key, so each use skips regenerating it.
 _CLAIM = insert(_WEBHOOKS).values(kind=bindparam("w_kind"), key=bindparam("w_key"),
-                                  response_body="", created_at=bindparam("w_now"))
+                                  response_body=bindparam("w_body"),
+                                  created_at=bindparam("w_now"))
 _ANSWER = update(_WEBHOOKS).where(_WEBHOOKS.c.kind == bindparam("w_kind"),
                                   _WEBHOOKS.c.key == bindparam("w_key")) \
     .values(response_body=bindparam("w_body"))
 
 
-def claim_key(session: Session, kind: str, key: str, now: datetime) -> None:
-    """`claim` as one plain INSERT, for a webhook that stores its answer with `store_answer`
-    (no row object to track: the claim is written, never read, by the request that makes it).
+def claim_key(session: Session, kind: str, key: str, now: datetime, answer: str = "") -> None:
+    """`claim` as one plain INSERT (no row object to track: the claim is written, never read,
+    by the request that makes it), with the `answer` when it is known already; otherwise (or
+    when it turns out otherwise) `store_answer` keeps it before the commit.
     Raises IntegrityError for a delivery already claimed."""
-    session.execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now})
+    session.execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now,
+                             "w_body": storable_text(answer)})
 
 
 def store_answer(session: Session, kind: str, key: str, body: str) -> None:

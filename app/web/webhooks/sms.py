@@ -35,9 +35,10 @@ def inbound_sms() -> Response:
         return journal_and_advise()
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64]
     session = db_session()
-    # No read first: the claim (an INSERT) is the first statement, so a repeat fails on the
-    # unique constraint (PostgreSQL makes a parallel one wait for the first to commit) and
-    # SQLite never has to upgrade a read lock (which fails at once instead of waiting).
+    # The claim (an INSERT) is the first write: only reads come before it (see answer_sms), so
+    # a repeat fails on the unique constraint (PostgreSQL makes a parallel one wait for the
+    # first to commit) and SQLite never has to upgrade a read lock (which fails at once
+    # instead of waiting): there the reads end their own transaction before the claim's.
     for _attempt in range(2):
         try:
             return _process(sid, form)
@@ -54,18 +55,21 @@ def _process(sid: str, form) -> Response:
     session = db_session()
     settings = runtime().settings
     now = utcnow()
+    claimed: tuple[list[str] | None, str] = (None, "")  # the reply claimed, as TwiML
 
-    def claim() -> None:
+    def claim(messages: list[str] | None) -> None:
+        nonlocal claimed
         if sid:
-            conv.claim_key(session, KIND, sid, now)
+            claimed = (messages, twiml.sms(messages) if messages is not None else "")
+            conv.claim_key(session, KIND, sid, now, claimed[1])
 
     outcome = answer_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
         from_raw=form.get("From", ""), to_raw=form.get("To", ""), body=form.get("Body", ""),
         now=now, claim=claim,
     )
-    body = twiml.sms(outcome.messages)
-    if sid:
+    body = claimed[1] if sid and outcome.messages == claimed[0] else twiml.sms(outcome.messages)
+    if sid and body != claimed[1]:
         conv.store_answer(session, KIND, sid, body)
     commit_then_enqueue(session, outcome.message_ids, outcome.cases_to_match)
     return twiml_response(body)
