@@ -264,7 +264,7 @@ class Inbound:
     def save(self, session: Session, now: datetime) -> None:
         if (self.case_id, self.volunteer_id) == self._stored:
             return
-        session.execute(update(_MESSAGES).where(_MESSAGES.c.id == self.id).values(
+        session.connection().execute(update(_MESSAGES).where(_MESSAGES.c.id == self.id).values(
             case_id=self.case_id, volunteer_id=self.volunteer_id, updated_at=now))
         self._stored = (self.case_id, self.volunteer_id)
 
@@ -340,7 +340,7 @@ def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, t
         "case_id": case_id, "created_at": now, "updated_at": now,
     }
     # A plain INSERT: the ORM's unit of work would cost more than the statement itself.
-    inserted = session.execute(_INSERT_INBOUND, row).inserted_primary_key
+    inserted = session.connection().execute(_INSERT_INBOUND, row).inserted_primary_key
     return Inbound(id=inserted[0], case_id=case_id, _stored=(case_id, None))
 
 

@@ -112,14 +112,14 @@ def claim_key(session: Session, kind: str, key: str, now: datetime, answer: str 
     by the request that makes it), with the `answer` when it is known already; otherwise (or
     when it turns out otherwise) `store_answer` keeps it before the commit.
     Raises IntegrityError for a delivery already claimed."""
-    session.execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now,
-                             "w_body": storable_text(answer)})
+    session.connection().execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now,
+                                          "w_body": storable_text(answer)})
 
 
 def store_answer(session: Session, kind: str, key: str, body: str) -> None:
     """Keep the answer on the claim made by `claim_key`, before the commit."""
-    session.execute(_ANSWER, {"w_kind": kind, "w_key": _key(key),
-                               "w_body": storable_text(body)})
+    session.connection().execute(_ANSWER, {"w_kind": kind, "w_key": _key(key),
+                                           "w_body": storable_text(body)})
 
 
 def active_sms_conversation(session: Session, phone: str, now: datetime,
