@@ -11,9 +11,10 @@ undoes with one key press.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -63,11 +64,21 @@ def remember_language(session: Session, flow: Flow, phone: str | None, state: Ma
 
 
 def _upsert_language(session: Session, phone: str, language: str, phone_valid: bool) -> None:
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    connection.execute(_upsert_statement(connection.dialect.name), {
+        "r_phone": phone, "r_phone_valid": phone_valid, "r_language": language})
+
+
+@cache
+def _upsert_statement(dialect: str) -> Insert:
+    """Built once per dialect: a statement object keeps its cache key."""
     make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = make_insert(Resident.__table__).values(
-        phone=phone, phone_valid=phone_valid, language=language)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[Resident.__table__.c.phone],
+    table = Resident.__table__
+    statement = make_insert(table).values(
+        phone=bindparam("r_phone", type_=table.c.phone.type),
+        phone_valid=bindparam("r_phone_valid", type_=table.c.phone_valid.type),
+        language=bindparam("r_language", type_=table.c.language.type))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.phone],
         set_={"language": statement.excluded.language,
-              "updated_at": statement.excluded.updated_at}))
+              "updated_at": statement.excluded.updated_at})
