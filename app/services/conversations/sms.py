@@ -138,8 +138,8 @@ class _Plan:
 def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body: str,
           now: datetime) -> _Plan | None:
     """The turn of `_flow_turn`, when the text is a plain menu answer; None for any other.
-    Reads in a transaction of its own, ended before anything is worked out; the conversations
-    it works on are plain objects outside the session (`_carry_out` writes them)."""
+    Reads before the write transaction (app.db.reads_before_writing); the conversations it
+    works on are plain objects outside the session (`_carry_out` writes them)."""
     parsed = parse_phone(from_raw, settings.default_region)
     text = clean_text(body)
     if not parsed.is_number or match_keyword(text) is not None \
