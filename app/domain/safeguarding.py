@@ -18,6 +18,7 @@ whole words only ("fallen" is not found in "befallen"); a trailing `*` matches a
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class PhraseList:
 
     phrases: tuple[str, ...]
     _patterns: tuple[re.Pattern[str], ...]
+    #: All the patterns as one alternation: most texts match none, and one search says so.
+    _any: re.Pattern[str] | None = None
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> PhraseList:
@@ -63,12 +66,19 @@ class PhraseList:
             if pattern is not None:
                 phrases.append(phrase)
                 patterns.append(pattern)
-        return cls(tuple(phrases), tuple(patterns))
+        combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns)) \
+            if patterns else None
+        return cls(tuple(phrases), tuple(patterns), combined)
 
     def find(self, text: str | None) -> list[str]:
         if not text:
             return []
-        normalised = normalise_text(text[:MAX_SCAN_CHARS])
+        return self.find_normalised(normalise_text(text[:MAX_SCAN_CHARS]))
+
+    def find_normalised(self, normalised: str) -> list[str]:
+        """`find` for a text already through `normalise_text` (one text, several lists)."""
+        if self._any is not None and not self._any.search(normalised):
+            return []
         pairs = zip(self.phrases, self._patterns, strict=True)
         return [phrase for phrase, pattern in pairs if pattern.search(normalised)]
 
@@ -100,21 +110,47 @@ def load_phrases(path: Path | None = None) -> PhraseList:
 
 
 def language_files(path: Path | None = None) -> dict[str, Path]:
-    """{"en": the main list, "pl": its `.pl.txt` sibling, ...}: every list that exists."""
+    """{"en": the main list, "pl": its `.pl.txt` sibling, ...}: every list that exists.
+
+    Looked for again only when the folder changes (a list added or removed changes its
+    modification time), not on every text."""
     main = Path(path) if path else DEFAULT_PHRASES_FILE
+    try:
+        changed = main.parent.stat().st_mtime_ns
+    except OSError:
+        return dict(_find_language_files(main))
+    if time.time_ns() - changed < _SETTLE_NS:  # a cache's freshness, not a rule's time
+        # Changed just now: a second change within the file system's clock tick would leave
+        # the modification time as it is, so a listing cached now could miss it.
+        return dict(_find_language_files(main))
+    return dict(_language_files(main, changed))
+
+
+#: How long after a change to the folder its listing is looked for afresh on every text.
+_SETTLE_NS = 2_000_000_000
+
+
+@lru_cache(maxsize=8)
+def _language_files(main: Path, _folder_mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    return _find_language_files(main)
+
+
+def _find_language_files(main: Path) -> tuple[tuple[str, Path], ...]:
     found = {"en": main}
     for sibling in sorted(main.parent.glob(f"{main.stem}.*{main.suffix}")):
         code = sibling.name[len(main.stem) + 1:-len(main.suffix) or None]
         if code.isalpha() and 2 <= len(code) <= 3:
             found[code.lower()] = sibling
-    return found
+    return tuple(found.items())
 
 
 def find_safeguarding_phrases(text: str | None, path: Path | None = None) -> list[str]:
     """The safeguarding phrases found in `text`, in every language's list (empty when none)."""
     if not text:
         return []
+    normalised = normalise_text(text[:MAX_SCAN_CHARS])
     found: list[str] = []
     for target in language_files(path).values():
-        found.extend(p for p in load_phrases(target).find(text) if p not in found)
+        found.extend(p for p in load_phrases(target).find_normalised(normalised)
+                     if p not in found)
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from app.domain.postcode import normalise_postcode
 
@@ -134,8 +135,11 @@ _NUL = "\x00"
 _JOINERS = "\u200c\u200d"
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Lower case, no accents (ł -> l), punctuation to spaces, single spaces: for matching only."""
+    """Lower case, no accents (ł -> l), punctuation to spaces, single spaces: for matching only.
+
+    Remembered (pure, and asked for the same menu labels on every text)."""
     text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch not in _JOINERS)
     # Vowel signs (Bengali "া", Urdu marks) are part of a word, though not "\w" to `re`.

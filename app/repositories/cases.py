@@ -109,9 +109,15 @@ def find_open_case_for_phone(session: Session, phone_e164: str | None) -> Case |
     """The most recent case still being worked on for this number (None for no number)."""
     if not phone_e164:
         return None
-    return session.scalar(
+    return session.scalar(open_case_for_phone(phone_e164))
+
+
+def open_case_for_phone(phone: Any) -> Select[tuple[Case]]:
+    """The query behind `find_open_case_for_phone`; `phone` may be a bound parameter, so the
+    SMS turn can ask it as a subquery of its one read (app.services.conversations.sms_context)."""
+    return (
         select(Case)
-        .where(Case.phone == phone_e164, Case.status.in_([str(s) for s in OPEN_CASE_STATUSES]))
+        .where(Case.phone == phone, Case.status.in_(sorted(str(s) for s in OPEN_CASE_STATUSES)))
         .order_by(Case.id.desc())
         .limit(1)
     )

@@ -111,19 +111,19 @@ def test_an_unexpected_error_in_the_sms_webhook_is_journaled_and_replayed(
     runtime, client = hostile
     from app.web.webhooks import sms
 
-    real = sms.handle_sms
+    real = sms.answer_sms
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug nobody foresaw")
 
-    monkeypatch.setattr(sms, "handle_sms", broken)
+    monkeypatch.setattr(sms, "answer_sms", broken)
     status, sid = post_form(client, runtime.settings.twilio_auth_token, {
         "MessageSid": _sid(), "AccountSid": "AC" + "1" * 32, "From": "+447700900730",
         "To": HELPLINE, "Body": "hi"})
     assert status == 200
     assert [read_entry(p).key for p in pending_files(runtime.settings.fallback_journal_dir)] \
         == [sid]
-    monkeypatch.setattr(sms, "handle_sms", real)
+    monkeypatch.setattr(sms, "answer_sms", real)
     summary = replay_journal(runtime.write_session_factory, runtime.settings.fallback_journal_dir,
                              settings=runtime.settings, job_queue=None, now=utcnow())
     assert (summary.sms, summary.failed) == (1, [])

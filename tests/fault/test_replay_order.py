@@ -33,13 +33,13 @@ def test_texts_behind_journaled_ones_wait_and_replay_in_order_one_reply_each(
     runtime, client = hostile
     from app.web.webhooks import sms
 
-    real = sms.handle_sms
+    real = sms.answer_sms
     def broken(*_args, **_kwargs):
         raise RuntimeError("the database had a bad moment")
 
-    monkeypatch.setattr(sms, "handle_sms", broken)
+    monkeypatch.setattr(sms, "answer_sms", broken)
     first = _text(runtime, client, RESIDENT, "hi")
-    monkeypatch.setattr(sms, "handle_sms", real)
+    monkeypatch.setattr(sms, "answer_sms", real)
     second = _text(runtime, client, RESIDENT, "1")  # the service is back, replay has not run
     live = _text(runtime, client, OTHER, "hi")  # another number is answered live
     journal_dir = runtime.settings.fallback_journal_dir

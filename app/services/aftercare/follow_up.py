@@ -24,8 +24,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus
@@ -131,11 +132,19 @@ def send_due_follow_ups(session: Session, now: datetime, *, after_hours: int,
 def outstanding_follow_up(session: Session, phone: str, now: datetime, *,
                           answered_too: bool = False) -> Case | None:
     """The number's latest follow-up still open to an answer (or, for AGAIN, answered too)."""
+    return session.scalar(outstanding_follow_up_query(phone, now - ANSWER_WINDOW,
+                                                      answered_too=answered_too))
+
+
+def outstanding_follow_up_query(phone: Any, asked_since: Any, *,
+                                answered_too: bool = False) -> Select[tuple[Case]]:
+    """The query behind `outstanding_follow_up` (`asked_since`: now - ANSWER_WINDOW); both may
+    be bound parameters, so the SMS turn asks it inside its one read."""
     query = select(Case).where(Case.phone == phone, Case.follow_up_state == SENT,
-                               Case.follow_up_at >= now - ANSWER_WINDOW)
+                               Case.follow_up_at >= asked_since)
     if not answered_too:
         query = query.where(Case.follow_up_answer.is_(None))
-    return session.scalar(query.order_by(Case.follow_up_at.desc(), Case.id.desc()).limit(1))
+    return query.order_by(Case.follow_up_at.desc(), Case.id.desc()).limit(1)
 
 
 def answer_follow_up(session: Session, case: Case, answer: FollowUpAnswer, now: datetime, *,

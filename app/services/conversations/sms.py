@@ -17,35 +17,44 @@ Order, and why:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.db import reads_before_writing
 from app.domain import flow_engine
 from app.domain.enums import Channel, ConversationStatus, MessageDirection
 from app.domain.flow_answers import is_operator
-from app.domain.flow_engine import CreateCase, HandOver, InputKind, UserInput
+from app.domain.flow_engine import CreateCase, HandOver, InputKind, Turn, UserInput
 from app.domain.flows import Flow
 from app.domain.follow_up import FollowUpAnswer, parse_follow_up_answer
 from app.domain.keywords import Keyword, KeywordMatch, match_keyword
-from app.domain.phone import parse_phone
+from app.domain.phone import ParsedPhone, parse_phone
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.domain.sms_segments import count_segments
 from app.domain.speech import clean_text
+from app.domain.volunteer_words import VolunteerWord, parse_volunteer_reply
 from app.models.case import Case
 from app.models.conversation import Conversation
 from app.models.message import Message
 from app.models.resident import Resident
+from app.models.storable import storable_text
 from app.models.volunteer import Offer, Volunteer
-from app.repositories.cases import find_open_case_for_phone
-from app.services.aftercare.follow_up import answer_follow_up, outstanding_follow_up
+from app.services.aftercare.follow_up import answer_follow_up
 from app.services.cases import transcript
 from app.services.cases.ending import cancel_by_resident
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.conversations.language import remember_language
-from app.services.messaging.outbox import suppression_reason
+from app.services.conversations.sms_context import (
+    NumberContext,
+    number_context_unchanged,
+    read_number_context,
+)
+from app.services.messaging.outbox import number_suppression_reason, suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from app.settings import Settings
@@ -67,20 +76,203 @@ STATUS_WORDS = {
 def handle_sms(session: Session, *, flow: Flow, settings: Settings, message_sid: str,
                from_raw: str, to_raw: str, body: str, now: datetime) -> conv.Outcome:
     """Everything one inbound SMS does; the reply is dropped when the sender may not be texted
-    (not a UK mobile, or opted out): a TwiML reply is an outbound SMS like any other."""
-    outcome, message = _handle(session, flow, settings, message_sid, from_raw, to_raw, body,
-                               now)
-    if outcome.messages:
-        sender = parse_phone(from_raw, settings.default_region).e164
-        reason = suppression_reason(session, sender)
-        if reason:
-            log.info("inbound SMS %s: no reply (%s)", message_sid, reason)
-            outcome.messages = []
+    (not a UK mobile, or opted out): a TwiML reply is an outbound SMS like any other.
+
+    Statements: what the turn must know about the number is read in one SELECT
+    (app.services.conversations.sms_context), the inbound row is one INSERT, and the
+    conversation is written once, at the commit, with the reply already on its transcript."""
+    parsed = parse_phone(from_raw, settings.default_region)
+    phone = parsed.e164 if parsed.is_number else None
+    text = clean_text(body)
+    keyword = match_keyword(text)
+    context = read_number_context(session, phone, now) if phone else None
+    message = _log_inbound(session, message_sid, parsed.e164, from_raw, to_raw, body, now)
+    outcome = _answer(session, flow, settings, context, message, parsed, text, keyword, now)
+    _drop_reply_if_suppressed(session, outcome, message_sid, parsed.e164, context, keyword)
     _keep_reply(session, outcome, message, now)
+    message.save(session, now)
     return outcome
 
 
-def _keep_reply(session: Session, outcome: conv.Outcome, message: Message,
+def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid: str,
+               from_raw: str, to_raw: str, body: str, now: datetime,
+               claim: Callable[[list[str] | None], None]) -> conv.Outcome:
+    """`handle_sms` for the webhook, holding the database's write lock as briefly as it can.
+
+    On SQLite a write transaction holds the database's one write lock from its first statement
+    to its commit, so everything done inside it (and, under threads, every wait for the GIL)
+    makes every other webhook wait. So a plain menu answer (no keyword, nothing for the
+    volunteer or follow-up handlers, no safeguarding words, no case to open: most texts) is
+    worked out first, from reads made before the write transaction (on SQLite, in a read
+    transaction then ended: app.db.reads_before_writing). The write transaction starts with
+    `claim(messages)` (the delivery's idempotency claim: first, as always; `messages` is the
+    reply worked out, to be stored with the claim, or None), checks with one SELECT that
+    nothing the turn read has changed meanwhile, and writes the inbound row, the conversation
+    and the resident's language. Any other text, or one whose number changed in between (a
+    parallel text from it), is handled by `handle_sms` inside the write transaction, as if
+    nothing had been worked out (its reply may then differ from the one claimed).
+    """
+    plan = _plan(session, flow, settings, from_raw, body, now)
+    claim(plan.messages if plan is not None else None)
+    if plan is not None and number_context_unchanged(session, plan.context, plan.phone, now):
+        return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
+    return handle_sms(session, flow=flow, settings=settings, message_sid=message_sid,
+                      from_raw=from_raw, to_raw=to_raw, body=body, now=now)
+
+
+@dataclass
+class _Plan:
+    """A plain menu answer worked out before the write transaction (see `answer_sms`)."""
+
+    phone: str
+    text: str
+    context: NumberContext
+    conversation: Conversation
+    is_new: bool
+    turn: Turn
+    #: The reply (nothing when the number may not be texted, see `suppressed`).
+    messages: list[str]
+    suppressed: str | None
+
+
+def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body: str,
+          now: datetime) -> _Plan | None:
+    """The turn of `_flow_turn`, when the text is a plain menu answer; None for any other.
+    Reads before the write transaction (app.db.reads_before_writing); the conversations it
+    works on are plain objects outside the session (`_carry_out` writes them)."""
+    parsed = parse_phone(from_raw, settings.default_region)
+    text = clean_text(body)
+    if not parsed.is_number or match_keyword(text) is not None \
+            or find_safeguarding_phrases(text, settings.safeguarding_phrases_file):
+        return None
+    with reads_before_writing(session):
+        context = read_number_context(session, parsed.e164, now, loaded=False)
+    if context.follow_up_case_id is not None or _for_volunteer_handler(context, text):
+        return None
+    conversation = conv.current_conversation(
+        context.conversations, now, settings.conversation_timeout_seconds)
+    turn, is_new = _next_turn(flow, conversation, context.resident_language,
+                              UserInput(InputKind.TEXT, text))
+    if turn.actions:  # a case to open: `handle_sms` does it all in the write transaction
+        return None
+    if is_new:
+        conversation = _new_conversation(flow, parsed.e164, turn, now)
+    conv.save_turn(conversation, turn, now)
+    messages = list(turn.prompt.messages)
+    suppressed = _reply_suppression(session, parsed.e164, context, None) if messages else None
+    return _Plan(parsed.e164, text, context, conversation, is_new, turn,
+                 [] if suppressed else messages, suppressed)
+
+
+def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from_raw: str,
+               to_raw: str, body: str, now: datetime) -> conv.Outcome:
+    """The writes of a planned turn, in the write transaction: what `_flow_turn` writes, each
+    by one plain statement (the conversation last, with the reply on its transcript)."""
+    context, conversation = plan.context, plan.conversation
+    message = _log_inbound(session, message_sid, plan.phone, from_raw, to_raw, body, now,
+                           case_id=context.open_case_id or conversation.case_id)
+    transcript.note(conversation, now, transcript.RESIDENT, "sms", plan.text,
+                    message_id=message.id)
+    remember_language(session, flow, plan.phone, plan.turn.state,
+                      known=context.resident_language, on_record=context.resident_known)
+    outcome = conv.Outcome(list(plan.messages), language=plan.turn.prompt.language,
+                           conversation=conversation)
+    if plan.suppressed:
+        log.info("inbound SMS %s: no reply (%s)", message_sid, plan.suppressed)
+    _keep_reply(session, outcome, message, now)
+    _write_conversations(session, plan, now)
+    return outcome
+
+
+def _write_conversations(session: Session, plan: _Plan, now: datetime) -> None:
+    """The planned conversation (inserted or updated) and any it expired."""
+    connection = session.connection()
+    current = plan.conversation
+    values = {"c_node": storable_text(current.node, 80), "c_state": current.state,
+              "c_status": current.status, "c_last": current.last_activity_at,
+              "c_updated": current.updated_at}
+    if plan.is_new:
+        connection.execute(_INSERT_CONVERSATION, {
+            **values, "c_channel": current.channel, "c_phone": current.phone,
+            "c_flow_id": storable_text(current.flow_id, 80),
+            "c_flow_version": storable_text(current.flow_version or "", 80),
+            "c_created": current.created_at})
+    else:
+        connection.execute(_UPDATE_CONVERSATION, {**values, "c_id": current.id})
+    for other in plan.context.conversations:
+        if other is not current and other.status == ConversationStatus.EXPIRED:
+            connection.execute(_EXPIRE_CONVERSATION, {"c_id": other.id, "c_updated": now})
+
+
+_CONVERSATIONS = Conversation.__table__
+_C = _CONVERSATIONS.c
+_TURN_VALUES = {
+    "node": bindparam("c_node", type_=_C.node.type),
+    "state": bindparam("c_state", type_=_C.state.type),
+    "status": bindparam("c_status", type_=_C.status.type),
+    "last_activity_at": bindparam("c_last", type_=_C.last_activity_at.type),
+    "updated_at": bindparam("c_updated", type_=_C.updated_at.type),
+}
+#: Built once: a statement object keeps its cache key, so each use skips regenerating it.
+_INSERT_CONVERSATION = insert(_CONVERSATIONS).values(
+    **_TURN_VALUES, channel=bindparam("c_channel", type_=_C.channel.type),
+    phone=bindparam("c_phone", type_=_C.phone.type),
+    flow_id=bindparam("c_flow_id", type_=_C.flow_id.type),
+    flow_version=bindparam("c_flow_version", type_=_C.flow_version.type),
+    created_at=bindparam("c_created", type_=_C.created_at.type))
+_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_C.id == bindparam("c_id")).values(
+    **_TURN_VALUES)
+_EXPIRE_CONVERSATION = update(_CONVERSATIONS).where(_C.id == bindparam("c_id")).values(
+    status=str(ConversationStatus.EXPIRED),
+    updated_at=bindparam("c_updated", type_=_C.updated_at.type))
+
+
+def _drop_reply_if_suppressed(session: Session, outcome: conv.Outcome, message_sid: str,
+                              sender: str | None, context: NumberContext | None,
+                              keyword: KeywordMatch | None) -> None:
+    if not outcome.messages:
+        return
+    reason = _reply_suppression(session, sender, context, keyword)
+    if reason:
+        log.info("inbound SMS %s: no reply (%s)", message_sid, reason)
+        outcome.messages = []
+
+
+def _reply_suppression(session: Session, sender: str | None, context: NumberContext | None,
+                       keyword: KeywordMatch | None) -> str | None:
+    """`suppression_reason` for the sender, with the opt-out read at the start of the turn
+    unless the turn itself may have changed it (STOP, START, or CANCEL taken as STOP)."""
+    changes_opt_out = keyword is not None and keyword.keyword in (
+        Keyword.STOP, Keyword.START, Keyword.CANCEL)
+    if context is None or changes_opt_out:
+        return suppression_reason(session, sender)
+    return number_suppression_reason(sender) or ("opted out" if context.opted_out else None)
+
+
+@dataclass
+class Inbound:
+    """The inbound text's `Message` row as the turn sees it: inserted at once (one plain INSERT,
+    so its id can be named on the transcript and timeline), then only the links the turn finds
+    (the case it is about, the volunteer who sent it) are written, by `save`, when they differ
+    from what was inserted."""
+
+    id: int
+    case_id: int | None = None
+    volunteer_id: int | None = None
+    _stored: tuple[int | None, int | None] = (None, None)
+
+    def save(self, session: Session, now: datetime) -> None:
+        if (self.case_id, self.volunteer_id) == self._stored:
+            return
+        session.connection().execute(update(_MESSAGES).where(_MESSAGES.c.id == self.id).values(
+            case_id=self.case_id, volunteer_id=self.volunteer_id, updated_at=now))
+        self._stored = (self.case_id, self.volunteer_id)
+
+
+_MESSAGES = Message.__table__
+
+
+def _keep_reply(session: Session, outcome: conv.Outcome, message: Inbound,
                 now: datetime) -> None:
     """The reply goes back as TwiML, so it is no `Message` row: note it where the case
     timeline finds it (the conversation's transcript, else the case the text was about)."""
@@ -96,56 +288,69 @@ def _keep_reply(session: Session, outcome: conv.Outcome, message: Message,
                        data={"in_reply_to": message.id, "to": who})
 
 
-def _handle(session: Session, flow: Flow, settings: Settings, message_sid: str, from_raw: str,
-            to_raw: str, body: str, now: datetime) -> tuple[conv.Outcome, Message]:
-    message = _log_inbound(session, message_sid, parse_phone(from_raw, settings.default_region)
-                           .e164, from_raw, to_raw, body, now)
-    return _answer(session, flow, settings, message, from_raw, body, now), message
-
-
-def _answer(session: Session, flow: Flow, settings: Settings, message: Message, from_raw: str,
-            body: str, now: datetime) -> conv.Outcome:
-    parsed = parse_phone(from_raw, settings.default_region)
-    phone = parsed.e164 if parsed.is_number else None
-    text = clean_text(body)
-    if phone is None:
+def _answer(session: Session, flow: Flow, settings: Settings, context: NumberContext | None,
+            message: Inbound, parsed: ParsedPhone, text: str, keyword: KeywordMatch | None,
+            now: datetime) -> conv.Outcome:
+    if context is None:
         return conv.Outcome([flow.phrase("help", flow.default_language)])
-    resident = session.scalar(select(Resident).where(Resident.phone == phone))
-    language = resident.language if resident and resident.language else flow.default_language
-    keyword = match_keyword(text)
+    phone = parsed.e164
+    language = context.resident_language or flow.default_language
     if keyword and keyword.keyword in (Keyword.STOP, Keyword.START):
-        return _opt(session, flow, phone, parsed.valid, resident, keyword.keyword, now)
-    volunteer = _volunteer_reply(session, phone, text, message, now)
-    if volunteer is not None:
-        return volunteer
-    answered = _follow_up_answer(session, flow, settings, phone, text, message, now)
-    if answered is not None:
-        return answered
-    open_case = find_open_case_for_phone(session, phone)
-    if open_case is not None:
-        message.case_id = open_case.id
+        return _opt(session, flow, phone, parsed.valid, _resident(session, phone),
+                    keyword.keyword, now)
+    if _for_volunteer_handler(context, text):
+        volunteer = _volunteer_reply(session, phone, text, message, now)
+        if volunteer is not None:
+            return volunteer
+    if context.follow_up_case_id is not None:
+        answered = _follow_up_answer(session, flow, settings, context.follow_up_case_id, phone,
+                                     text, message, now)
+        if answered is not None:
+            return answered
+    if context.open_case_id is not None:
+        message.case_id = context.open_case_id
     if keyword is not None:
-        return _keyword(session, flow, phone, parsed.valid, resident, keyword, open_case,
-                        language, now)
-    return _flow_turn(session, flow, settings, phone, text, message, now,
-                      remembered=resident.language if resident else None)
+        open_case = session.get(Case, context.open_case_id) if context.open_case_id else None
+        return _keyword(session, flow, phone, parsed.valid, keyword, open_case, language, now)
+    return _flow_turn(session, flow, settings, context, phone, text, message, now)
+
+
+def _for_volunteer_handler(context: NumberContext, text: str) -> bool:
+    """Whether the volunteer handler may have something to do with this text: otherwise it
+    would say None (not a volunteer's word, or no volunteer has the number) and change nothing."""
+    if context.volunteer_signing_up:
+        return True
+    parsed = parse_volunteer_reply(text)
+    return parsed is not None and (context.volunteer_known or parsed.word is VolunteerWord.JOIN)
+
+
+def _resident(session: Session, phone: str) -> Resident | None:
+    return session.scalar(select(Resident).where(Resident.phone == phone))
 
 
 def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, to_raw: str,
-                 body: str, now: datetime) -> Message:
+                 body: str, now: datetime, *, case_id: int | None = None) -> Inbound:
     encoding, segments, _ = count_segments(body or "")
-    message = Message(
-        direction=MessageDirection.INBOUND, purpose="inbound", from_phone=phone or
-        (from_raw or "")[:32], to_phone=(to_raw or "")[:20] or None,
-        body=(body or "").replace("\x00", ""), twilio_sid=sid[:64] or None, status="received",
-        segments=max(segments, 1), encoding=encoding, created_at=now, updated_at=now,
-    )
-    session.add(message)
-    session.flush()
-    return message
+    row = {
+        "direction": MessageDirection.INBOUND, "purpose": "inbound",
+        "from_phone": storable_text(phone or (from_raw or "")[:32], 32),
+        "to_phone": storable_text((to_raw or "")[:20], 20) or None,
+        "body": storable_text(body or ""), "twilio_sid": storable_text(sid[:64], 64) or None,
+        "status": "received", "segments": max(segments, 1), "encoding": encoding,
+        "case_id": case_id, "created_at": now, "updated_at": now,
+    }
+    # A plain INSERT: the ORM's unit of work would cost more than the statement itself.
+    inserted = session.connection().execute(_INSERT_INBOUND, row).inserted_primary_key
+    return Inbound(id=inserted[0], case_id=case_id, _stored=(case_id, None))
 
 
-def _volunteer_reply(session: Session, phone: str, text: str, message: Message,
+#: Built once: a statement object keeps its cache key, so each use skips regenerating it.
+_INSERT_INBOUND = insert(_MESSAGES).values({name: bindparam(name) for name in (
+    "direction", "purpose", "from_phone", "to_phone", "body", "twilio_sid", "status",
+    "segments", "encoding", "case_id", "created_at", "updated_at")})
+
+
+def _volunteer_reply(session: Session, phone: str, text: str, message: Inbound,
                      now: datetime) -> conv.Outcome | None:
     reply = handle_volunteer_sms(session, phone=phone, text=text, now=now)
     if reply is None:
@@ -155,14 +360,13 @@ def _volunteer_reply(session: Session, phone: str, text: str, message: Message,
                         message_ids=list(reply.message_ids))
 
 
-def _link_volunteer_text(session: Session, phone: str, message: Message, now: datetime) -> None:
+def _link_volunteer_text(session: Session, phone: str, message: Inbound, now: datetime) -> None:
     """A volunteer's YES / NO / DONE belongs on the timeline of the case it answered: the offer
     it answered just now, else the case assigned to them that changed just now."""
     volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == phone))
     if volunteer is None:
         return
     message.volunteer_id = volunteer.id
-    session.flush()
     case_id = session.scalar(select(Offer.case_id).where(
         Offer.volunteer_id == volunteer.id, Offer.answered_at == now).limit(1))
     if case_id is None:
@@ -171,10 +375,12 @@ def _link_volunteer_text(session: Session, phone: str, message: Message, now: da
     message.case_id = case_id
 
 
-def _follow_up_answer(session: Session, flow: Flow, settings: Settings, phone: str, text: str,
-                      message: Message, now: datetime) -> conv.Outcome | None:
-    """The text answers the number's outstanding follow-up SMS, or None (see the docstring)."""
-    case = outstanding_follow_up(session, phone, now, answered_too=True)
+def _follow_up_answer(session: Session, flow: Flow, settings: Settings, case_id: int,
+                      phone: str, text: str, message: Inbound,
+                      now: datetime) -> conv.Outcome | None:
+    """The text answers the number's outstanding follow-up SMS (`case_id`, from
+    `outstanding_follow_up` with answered ones too), or None (see the docstring)."""
+    case = session.get(Case, case_id)
     if case is None:
         return None
     answer = parse_follow_up_answer(text, case.language)
@@ -228,9 +434,8 @@ def _opt(session: Session, flow: Flow, phone: str, valid: bool, resident: Reside
     return conv.Outcome([flow.phrase("opted_in", resident.language or flow.default_language)])
 
 
-def _keyword(session: Session, flow: Flow, phone: str, valid: bool, resident: Resident | None,
-             keyword: KeywordMatch, open_case: Case | None, language: str,
-             now: datetime) -> conv.Outcome:
+def _keyword(session: Session, flow: Flow, phone: str, valid: bool, keyword: KeywordMatch,
+             open_case: Case | None, language: str, now: datetime) -> conv.Outcome:
     if keyword.keyword == Keyword.HELP:
         return conv.Outcome([flow.phrase("help", language)], language=language)
     if keyword.keyword == Keyword.STATUS:
@@ -245,32 +450,25 @@ def _keyword(session: Session, flow: Flow, phone: str, valid: bool, resident: Re
         text = flow.phrase("status_open", language).replace("{reference}", case.reference)
         return conv.Outcome([text.replace("{status}", status)], language=language)
     if open_case is None:  # CANCEL with nothing to withdraw: Twilio's opt-out meaning
-        return _opt(session, flow, phone, valid, resident, Keyword.STOP, now)
+        return _opt(session, flow, phone, valid, _resident(session, phone), Keyword.STOP, now)
     told = cancel_by_resident(session, open_case, now)
     text = flow.phrase("cancelled", language).replace("{reference}", open_case.reference)
     return conv.Outcome([text], message_ids=told, language=language)
 
 
-def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, text: str,
-               message: Message, now: datetime, remembered: str | None = None) -> conv.Outcome:
-    conversation = conv.active_sms_conversation(
-        session, phone, now, settings.conversation_timeout_seconds)
-    asked = UserInput(InputKind.TEXT, text)
-    if conversation is None:  # a new conversation starts in the resident's own language
-        turn = flow_engine.start(flow, Channel.SMS, language=remembered)
-        if is_operator(flow, turn.state["language"], flow.nodes[turn.state["node"]], asked):
-            turn = flow_engine.advance(flow, turn.state, asked, Channel.SMS)  # "0" as a first text
-        conversation = Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
-                                    flow_version=flow.version, node=turn.state["node"],
-                                    state={}, created_at=now)
+def _flow_turn(session: Session, flow: Flow, settings: Settings, context: NumberContext,
+               phone: str, text: str, message: Inbound, now: datetime) -> conv.Outcome:
+    remembered = context.resident_language
+    conversation = conv.current_conversation(
+        context.conversations, now, settings.conversation_timeout_seconds)
+    turn, is_new = _next_turn(flow, conversation, remembered, UserInput(InputKind.TEXT, text))
+    if is_new:
+        conversation = _new_conversation(flow, phone, turn, now)
         session.add(conversation)
-    else:
-        conv.keep_menu_words(flow, conversation, asked)
-        turn = flow_engine.advance(flow, conversation.state, asked, Channel.SMS)
     conv.save_turn(conversation, turn, now)
     transcript.note(conversation, now, transcript.RESIDENT, "sms", text, message_id=message.id)
-    session.flush()
-    remember_language(session, flow, phone, turn.state, known=remembered)
+    remember_language(session, flow, phone, turn.state, known=remembered,
+                      on_record=context.resident_known)
     outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language,
                            conversation=conversation)
     conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,
@@ -282,8 +480,27 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, phone: str, tex
     return outcome
 
 
+def _next_turn(flow: Flow, conversation: Conversation | None, remembered: str | None,
+               asked: UserInput) -> tuple[Turn, bool]:
+    """The flow's answer to the text (pure, but for the words kept on `conversation`), and
+    whether it starts a new conversation."""
+    if conversation is None:  # a new conversation starts in the resident's own language
+        turn = flow_engine.start(flow, Channel.SMS, language=remembered)
+        if is_operator(flow, turn.state["language"], flow.nodes[turn.state["node"]], asked):
+            turn = flow_engine.advance(flow, turn.state, asked, Channel.SMS)  # "0" as a first text
+        return turn, True
+    conv.keep_menu_words(flow, conversation, asked)
+    return flow_engine.advance(flow, conversation.state, asked, Channel.SMS), False
+
+
+def _new_conversation(flow: Flow, phone: str, turn: Turn, now: datetime) -> Conversation:
+    return Conversation(channel=Channel.SMS, phone=phone, flow_id=flow.id,
+                        flow_version=flow.version, node=turn.state["node"], state={},
+                        status=ConversationStatus.ACTIVE, created_at=now)
+
+
 def _act(session: Session, flow: Flow, settings: Settings, conversation: Conversation,
-         action: CreateCase | HandOver, phone: str, message: Message, now: datetime,
+         action: CreateCase | HandOver, phone: str, message: Inbound, now: datetime,
          outcome: conv.Outcome) -> None:
     language = conversation.state.get("language", flow.default_language)
     needs_staff = isinstance(action, HandOver)

@@ -13,13 +13,14 @@ back everything it did, and answers what the winner stored.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import CaseStatus, Channel, ConversationStatus
@@ -30,6 +31,7 @@ from app.domain.flows import Flow
 from app.domain.safeguarding import find_safeguarding_phrases
 from app.models.case import Case
 from app.models.conversation import Conversation, ProcessedWebhook
+from app.models.storable import storable_text
 from app.services.cases.consent import ConsentWording
 from app.services.cases.intake import CaseDraft, complete_case, create_case
 from app.services.cases.safeguarding import Source, raise_safeguarding
@@ -95,6 +97,31 @@ def claim(session: Session, kind: str, key: str, now: datetime) -> ProcessedWebh
     return row
 
 
+_WEBHOOKS = ProcessedWebhook.__table__
+#: Built once: a statement object keeps its cache key, so each use skips regenerating it.
+_CLAIM = insert(_WEBHOOKS).values(kind=bindparam("w_kind"), key=bindparam("w_key"),
+                                  response_body=bindparam("w_body"),
+                                  created_at=bindparam("w_now"))
+_ANSWER = update(_WEBHOOKS).where(_WEBHOOKS.c.kind == bindparam("w_kind"),
+                                  _WEBHOOKS.c.key == bindparam("w_key")) \
+    .values(response_body=bindparam("w_body"))
+
+
+def claim_key(session: Session, kind: str, key: str, now: datetime, answer: str = "") -> None:
+    """`claim` as one plain INSERT (no row object to track: the claim is written, never read,
+    by the request that makes it), with the `answer` when it is known already; otherwise (or
+    when it turns out otherwise) `store_answer` keeps it before the commit.
+    Raises IntegrityError for a delivery already claimed."""
+    session.connection().execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now,
+                                          "w_body": storable_text(answer)})
+
+
+def store_answer(session: Session, kind: str, key: str, body: str) -> None:
+    """Keep the answer on the claim made by `claim_key`, before the commit."""
+    session.connection().execute(_ANSWER, {"w_kind": kind, "w_key": _key(key),
+                                           "w_body": storable_text(body)})
+
+
 def active_sms_conversation(session: Session, phone: str, now: datetime,
                             timeout_seconds: int) -> Conversation | None:
     """The number's open SMS conversation; older ones past the time-out are expired here."""
@@ -104,6 +131,13 @@ def active_sms_conversation(session: Session, phone: str, now: datetime,
                Conversation.status == ConversationStatus.ACTIVE)
         .order_by(Conversation.id.desc())
     ).all()
+    return current_conversation(found, now, timeout_seconds)
+
+
+def current_conversation(found: Sequence[Conversation], now: datetime,
+                         timeout_seconds: int) -> Conversation | None:
+    """Of a number's active SMS conversations (newest first), the one still current; the others
+    (past the time-out, or older) are expired here."""
     cutoff = now - timedelta(seconds=timeout_seconds)
     current = None
     for conversation in found:

@@ -170,6 +170,8 @@ def pending_sms_senders(directory: Path) -> set[str]:
     A text from one of these numbers must wait its turn behind them, so that the resident's
     conversation is replayed in the order they wrote it.
     """
+    if not _has_pending_sms(directory):
+        return set()  # the usual case, asked on every text: one look at the folder, no reads
     senders: set[str] = set()
     for path in pending_files(directory):
         if not path.name.startswith(f"{KIND_SMS}-"):
@@ -181,6 +183,16 @@ def pending_sms_senders(directory: Path) -> set[str]:
         if sender:
             senders.add(sender)
     return senders
+
+
+def _has_pending_sms(directory: Path) -> bool:
+    """Whether the folder holds any SMS entry at all (one directory read, no stat per file)."""
+    try:
+        with os.scandir(directory) as entries:
+            return any(entry.name.startswith(f"{KIND_SMS}-") and entry.name.endswith(".json")
+                       for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 def move_to(path: Path, subfolder: str) -> Path:

@@ -29,14 +29,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.enums import MessageDirection, MessageStatus
-from app.domain.phone import PhoneKind, parse_phone
+from app.domain.phone import ParsedPhone, PhoneKind, parse_phone
 from app.domain.sms_segments import count_segments
 from app.jobs import SEND_MESSAGE
 from app.models.message import Message
@@ -130,14 +130,27 @@ def queue_sms(
 def suppression_reason(session: Session, to_phone: str | None) -> str | None:
     """Why an SMS to this number must never leave (toll fraud, opt-out), or None to send it."""
     parsed = parse_phone(to_phone)
+    reason = _number_reason(parsed)
+    if reason is None and is_opted_out(session, parsed.e164):
+        return "opted out"
+    return reason
+
+
+def number_suppression_reason(to_phone: str | None) -> str | None:
+    """`suppression_reason` without the opt-out: what the number itself rules out (no query).
+
+    For a caller that already knows whether the number opted out (the SMS turn reads that with
+    everything else it needs in one statement)."""
+    return _number_reason(parse_phone(to_phone))
+
+
+def _number_reason(parsed: ParsedPhone) -> str | None:
     if not parsed.is_number:
         return "not a phone number"
     if parsed.region != "GB" or not parsed.e164.startswith("+44"):
         return "not a UK number"
     if not parsed.mobile:
         return "not a mobile number"
-    if is_opted_out(session, parsed.e164):
-        return "opted out"
     return None
 
 
@@ -163,9 +176,13 @@ def is_opted_out(session: Session, e164: str) -> bool:
 
     One statement for both tables: every SMS reply and every send asks this.
     """
-    return bool(session.scalar(select(or_(*(
-        exists().where(model.phone == e164, model.opted_out.is_(True))
-        for model in (Resident, Volunteer))))))
+    return bool(session.scalar(select(opted_out_clause(e164))))
+
+
+def opted_out_clause(e164: Any) -> ColumnElement[bool]:
+    """The SQL truth of `is_opted_out` (`e164` may be a bound parameter)."""
+    return or_(*(exists().where(model.phone == e164, model.opted_out.is_(True))
+                 for model in (Resident, Volunteer)))
 
 
 def enqueue_send(job_queue: JobQueue, message_ids: Iterable[int]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.adapters.twilio import twiml
 from app.models.base import utcnow
 from app.services.conversations import state as conv
-from app.services.conversations.sms import handle_sms
+from app.services.conversations.sms import answer_sms
 from app.services.fallback.journal import pending_sms_senders
 from app.web.session import commit_then_enqueue, db_session, runtime
 from app.web.webhooks.blueprint import bp
@@ -35,9 +35,10 @@ def inbound_sms() -> Response:
         return journal_and_advise()
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64]
     session = db_session()
-    # No read first: the claim (an INSERT) is the first statement, so a repeat fails on the
-    # unique constraint (PostgreSQL makes a parallel one wait for the first to commit) and
-    # SQLite never has to upgrade a read lock (which fails at once instead of waiting).
+    # The claim (an INSERT) is the first write: only reads come before it (see answer_sms), so
+    # a repeat fails on the unique constraint (PostgreSQL makes a parallel one wait for the
+    # first to commit) and SQLite never has to upgrade a read lock (which fails at once
+    # instead of waiting): there the reads end their own transaction before the claim's.
     for _attempt in range(2):
         try:
             return _process(sid, form)
@@ -46,6 +47,7 @@ def inbound_sms() -> Response:
             stored = conv.stored_answer(session, KIND, sid) if sid else None
             if stored is not None:
                 return twiml_response(stored)
+            session.rollback()  # the next attempt starts with no transaction, as the first did
     return twiml_response(twiml.sms([]))
 
 
@@ -53,14 +55,21 @@ def _process(sid: str, form) -> Response:
     session = db_session()
     settings = runtime().settings
     now = utcnow()
-    claimed = conv.claim(session, KIND, sid, now) if sid else None
-    outcome = handle_sms(
+    claimed: tuple[list[str] | None, str] = (None, "")  # the reply claimed, as TwiML
+
+    def claim(messages: list[str] | None) -> None:
+        nonlocal claimed
+        if sid:
+            claimed = (messages, twiml.sms(messages) if messages is not None else "")
+            conv.claim_key(session, KIND, sid, now, claimed[1])
+
+    outcome = answer_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
         from_raw=form.get("From", ""), to_raw=form.get("To", ""), body=form.get("Body", ""),
-        now=now,
+        now=now, claim=claim,
     )
-    body = twiml.sms(outcome.messages)
-    if claimed is not None:
-        claimed.response_body = body
+    body = claimed[1] if sid and outcome.messages == claimed[0] else twiml.sms(outcome.messages)
+    if sid and body != claimed[1]:
+        conv.store_answer(session, KIND, sid, body)
     commit_then_enqueue(session, outcome.message_ids, outcome.cases_to_match)
     return twiml_response(body)
