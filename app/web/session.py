@@ -13,7 +13,7 @@ from app.adapters.rq_queue import job_queue_for
 from app.models.base import utcnow
 from app.models.case import Case
 from app.runtime import Runtime
-from app.services.cases.intake import enqueue_matching
+from app.services.cases.intake import enqueue_matching, stamp_for_matching, unstamp_matching
 from app.services.messaging.outbox import enqueue_send
 
 log = logging.getLogger(__name__)
@@ -46,21 +46,26 @@ def commit_then_enqueue(session: Session, message_ids: Iterable[int] = (),
 
     Commit first, always: a job must never look for a row that is not committed yet. An enqueue
     that fails (Redis down or unreachable) never fails the request, because the work is already
-    committed: the rows stay `pending` / `needs_matching` and the sweeper re-enqueues them.
+    committed: the rows stay `pending` / `needs_matching` and the sweeper re-enqueues them. The
+    cases' matching stamp is written with the commit and taken back for a job not queued.
     """
+    now = utcnow()
+    cases = stamp_for_matching(cases_to_match, now)
     session.commit()
-    message_ids, cases_to_match = list(message_ids), list(cases_to_match)
-    if not message_ids and not cases_to_match:
+    message_ids = list(message_ids)
+    if not message_ids and not cases:
         return
+    unqueued = [case.id for case in cases]
     try:
         queue = job_queue_for(runtime())
         if message_ids:
             enqueue_send(queue, message_ids)
-        for case in cases_to_match:
-            enqueue_matching(session, queue, case, utcnow())
+        unqueued = [case.id for case in cases
+                    if not enqueue_matching(session, queue, case, now, stamped=True)]
     except Exception as exc:  # the work is committed; the sweeper picks it up
         session.rollback()
         log.warning("follow-up work not enqueued (%s); left for the sweeper", type(exc).__name__)
+    unstamp_matching(session, unqueued)
 
 
 def init_app(app: Flask) -> None:

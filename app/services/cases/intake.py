@@ -22,10 +22,11 @@ Rules that live here (so every channel follows them):
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -163,22 +164,56 @@ def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime)
 
 
 def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
-                     now: datetime) -> bool:
+                     now: datetime, *, stamped: bool = False) -> bool:
     """After the case is committed: enqueue the matching job; stamp and commit when queued.
 
     `needs_matching` stays True until the matching job has dealt with the case, so the
-    sweeper re-enqueues a case whose job was lost (Redis down, worker killed).
+    sweeper re-enqueues a case whose job was lost (Redis down, worker killed). `stamped`: the
+    caller wrote the stamp with the case (`stamp_for_matching`), so no second commit is
+    needed; if the job is not queued it takes the stamp back (`unstamp_matching`).
     """
     if not case.needs_matching:
         return False
     ok = job_queue.enqueue(MATCH_CASE.func, case.id, job_id=f"match-case:{case.id}",
                            queue=MATCH_CASE.queue)
-    if ok:
+    if ok and not stamped:
         case.matching_enqueued_at = now
         session.commit()
-    else:
+    elif not ok:
         log.warning("matching of case %s not enqueued; the sweeper will retry", case.reference)
     return ok
+
+
+def stamp_for_matching(cases: Iterable[Case], now: datetime) -> list[Case]:
+    """Stamp, in the use case's own transaction, the cases whose matching job the caller will
+    enqueue right after the commit; returns them.
+
+    On SQLite a second write transaction just for the stamp would queue again for the
+    database's one write lock; written with the case it costs nothing. The stamp only tells the
+    sweeper not to re-enqueue a job that is queued: a job that did not reach Redis must not
+    keep it (`unstamp_matching`).
+    """
+    stamped = [case for case in cases if case.needs_matching]
+    for case in stamped:
+        case.matching_enqueued_at = now
+    return stamped
+
+
+def unstamp_matching(session: Session, case_ids: list[int]) -> None:
+    """Take back the stamp of cases whose matching job did not reach Redis, so the sweeper
+    re-enqueues them within a minute, as it does a case never stamped; commits. Best effort:
+    if the database fails too, the sweeper still finds them once the stamp is stale."""
+    if not case_ids:
+        return
+    try:
+        session.rollback()
+        session.execute(update(Case).where(Case.id.in_(case_ids))
+                        .values(matching_enqueued_at=None))
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        log.warning("matching stamps not taken back (%s); the sweeper will retry later",
+                    type(exc).__name__)
 
 
 def _build_case(draft: CaseDraft, e164: str | None, resident: Resident | None,
