@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.neighbourhoods import (
@@ -91,7 +91,14 @@ def neighbourhood_code_for(session: Session, postcode: str | None) -> str | None
     full = normalise_postcode(postcode)
     if full is None:
         return None
-    return _codes_for(session, [full]).get(full)
+    # One statement (every new case asks this): the postcode's code, and whether any lookup
+    # is loaded at all (else the sector stands in).
+    code, loaded = session.execute(select(
+        select(NeighbourhoodPostcode.neighbourhood_code)
+        .where(NeighbourhoodPostcode.postcode == full).scalar_subquery(),
+        exists().where(NeighbourhoodPostcode.postcode.is_not(None)),
+    )).one()
+    return code if loaded else sector_of(full)
 
 
 def _codes_for(session: Session, postcodes: list[str]) -> dict[str, str | None]:
