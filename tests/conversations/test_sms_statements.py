@@ -77,3 +77,28 @@ def test_a_first_text_and_a_menu_answer_cost_the_pinned_statements(twilio_post, 
                      if statement.startswith("INSERT INTO processed_webhooks"))
         assert claim == READ_BEFORE_CLAIM, "\n".join(seen)
         assert all(statement.startswith("SELECT") for statement in seen[:claim]), "\n".join(seen)
+
+
+#: The answer that opens the case (the walk's last text): the plain turn's read, claim, check,
+#: inbound row and conversation, then what opening a case needs: the number's open case (none:
+#: a new one), the resident (SELECT, then UPDATE with the name and postcode given), the
+#: postcode's neighbourhood (ONE SELECT, with whether any lookup is loaded), the case (INSERT),
+#: its "opened" event, the consent record and its event (INSERTs), the inbound row linked to
+#: the case, the claim's answer (the reply differs from the plain turn's), the case's matching
+#: stamp (written with the case, not in a second write transaction after the enqueue) and the
+#: conversation linked to the case.
+CASE_OPENING_STATEMENTS = 17
+WALK = ["hi", "1", "1", "1", "I need bread and milk", "WR1 2NN", "Ann"]
+
+
+def test_the_answer_that_opens_a_case_costs_the_pinned_statements(twilio_post, statements):
+    for body in WALK:
+        _text(twilio_post, body)
+    statements.clear()
+    _text(twilio_post, "yes")
+    # The job queue's first use reads the service's instance id, once per process (here, the
+    # test's new runtime): not a cost of the turn.
+    statements[:] = [s for s in statements if "FROM service_instance" not in s]
+    assert len(statements) == CASE_OPENING_STATEMENTS, "\n".join(statements)
+    assert any(s.startswith("UPDATE cases SET matching_enqueued_at") for s in statements)
+    assert sum(s.startswith("INSERT INTO cases") for s in statements) == 1
