@@ -89,6 +89,13 @@ def test_every_language_list_is_scanned() -> None:
     assert find_safeguarding_phrases("Nie mam leków na jutro") == []
 
 
+@pytest.mark.parametrize("text", ["nie mam jedzenia, chcę się zabić", "chyba się zabiję",
+                                  "chce sie zabic"])
+def test_polish_self_harm_words_in_either_order(text: str) -> None:
+    """Polish puts "się" before or after the verb: both orders are found."""
+    assert find_safeguarding_phrases(text)
+
+
 def test_a_volunteers_stop_withdraws_their_open_offers(send_sms, db_session) -> None:
     from datetime import date
 
