@@ -11,7 +11,7 @@ from app.adapters.rq_queue import job_queue_for
 from app.db import begin_write
 from app.models.base import utcnow
 from app.services.aftercare import follow_up, repeats
-from app.services.cases.intake import enqueue_matching
+from app.services.cases.intake import enqueue_matching, stamp_for_matching
 from app.services.conversations.state import default_flow
 from app.services.messaging.outbox import enqueue_send, mark_enqueued
 from workers.bootstrap import get_runtime, job_logger
@@ -29,6 +29,7 @@ def run_aftercare() -> dict[str, int]:
         asked = follow_up.send_due_follow_ups(
             session, now, after_hours=settings.follow_up_after_hours, phrases=phrases)
         made = repeats.make_due_repeats(session, now)
+        stamp_for_matching(made.cases, now)
         session.commit()
         message_ids = asked.message_ids
         queue = job_queue_for(runtime)
@@ -36,8 +37,7 @@ def run_aftercare() -> dict[str, int]:
             enqueue_send(queue, message_ids)
             mark_enqueued(session, message_ids, utcnow())
             session.commit()
-        for case in made.cases:
-            enqueue_matching(session, queue, case, utcnow())
+        enqueue_matching(session, queue, made.cases)
     counts = {"follow_ups_sent": asked.sent, "follow_ups_skipped": asked.skipped,
               "repeats_made": len(made.cases), "repeats_skipped": made.skipped}
     if any(counts.values()):

@@ -49,23 +49,20 @@ def commit_then_enqueue(session: Session, message_ids: Iterable[int] = (),
     committed: the rows stay `pending` / `needs_matching` and the sweeper re-enqueues them. The
     cases' matching stamp is written with the commit and taken back for a job not queued.
     """
-    now = utcnow()
-    cases = stamp_for_matching(cases_to_match, now)
+    cases = stamp_for_matching(cases_to_match, utcnow())
     session.commit()
-    message_ids = list(message_ids)
+    message_ids, case_ids = list(message_ids), [case.id for case in cases]
     if not message_ids and not cases:
         return
-    unqueued = [case.id for case in cases]
     try:
         queue = job_queue_for(runtime())
         if message_ids:
             enqueue_send(queue, message_ids)
-        unqueued = [case.id for case in cases
-                    if not enqueue_matching(session, queue, case, now, stamped=True)]
+        enqueue_matching(session, queue, cases)
     except Exception as exc:  # the work is committed; the sweeper picks it up
         session.rollback()
         log.warning("follow-up work not enqueued (%s); left for the sweeper", type(exc).__name__)
-    unstamp_matching(session, unqueued)
+        unstamp_matching(session, case_ids)
 
 
 def init_app(app: Flask) -> None:

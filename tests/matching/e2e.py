@@ -22,7 +22,7 @@ from app.models.base import utcnow
 from app.models.case import Case
 from app.models.message import Message
 from app.runtime import Runtime
-from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
+from app.services.cases.intake import CaseDraft, create_case, enqueue_matching, stamp_for_matching
 from app.services.messaging.outbox import enqueue_send
 from app.services.volunteers.register import create_volunteer
 from app.services.volunteers.sms_replies import VolunteerReply, handle_volunteer_sms
@@ -72,8 +72,9 @@ class World:
                 address="1 High Street", postcode=postcode, consent_to_share=True),
                 settings=self.runtime.settings,
                 now=utcnow())
+            stamp_for_matching([result.case], utcnow())
             session.commit()
-            enqueue_matching(session, job_queue_for(self.runtime), result.case, utcnow())
+            enqueue_matching(session, job_queue_for(self.runtime), [result.case])
             return result.case.id
 
     def reply(self, phone: str, text: str) -> VolunteerReply | None:

@@ -13,7 +13,7 @@ from app.models import Case, CaseEvent, Message, Resident, StaffUser
 from app.models.base import utcnow
 from app.repositories.cases import BadCursor, CaseFilters, list_cases
 from app.services.cases import intake as cases_service
-from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
+from app.services.cases.intake import CaseDraft, create_case, enqueue_matching, stamp_for_matching
 from app.services.geo.postcodes import Location
 
 #: Any fixed moment: what these tests check does not depend on the day.
@@ -225,20 +225,24 @@ class _Queue:
         return self.ok
 
 
-def test_enqueue_matching_after_commit(db_session, settings):
+def test_enqueue_matching_after_the_commit_that_stamped_it(db_session, settings):
     case = create_case(db_session, _draft(), settings=settings, now=NOW).case
+    assert stamp_for_matching([case], NOW) == [case]
     db_session.commit()
     queue = _Queue(ok=True)
-    assert enqueue_matching(db_session, queue, case, now=utcnow())
+    assert enqueue_matching(db_session, queue, [case]) == [case.id]
     assert queue.calls == [("workers.matching.match_case", (case.id,), f"match-case:{case.id}",
                             "matching")]
-    assert case.matching_enqueued_at is not None and case.needs_matching
+    db_session.refresh(case)
+    assert case.matching_enqueued_at == NOW and case.needs_matching
 
 
 def test_failed_enqueue_leaves_the_case_for_the_sweeper(db_session, settings):
     case = create_case(db_session, _draft(), settings=settings, now=NOW).case
+    stamp_for_matching([case], NOW)
     db_session.commit()
-    assert not enqueue_matching(db_session, _Queue(ok=False), case, now=utcnow())
+    assert enqueue_matching(db_session, _Queue(ok=False), [case]) == []
+    db_session.refresh(case)
     assert case.needs_matching and case.matching_enqueued_at is None
 
 

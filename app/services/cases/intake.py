@@ -1,9 +1,10 @@
 """Creating cases from any channel. No Flask here: callers pass a Session.
 
 Transactions: `create_case` only flushes (its timeline lines go through `cases.timeline`); the
-caller (a webhook, an API or console view, a job) commits once for the whole use case, THEN
-enqueues the outbox message ids in `CaseResult.message_ids` and, when `case.needs_matching`,
-calls `enqueue_matching` (web requests do both through `commit_then_enqueue`). A lost enqueue
+caller (a webhook, an API or console view, a job) stamps the case for matching
+(`stamp_for_matching`), commits once for the whole use case, THEN enqueues the outbox message
+ids in `CaseResult.message_ids` and calls `enqueue_matching` (web requests do all of it
+through `commit_then_enqueue`). A lost enqueue
 is harmless: the rows stay flagged (`needs_matching`, outbox `pending`) and the sweeper
 re-enqueues them.
 
@@ -48,6 +49,7 @@ from app.services.geo.postcodes import locate
 from app.settings import Settings
 
 __all__ = ["CaseDraft", "CaseResult", "complete_case", "create_case", "enqueue_matching",
+           "stamp_for_matching", "unstamp_matching",
            "insert_new_case"]
 
 log = logging.getLogger(__name__)
@@ -163,35 +165,13 @@ def complete_case(session: Session, case: Case, draft: CaseDraft, now: datetime)
     return _consent(session, case, draft, now)
 
 
-def enqueue_matching(session: Session, job_queue: JobQueue, case: Case,
-                     now: datetime, *, stamped: bool = False) -> bool:
-    """After the case is committed: enqueue the matching job; stamp and commit when queued.
-
-    `needs_matching` stays True until the matching job has dealt with the case, so the
-    sweeper re-enqueues a case whose job was lost (Redis down, worker killed). `stamped`: the
-    caller wrote the stamp with the case (`stamp_for_matching`), so no second commit is
-    needed; if the job is not queued it takes the stamp back (`unstamp_matching`).
-    """
-    if not case.needs_matching:
-        return False
-    ok = job_queue.enqueue(MATCH_CASE.func, case.id, job_id=f"match-case:{case.id}",
-                           queue=MATCH_CASE.queue)
-    if ok and not stamped:
-        case.matching_enqueued_at = now
-        session.commit()
-    elif not ok:
-        log.warning("matching of case %s not enqueued; the sweeper will retry", case.reference)
-    return ok
-
-
 def stamp_for_matching(cases: Iterable[Case], now: datetime) -> list[Case]:
-    """Stamp, in the use case's own transaction, the cases whose matching job the caller will
-    enqueue right after the commit; returns them.
+    """Before the use case's commit: stamp the cases whose matching job the caller will enqueue
+    right after it (`enqueue_matching`); returns them.
 
-    On SQLite a second write transaction just for the stamp would queue again for the
-    database's one write lock; written with the case it costs nothing. The stamp only tells the
-    sweeper not to re-enqueue a job that is queued: a job that did not reach Redis must not
-    keep it (`unstamp_matching`).
+    The stamp tells the sweeper that a job is queued. Written with the case it costs nothing;
+    written after the enqueue it would cost a second write transaction (on SQLite, a second
+    wait for the database's one write lock).
     """
     stamped = [case for case in cases if case.needs_matching]
     for case in stamped:
@@ -199,10 +179,33 @@ def stamp_for_matching(cases: Iterable[Case], now: datetime) -> list[Case]:
     return stamped
 
 
+def enqueue_matching(session: Session, job_queue: JobQueue, cases: Iterable[Case]) -> list[int]:
+    """After the commit that stamped them: enqueue each case's matching job; the ids queued.
+
+    `needs_matching` stays True until the matching job has dealt with the case, so the
+    sweeper re-enqueues a case whose job was lost (Redis down, worker killed). A case whose job
+    did not reach Redis has its stamp taken back (`unstamp_matching`), so the sweeper
+    re-enqueues it within a minute, as it does a case never stamped.
+    """
+    queued: list[int] = []
+    unqueued: list[int] = []
+    for case in cases:
+        if not case.needs_matching:
+            continue
+        if job_queue.enqueue(MATCH_CASE.func, case.id, job_id=f"match-case:{case.id}",
+                             queue=MATCH_CASE.queue):
+            queued.append(case.id)
+        else:
+            log.warning("matching of case %s not enqueued; the sweeper will retry",
+                        case.reference)
+            unqueued.append(case.id)
+    unstamp_matching(session, unqueued)
+    return queued
+
+
 def unstamp_matching(session: Session, case_ids: list[int]) -> None:
-    """Take back the stamp of cases whose matching job did not reach Redis, so the sweeper
-    re-enqueues them within a minute, as it does a case never stamped; commits. Best effort:
-    if the database fails too, the sweeper still finds them once the stamp is stale."""
+    """Take back the stamp of cases whose matching job did not reach Redis; commits. Best
+    effort: if the database fails too, the sweeper still finds them once the stamp is stale."""
     if not case_ids:
         return
     try:

@@ -38,7 +38,13 @@ from app.models.case import Case
 from app.models.conversation import ProcessedWebhook
 from app.models.message import Call, Message
 from app.ports import JobQueue
-from app.services.cases.intake import CaseDraft, create_case, enqueue_matching
+from app.services.cases.intake import (
+    CaseDraft,
+    create_case,
+    enqueue_matching,
+    stamp_for_matching,
+    unstamp_matching,
+)
 from app.services.conversations import state as conv
 from app.services.conversations.calls import record_voicemail
 from app.services.conversations.sms import handle_sms
@@ -136,6 +142,8 @@ def _replay_file(session_factory: Callable[[], Session], path: Path, entry: Jour
     with session_factory() as session:
         try:
             result = replay_entry(session, entry, settings, now)
+            if job_queue is not None:  # its jobs are enqueued right after the commit
+                stamp_for_matching(result.cases_to_match, now)
             session.commit()
         except Exception as exc:  # this entry stays pending for the next run
             session.rollback()
@@ -156,7 +164,7 @@ def _replay_file(session_factory: Callable[[], Session], path: Path, entry: Jour
             summary.statuses += 1
         else:
             summary.calls += 1
-        _follow_up(session, job_queue, result, now)
+        _follow_up(session, job_queue, result)
 
 
 def replay_entry(session: Session, entry: JournalEntry, settings: Settings,
@@ -252,20 +260,20 @@ def _replay_call(session: Session, entry: JournalEntry, settings: Settings,
     return result
 
 
-def _follow_up(session: Session, job_queue: JobQueue | None, result: Replayed,
-               now: datetime) -> None:
+def _follow_up(session: Session, job_queue: JobQueue | None, result: Replayed) -> None:
     """After the commit: enqueue sends, matching and price checks; a failure leaves them to the
     sweeper."""
     if job_queue is None or not (result.message_ids or result.cases_to_match
                                  or result.price_checks):
         return
+    case_ids = [case.id for case in result.cases_to_match]
     try:
         enqueue_send(job_queue, result.message_ids)
-        for case in result.cases_to_match:
-            enqueue_matching(session, job_queue, case, now)
+        enqueue_matching(session, job_queue, result.cases_to_match)
         pricing.enqueue_price_checks(job_queue, result.price_checks, suffix="-replay")
     except Exception as exc:
         session.rollback()
+        unstamp_matching(session, case_ids)
         log.warning("fallback replay: follow-up work not enqueued (%s); left for the sweeper",
                     type(exc).__name__)
 
