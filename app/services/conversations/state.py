@@ -89,14 +89,6 @@ def _key(key: str) -> str:
     return key.replace("\x00", "")[:255]
 
 
-def claim(session: Session, kind: str, key: str, now: datetime) -> ProcessedWebhook:
-    """Record the delivery now (flushed), so a parallel duplicate waits on it or fails."""
-    row = ProcessedWebhook(kind=kind, key=_key(key), response_body="", created_at=now)
-    session.add(row)
-    session.flush()
-    return row
-
-
 _WEBHOOKS = ProcessedWebhook.__table__
 #: Built once: a statement object keeps its cache key, so each use skips regenerating it.
 _CLAIM = insert(_WEBHOOKS).values(kind=bindparam("w_kind"), key=bindparam("w_key"),
@@ -108,9 +100,10 @@ _ANSWER = update(_WEBHOOKS).where(_WEBHOOKS.c.kind == bindparam("w_kind"),
 
 
 def claim_key(session: Session, kind: str, key: str, now: datetime, answer: str = "") -> None:
-    """`claim` as one plain INSERT (no row object to track: the claim is written, never read,
-    by the request that makes it), with the `answer` when it is known already; otherwise (or
-    when it turns out otherwise) `store_answer` keeps it before the commit.
+    """Record the delivery now, first, so a parallel duplicate waits on it or fails: one plain
+    INSERT (no row object to track: the claim is written, never read, by the request that
+    makes it), with the `answer` when it is known already; otherwise (or when it turns out
+    otherwise) `store_answer` keeps it before the commit.
     Raises IntegrityError for a delivery already claimed."""
     session.connection().execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now,
                                           "w_body": storable_text(answer)})

@@ -61,10 +61,10 @@ def _once(key: str, work: Callable[[], VoiceReply]) -> Response:
     for _attempt in range(2):  # the claim comes first: see app/web/webhooks/sms.py
 
         try:
-            claimed = conv.claim(session, KIND, key, utcnow())
+            conv.claim_key(session, KIND, key, utcnow())
             reply = work()
             body = render(reply)
-            claimed.response_body = body
+            conv.store_answer(session, KIND, key, body)
             commit_then_enqueue(session, reply.outcome.message_ids, reply.outcome.cases_to_match)
             return twiml_response(body)
         except IntegrityError:
