@@ -90,26 +90,19 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
-def begin_read(session: Session) -> None:
-    """Start the session's transaction as a reader, even in a writer session (see
-    `writer_factory`): SQLite `BEGIN` (deferred), so it takes no write lock and waits for no
-    writer. For a unit of work that reads and thinks first, ends that transaction (it wrote
-    nothing), then writes in a transaction of its own. PostgreSQL needs nothing."""
-    session.connection(execution_options={WRITE_INTENT: False})
-
-
 @contextmanager
 def reads_before_writing(session: Session) -> Iterator[None]:
     """Reads a unit of work makes before its write transaction, so it can think with no lock.
 
-    On SQLite they run in a deferred transaction of their own (`begin_read`), ended when the
-    block ends: the database's one write lock is not held while the caller works out what to
-    write. On PostgreSQL, where a transaction locks only the rows it writes, they simply begin
-    the transaction the writes then use (a commit and a connection check-out fewer)."""
+    On SQLite they run in a deferred transaction of their own (SQLite `BEGIN`, even in a writer
+    session: see `writer_factory`), ended when the block ends: the database's one write lock
+    is not held while the caller works out what to write. On PostgreSQL, where a transaction
+    locks only the rows it writes, they simply begin the transaction the writes then use (a
+    commit and a connection check-out fewer)."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
-    begin_read(session)
+    session.connection(execution_options={WRITE_INTENT: False})
     yield
     session.commit()  # wrote nothing: ends the read transaction
 
