@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,21 +90,24 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
-@contextmanager
-def reads_before_writing(session: Session) -> Iterator[None]:
-    """Reads a unit of work makes before its write transaction, so it can think with no lock.
+def hold_key_for_transaction(session: Session, namespace: int, key: str) -> None:
+    """Serialise the transactions that work on `key` (a phone number, say) until this one ends.
 
-    On SQLite they run in a deferred transaction of their own (SQLite `BEGIN`, even in a writer
-    session: see `writer_factory`), ended when the block ends: the database's one write lock
-    is not held while the caller works out what to write. On PostgreSQL, where a transaction
-    locks only the rows it writes, they simply begin the transaction the writes then use (a
-    commit and a connection check-out fewer)."""
-    if session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    session.connection(execution_options={WRITE_INTENT: False})
-    yield
-    session.commit()  # wrote nothing: ends the read transaction
+    Read-then-write work on one key (an SMS turn reads the number's conversation, then writes
+    its next step) must not interleave with another such transaction on the same key, or one of
+    the two writes is lost. On PostgreSQL a transaction-scoped advisory lock on (namespace,
+    hash of the key) does it, taken before the first read; unrelated keys that share a hash
+    only wait their turn. On SQLite the write transaction (`BEGIN IMMEDIATE`, see
+    `begin_write`) already holds the database's one write lock, so beginning it is enough.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ADVISORY_XACT_LOCK, {"namespace": namespace, "key": key})
+    elif not is_writing(session):
+        start_writing(session)
+
+
+_ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))")
 
 
 def _sqlite_begin(conn: Any) -> None:

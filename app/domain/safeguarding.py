@@ -17,10 +17,11 @@ whole words only ("fallen" is not found in "befallen"); a trailing `*` matches a
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,28 +47,46 @@ def normalise_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class PhraseList:
-    """The compiled phrases; `find` returns the phrases (as written in the list) that match."""
+    """The phrases as word sequences; `find` returns the phrases (as written in the list) that
+    match.
+
+    Normalised text is words and single spaces, so a phrase matches where its words follow one
+    another in the text's words (the last one as a prefix when the phrase ends in `*`). The
+    phrases are indexed by their first word, so a text costs one dictionary look-up per word
+    (and one `startswith` against the one-word prefixes) whatever the length of the list.
+    """
 
     phrases: tuple[str, ...]
-    _patterns: tuple[re.Pattern[str], ...]
-    #: All the patterns as one alternation: most texts match none, and one search says so.
-    _any: re.Pattern[str] | None = None
+    #: Each phrase's words and whether its last word is a prefix, in list order.
+    _words: tuple[tuple[tuple[str, ...], bool], ...] = ()
+    #: Phrase positions by first word, for every phrase but the one-word prefixes.
+    _by_first_word: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: The one-word prefixes (`suicid*`) and their phrases' positions.
+    _prefixes: tuple[str, ...] = ()
+    _prefix_positions: tuple[int, ...] = ()
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> PhraseList:
         phrases: list[str] = []
-        patterns: list[re.Pattern[str]] = []
+        words: list[tuple[tuple[str, ...], bool]] = []
         for line in lines:
             phrase = line.strip()
             if not phrase or phrase.startswith("#"):
                 continue
-            pattern = _compile(phrase)
-            if pattern is not None:
+            phrase_words = tuple(normalise_text(phrase.rstrip("*")).split())
+            if phrase_words:
                 phrases.append(phrase)
-                patterns.append(pattern)
-        combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns)) \
-            if patterns else None
-        return cls(tuple(phrases), tuple(patterns), combined)
+                words.append((phrase_words, phrase.endswith("*")))
+        by_first_word: dict[str, list[int]] = {}
+        prefix_positions: list[int] = []
+        for position, (phrase_words, wildcard) in enumerate(words):
+            if wildcard and len(phrase_words) == 1:
+                prefix_positions.append(position)
+            else:
+                by_first_word.setdefault(phrase_words[0], []).append(position)
+        return cls(tuple(phrases), tuple(words),
+                   {word: tuple(positions) for word, positions in by_first_word.items()},
+                   tuple(words[p][0][0] for p in prefix_positions), tuple(prefix_positions))
 
     def find(self, text: str | None) -> list[str]:
         if not text:
@@ -76,24 +95,33 @@ class PhraseList:
 
     def find_normalised(self, normalised: str) -> list[str]:
         """`find` for a text already through `normalise_text` (one text, several lists)."""
-        if self._any is not None and not self._any.search(normalised):
-            return []
-        pairs = zip(self.phrases, self._patterns, strict=True)
-        return [phrase for phrase, pattern in pairs if pattern.search(normalised)]
+        words = normalised.split(" ") if normalised else []
+        found: set[int] = set()
+        for start, word in enumerate(words):
+            for position in self._by_first_word.get(word, ()):
+                if self._follows(position, words, start):
+                    found.add(position)
+            if self._prefixes and word.startswith(self._prefixes):
+                found.update(position for prefix, position in
+                             zip(self._prefixes, self._prefix_positions, strict=True)
+                             if word.startswith(prefix))
+        return [self.phrases[position] for position in sorted(found)]
+
+    def _follows(self, position: int, words: list[str], start: int) -> bool:
+        """Whether the phrase at `position` is in `words` from `start` (its first word is)."""
+        phrase_words, wildcard = self._words[position]
+        end = start + len(phrase_words)
+        if end > len(words):
+            return False
+        last = len(phrase_words) - 1
+        for offset in range(1, len(phrase_words)):
+            word, wanted = words[start + offset], phrase_words[offset]
+            if word != wanted and not (wildcard and offset == last and word.startswith(wanted)):
+                return False
+        return True
 
     def matches(self, text: str | None) -> bool:
         return bool(self.find(text))
-
-
-def _compile(phrase: str) -> re.Pattern[str] | None:
-    wildcard = phrase.endswith("*")
-    words = normalise_text(phrase.rstrip("*")).split()
-    if not words:
-        return None
-    body = r"\s".join(re.escape(w) for w in words)
-    tail = r"\S*" if wildcard else ""
-    # Normalised text is words and single spaces: a word ends only at a space or the end.
-    return re.compile(rf"(?<!\S){body}{tail}(?!\S)")
 
 
 @lru_cache(maxsize=8)
@@ -104,22 +132,32 @@ def _load(path: str, _mtime_ns: int) -> PhraseList:
 
 def load_phrases(path: Path | None = None) -> PhraseList:
     """The list in `path` (default: the shipped list), cached until the file changes."""
-    target = Path(path) if path else DEFAULT_PHRASES_FILE
-    return _load(str(target), target.stat().st_mtime_ns)
+    target = os.fspath(path) if path else str(DEFAULT_PHRASES_FILE)
+    return _load(target, os.stat(target).st_mtime_ns)
 
 
 def language_files(path: Path | None = None) -> dict[str, Path]:
     """{"en": the main list, "pl": its `.pl.txt` sibling, ...}: every list that exists.
 
-    Looked for on every text (a listing of one small folder, about 20 µs): a list an operator
-    adds is used from the next text on."""
-    main = Path(path) if path else DEFAULT_PHRASES_FILE
+    Looked for on every text, so remembered until the folder changes (one `stat`): a list an
+    operator adds or removes changes the folder and is used from the next text on."""
+    main = os.fspath(path) if path else str(DEFAULT_PHRASES_FILE)
+    try:
+        folder_mtime_ns = os.stat(os.path.dirname(main) or ".").st_mtime_ns
+    except OSError:
+        folder_mtime_ns = -1
+    return dict(_language_files(main, folder_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _language_files(main_path: str, _folder_mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    main = Path(main_path)
     found = {"en": main}
     for sibling in sorted(main.parent.glob(f"{main.stem}.*{main.suffix}")):
         code = sibling.name[len(main.stem) + 1:-len(main.suffix) or None]
         if code.isalpha() and 2 <= len(code) <= 3:
             found[code.lower()] = sibling
-    return found
+    return tuple(found.items())
 
 
 def find_safeguarding_phrases(text: str | None, path: Path | None = None) -> list[str]:

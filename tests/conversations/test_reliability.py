@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.adapters.rq_queue import job_queue_for
 from app.models.case import Case
-from app.models.conversation import ProcessedWebhook
+from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.message import Message
 from tests.conversations.conftest import new_sid, sms_texts
 from tests.plugins.twilio_webhooks import BASE_URL, sign
@@ -61,6 +61,38 @@ def test_the_same_sid_in_parallel_threads_changes_the_database_once(committed_ru
             Message.twilio_sid == last["MessageSid"])) == 1
         assert session.scalar(select(func.count(ProcessedWebhook.id)).where(
             ProcessedWebhook.key == last["MessageSid"])) == 1
+
+
+def test_texts_sent_together_from_one_number_are_answered_one_after_the_other(
+        committed_runtime):
+    """Six different texts from one number at once: each turn sees what the one before it
+    wrote (the number's turn lock), so none of the six steps is lost from the conversation."""
+    app = create_app(runtime=committed_runtime)
+    token = committed_runtime.settings.twilio_auth_token
+    phone, e164 = "07700900778", "+447700900778"
+    _post_sms(app.test_client(), token, {"MessageSid": new_sid(), "From": phone, "Body": "hi"})
+    barrier = threading.Barrier(6)
+    answered: list[int] = []
+
+    def text(_n: int) -> None:
+        barrier.wait()
+        params = {"MessageSid": new_sid(), "From": phone, "Body": "1"}
+        answered.append(_post_sms(app.test_client(), token, params).status_code)
+
+    threads = [threading.Thread(target=text, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answered == [200] * 6
+    with committed_runtime.session_factory() as session:
+        conversations = session.scalars(select(Conversation).where(
+            Conversation.phone == e164)).all()
+        inbound = session.scalars(select(Message.id).where(Message.from_phone == e164)).all()
+    assert len(inbound) == 7
+    said = [line.get("message_id") for c in conversations
+            for line in c.state.get("transcript", []) if line["who"] == "resident"]
+    assert sorted(said) == sorted(inbound)
 
 
 def test_redis_stopped_while_texts_arrive_loses_nothing(send_sms, runtime, redis_process,

@@ -1,9 +1,7 @@
-"""A plain menu answer is worked out before the write transaction (app.services.conversations.sms
-`answer_sms`); when the number changed in between, the text is handled afresh inside it. Either
-way a walk leaves the same rows and gets the same replies.
-
-The change is made between the plan and the write transaction, committed as a parallel text
-from the same number would commit it.
+"""A plain menu answer is worked out from one read and written by plain statements
+(app.services.conversations.sms `answer_sms`); any other text takes the full path. Either way a
+walk leaves the same rows and gets the same replies. (The number's turns cannot interleave:
+tests/platform/test_turn_lock.py.)
 """
 
 from __future__ import annotations
@@ -11,9 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
-from app.domain.enums import ConversationStatus
 from app.models.conversation import Conversation
 from app.models.message import Message
 from app.models.resident import Resident
@@ -24,60 +21,29 @@ E164 = "+447700900789"
 
 
 @pytest.fixture
-def between_plan_and_write(monkeypatch):
-    """`between_plan_and_write(change)`: run `change(session)` (and commit) once, after the
-    next text's plan is made; records whether that text took the planned path."""
+def planned_turns(monkeypatch) -> list[str]:
+    """Records each text that took the planned path (`_carry_out`)."""
     taken: list[str] = []
+    real_carry_out = sms_service._carry_out
 
-    def install(change) -> list[str]:
-        real_plan, real_carry_out = sms_service._plan, sms_service._carry_out
+    def carry_out(*args, **kwargs):
+        taken.append("planned")
+        return real_carry_out(*args, **kwargs)
 
-        def plan(session, *args, **kwargs):
-            made = real_plan(session, *args, **kwargs)
-            change(session)
-            session.commit()
-            return made
-
-        def carry_out(*args, **kwargs):
-            taken.append("planned")
-            return real_carry_out(*args, **kwargs)
-
-        monkeypatch.setattr(sms_service, "_plan", plan)
-        monkeypatch.setattr(sms_service, "_carry_out", carry_out)
-        return taken
-
-    return install
+    monkeypatch.setattr(sms_service, "_carry_out", carry_out)
+    return taken
 
 
-def test_a_plain_answer_takes_the_planned_path(send_sms, between_plan_and_write):
+def test_a_plain_answer_takes_the_planned_path(send_sms, planned_turns):
     send_sms(PHONE, "hi")
-    taken = between_plan_and_write(lambda session: None)
     assert send_sms(PHONE, "1")[0].startswith("Privacy")
-    assert taken == ["planned"]
+    assert planned_turns == ["planned", "planned"]
 
 
-def test_a_conversation_ended_meanwhile_is_not_advanced(send_sms, db_session,
-                                                        between_plan_and_write):
+def test_a_keyword_takes_the_full_path(send_sms, planned_turns):
     send_sms(PHONE, "hi")
-    taken = between_plan_and_write(lambda session: session.execute(
-        update(Conversation).where(Conversation.phone == E164)
-        .values(status=ConversationStatus.ABANDONED)))
-    reply = send_sms(PHONE, "1")
-    assert taken == []
-    assert reply[0].startswith("Welcome to Here2Help"), reply  # a new conversation, not step 2
-    statuses = db_session.scalars(select(Conversation.status).order_by(Conversation.id)).all()
-    assert statuses == ["abandoned", "active"]
-    assert db_session.scalar(select(func.count(Message.id))) == 2
-
-
-def test_an_opt_out_meanwhile_drops_the_reply(send_sms, db_session, between_plan_and_write):
-    send_sms(PHONE, "hi")
-    taken = between_plan_and_write(lambda session: session.add(
-        Resident(phone=E164, phone_valid=True, opted_out=True)))
-    assert send_sms(PHONE, "1") == []
-    assert taken == []
-    inbound = db_session.scalars(select(Message).order_by(Message.id)).all()
-    assert [m.body for m in inbound] == ["hi", "1"]
+    assert send_sms(PHONE, "HELP")
+    assert planned_turns == ["planned"]
 
 
 WALK = ["hi", "2", "1", "1", "Potrzebuję chleba", "WR1 2NN", "Anna", "tak"]

@@ -11,12 +11,10 @@ undoes with one key press.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,19 +32,19 @@ def remembered_language(session: Session, flow: Flow, phone: str | None) -> str 
 
 def remember_language(session: Session, flow: Flow, phone: str | None, state: Mapping[str, Any],
                       *, known: str | None = None, phone_valid: bool = True,
-                      on_record: bool | None = None) -> None:
+                      on_record: bool | None = None, now: datetime | None = None) -> None:
     """Keep the language chosen in this conversation on the resident's record (`known`: what
     the record is already known to say, so an unchanged choice costs no query).
 
     `on_record`: the caller already read whether the number has a record (the SMS turn does),
     and has loaded no `Resident` in this session: the language is then written by one UPSERT
     (a parallel first contact that creates the record meanwhile is updated, not duplicated),
-    with no read first."""
+    with no read first, stamped `now`."""
     chosen = (state.get("answers") or {}).get("language")
     if not phone or chosen == known or chosen not in {lang.code for lang in flow.languages}:
         return
-    if on_record is not None:
-        _upsert_language(session, phone, chosen, phone_valid)
+    if on_record is not None and now is not None:
+        _upsert_language(session, phone, chosen, phone_valid, now)
         return
     resident = session.scalar(select(Resident).where(Resident.phone == phone))
     if resident is not None:
@@ -63,22 +61,25 @@ def remember_language(session: Session, flow: Flow, phone: str | None, state: Ma
             resident.language = chosen
 
 
-def _upsert_language(session: Session, phone: str, language: str, phone_valid: bool) -> None:
-    connection = session.connection()
-    connection.execute(_upsert_statement(connection.dialect.name), {
-        "r_phone": phone, "r_phone_valid": phone_valid, "r_language": language})
+def _upsert_language(session: Session, phone: str, language: str, phone_valid: bool,
+                     now: datetime) -> None:
+    session.connection().execute(_UPSERT_LANGUAGE, {
+        "r_phone": phone, "r_phone_valid": phone_valid, "r_language": language,
+        "r_opted_out": False, "r_now": now})
 
 
-@cache
-def _upsert_statement(dialect: str) -> Insert:
-    """Built once per dialect: a statement object keeps its cache key."""
-    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = Resident.__table__
-    statement = make_insert(table).values(
-        phone=bindparam("r_phone", type_=table.c.phone.type),
-        phone_valid=bindparam("r_phone_valid", type_=table.c.phone_valid.type),
-        language=bindparam("r_language", type_=table.c.language.type))
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.phone],
-        set_={"language": statement.excluded.language,
-              "updated_at": statement.excluded.updated_at})
+#: One statement for both databases (SQLite and PostgreSQL share the ON CONFLICT form). Written
+#: as text: SQLAlchemy's dialect-specific `on_conflict_do_update` is not cacheable on SQLite, so
+#: it was compiled afresh on every language choice.
+_UPSERT_LANGUAGE = text(
+    "INSERT INTO residents (phone, phone_valid, language, opted_out, created_at, updated_at) "
+    "VALUES (:r_phone, :r_phone_valid, :r_language, :r_opted_out, :r_now, :r_now) "
+    "ON CONFLICT (phone) DO UPDATE SET language = excluded.language, "
+    "updated_at = excluded.updated_at"
+).bindparams(
+    bindparam("r_phone", type_=Resident.__table__.c.phone.type),
+    bindparam("r_phone_valid", type_=Resident.__table__.c.phone_valid.type),
+    bindparam("r_language", type_=Resident.__table__.c.language.type),
+    bindparam("r_opted_out", type_=Resident.__table__.c.opted_out.type),
+    bindparam("r_now", type_=Resident.__table__.c.created_at.type),
+)

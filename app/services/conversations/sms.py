@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.db import reads_before_writing
+from app.db import hold_key_for_transaction
 from app.domain import flow_engine
 from app.domain.enums import Channel, ConversationStatus, MessageDirection
 from app.domain.flow_answers import is_operator
@@ -51,7 +51,6 @@ from app.services.conversations import state as conv
 from app.services.conversations.language import remember_language
 from app.services.conversations.sms_context import (
     NumberContext,
-    number_context_unchanged,
     read_number_context,
 )
 from app.services.messaging.outbox import number_suppression_reason, suppression_reason
@@ -94,27 +93,32 @@ def handle_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
     return outcome
 
 
+#: The advisory-lock namespace of SMS turns on PostgreSQL (app.db.hold_key_for_transaction).
+SMS_TURN_LOCK = 0x5354
+
+
 def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid: str,
                from_raw: str, to_raw: str, body: str, now: datetime,
                claim: Callable[[list[str] | None], None]) -> conv.Outcome:
-    """`handle_sms` for the webhook, holding the database's write lock as briefly as it can.
+    """`handle_sms` for the webhook: one transaction, a plain menu answer by plain statements.
 
-    On SQLite a write transaction holds the database's one write lock from its first statement
-    to its commit, so everything done inside it (and, under threads, every wait for the GIL)
-    makes every other webhook wait. So a plain menu answer (no keyword, nothing for the
-    volunteer or follow-up handlers, no safeguarding words, no case to open: most texts) is
-    worked out first, from reads made before the write transaction (on SQLite, in a read
-    transaction then ended: app.db.reads_before_writing). The write transaction starts with
-    `claim(messages)` (the delivery's idempotency claim: first, as always; `messages` is the
-    reply worked out, to be stored with the claim, or None), checks with one SELECT that
-    nothing the turn read has changed meanwhile, and writes the inbound row, the conversation
-    and the resident's language. Any other text, or one whose number changed in between (a
-    parallel text from it), is handled by `handle_sms` inside the write transaction, as if
-    nothing had been worked out (its reply may then differ from the one claimed).
+    The turns of one number take turns (app.db.hold_key_for_transaction: SQLite's write lock,
+    PostgreSQL's advisory lock on the number), so what the turn reads about the number cannot
+    change before its writes commit, and two texts sent together are answered one after the
+    other. A plain menu answer (no keyword, nothing for the volunteer or follow-up handlers, no
+    safeguarding words, no case to open: most texts) is then worked out from one SELECT, and
+    the turn starts writing with `claim(messages)`: the delivery's idempotency claim, first
+    among the writes as always, already carrying the reply (`messages` is None for any other
+    text, whose reply is stored after it). Its writes follow as plain statements (the inbound
+    row, the conversation, the resident's language). Any other text is handled by `handle_sms`
+    in the same transaction.
     """
-    plan = _plan(session, flow, settings, from_raw, body, now)
+    parsed = parse_phone(from_raw, settings.default_region)
+    if parsed.is_number:
+        hold_key_for_transaction(session, SMS_TURN_LOCK, parsed.e164)
+    plan = _plan(session, flow, settings, parsed, body, now)
     claim(plan.messages if plan is not None else None)
-    if plan is not None and number_context_unchanged(session, plan.context, plan.phone, now):
+    if plan is not None:
         return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
     return handle_sms(session, flow=flow, settings=settings, message_sid=message_sid,
                       from_raw=from_raw, to_raw=to_raw, body=body, now=now)
@@ -122,7 +126,7 @@ def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
 
 @dataclass
 class _Plan:
-    """A plain menu answer worked out before the write transaction (see `answer_sms`)."""
+    """A plain menu answer worked out before the turn writes anything (see `answer_sms`)."""
 
     phone: str
     text: str
@@ -135,18 +139,16 @@ class _Plan:
     suppressed: str | None
 
 
-def _plan(session: Session, flow: Flow, settings: Settings, from_raw: str, body: str,
+def _plan(session: Session, flow: Flow, settings: Settings, parsed: ParsedPhone, body: str,
           now: datetime) -> _Plan | None:
     """The turn of `_flow_turn`, when the text is a plain menu answer; None for any other.
-    Reads before the write transaction (app.db.reads_before_writing); the conversations it
-    works on are plain objects outside the session (`_carry_out` writes them)."""
-    parsed = parse_phone(from_raw, settings.default_region)
+    Only reads; the conversations it works on are plain objects outside the session
+    (`_carry_out` writes them)."""
     text = clean_text(body)
     if not parsed.is_number or match_keyword(text) is not None \
             or find_safeguarding_phrases(text, settings.safeguarding_phrases_file):
         return None
-    with reads_before_writing(session):
-        context = read_number_context(session, parsed.e164, now, loaded=False)
+    context = read_number_context(session, parsed.e164, now, loaded=False)
     if context.follow_up_case_id is not None or _for_volunteer_handler(context, text):
         return None
     conversation = conv.current_conversation(
@@ -174,7 +176,8 @@ def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from
     transcript.note(conversation, now, transcript.RESIDENT, "sms", plan.text,
                     message_id=message.id)
     remember_language(session, flow, plan.phone, plan.turn.state,
-                      known=context.resident_language, on_record=context.resident_known)
+                      known=context.resident_language, on_record=context.resident_known,
+                      now=now)
     outcome = conv.Outcome(list(plan.messages), language=plan.turn.prompt.language,
                            conversation=conversation)
     if plan.suppressed:
@@ -468,7 +471,7 @@ def _flow_turn(session: Session, flow: Flow, settings: Settings, context: Number
     conv.save_turn(conversation, turn, now)
     transcript.note(conversation, now, transcript.RESIDENT, "sms", text, message_id=message.id)
     remember_language(session, flow, phone, turn.state, known=remembered,
-                      on_record=context.resident_known)
+                      on_record=context.resident_known, now=now)
     outcome = conv.Outcome(list(turn.prompt.messages), language=turn.prompt.language,
                            conversation=conversation)
     conv.raise_on_words(session, flow, settings, conversation, text, Channel.SMS, now, outcome,

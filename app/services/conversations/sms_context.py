@@ -53,9 +53,6 @@ class NumberContext:
     open_case_id: int | None
     #: The number's active SMS conversations, newest first (loaded, so the turn can update one).
     conversations: list[Conversation]
-    #: Everything above as plain values (conversations by id and last update): equal
-    #: fingerprints, read at two moments, mean nothing the turn depends on changed between.
-    fingerprint: tuple = ()
 
 
 def read_number_context(session: Session, phone: str, now: datetime, *,
@@ -75,23 +72,11 @@ def read_number_context(session: Session, phone: str, now: datetime, *,
         opted_out=bool(first.opted_out), volunteer_known=bool(first.volunteer_known),
         volunteer_signing_up=bool(first.signing_up), follow_up_case_id=first.follow_up_case_id,
         open_case_id=first.open_case_id, conversations=conversations,
-        fingerprint=_fingerprint(first, [(c.id, c.updated_at) for c in conversations]),
     )
 
 
-def number_context_unchanged(session: Session, context: NumberContext, phone: str,
-                             now: datetime) -> bool:
-    """Whether `context` (read earlier, in another transaction) still holds: the same
-    question asked again as plain rows (no objects loaded, nothing flushed first), its
-    fingerprint compared."""
-    rows = session.connection().execute(_statement(_FINGERPRINT), _params(phone, now)).all()
-    found = _fingerprint(rows[0], [(r.c_id, r.c_updated_at) for r in rows
-                                   if r.c_id is not None])
-    return found == context.fingerprint
-
-
 _CONVERSATIONS = Conversation.__table__
-_OBJECTS, _ROWS, _FINGERPRINT = "objects", "rows", "fingerprint"
+_OBJECTS, _ROWS = "objects", "rows"
 
 
 def _detached(row: Row) -> Conversation:
@@ -103,23 +88,16 @@ def _params(phone: str, now: datetime) -> dict[str, object]:
     return {"phone": phone, "since": now - ANSWER_WINDOW}
 
 
-def _fingerprint(first: Row, conversations: list[tuple[int, datetime]]) -> tuple:
-    return (first.resident_id, first.language, bool(first.opted_out),
-            bool(first.volunteer_known), bool(first.signing_up), first.follow_up_case_id,
-            first.open_case_id, tuple(conversations))
-
-
 @cache
 def _statement(form: str) -> Select:
-    """The active conversations come as `Conversation`s (_OBJECTS), as all their columns
-    (_ROWS), or as their id and last update only (_FINGERPRINT), each labelled `c_<name>`."""
+    """The active conversations come as `Conversation`s (_OBJECTS) or as all their columns
+    (_ROWS), each labelled `c_<name>`."""
     phone = bindparam("phone", type_=String())
     since = bindparam("since", type_=UTCDateTime())
     one_row = select(literal_column("1").label("one")).subquery("one_row")
     table = _CONVERSATIONS.c
     conversation = (Conversation,) if form == _OBJECTS else tuple(
-        column.label(f"c_{column.key}") for column in (
-            table if form == _ROWS else (table.id, table.updated_at)))
+        column.label(f"c_{column.key}") for column in table)
     return (
         select(
             *conversation,

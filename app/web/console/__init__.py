@@ -143,6 +143,10 @@ def _exempt_machine_endpoints(app: Flask) -> None:
     also covers API blueprints registered by other modules, whatever their names.
     """
     csrf.exempt(twilio_bp)
+    # Twilio's webhooks are signed (a forger is refused before any work) and must never be
+    # refused for volume: a burst of residents' texts is the service working. No limit applies
+    # to them, so the limiter need not look at them (a Redis round trip per text otherwise).
+    limiter.exempt(twilio_bp)
 
     @app.before_request
     def _csrf_protect() -> None:

@@ -35,10 +35,9 @@ def inbound_sms() -> Response:
         return journal_and_advise()
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64]
     session = db_session()
-    # The claim (an INSERT) is the first write: only reads come before it (see answer_sms), so
-    # a repeat fails on the unique constraint (PostgreSQL makes a parallel one wait for the
-    # first to commit) and SQLite never has to upgrade a read lock (which fails at once
-    # instead of waiting): there the reads end their own transaction before the claim's.
+    # The claim (an INSERT) is the first write: only the number's turn lock and reads come
+    # before it (see answer_sms), so a repeat fails on the unique constraint (a parallel one
+    # waits for the first on the number's lock) and answers what the first stored.
     for _attempt in range(2):
         try:
             return _process(sid, form)
