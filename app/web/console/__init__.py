@@ -136,6 +136,14 @@ def _session_config(app: Flask, settings) -> None:
     )
 
 
+@limiter.request_filter
+def _twilio_webhooks_are_not_limited() -> bool:
+    """Twilio's webhooks are signed (a forger is refused before any work) and must never be
+    refused for volume: a burst of residents' texts is the service working. The filter is the
+    limiter's earliest way out, so it spends nothing more on them."""
+    return request.blueprint == twilio_bp.name
+
+
 def _exempt_machine_endpoints(app: Flask) -> None:
     """CSRF-check every request except the signed webhooks and the bearer-token API.
 
@@ -143,10 +151,6 @@ def _exempt_machine_endpoints(app: Flask) -> None:
     also covers API blueprints registered by other modules, whatever their names.
     """
     csrf.exempt(twilio_bp)
-    # Twilio's webhooks are signed (a forger is refused before any work) and must never be
-    # refused for volume: a burst of residents' texts is the service working. No limit applies
-    # to them, so the limiter need not look at them (a Redis round trip per text otherwise).
-    limiter.exempt(twilio_bp)
 
     @app.before_request
     def _csrf_protect() -> None:
@@ -163,17 +167,30 @@ def _exempt_machine_endpoints(app: Flask) -> None:
 CACHEABLE_ENDPOINTS = frozenset({"static", "prompts.voice_prompt"})
 
 
+#: Set on every response unless the view set its own (name, lower-case name, value).
+_DEFAULT_HEADERS = tuple((name, name.lower(), value) for name, value in (
+    ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")))
+_HTML_HEADERS = (("Content-Security-Policy", "content-security-policy", CSP),)
+_SECURE_HEADERS = (("Strict-Transport-Security", "strict-transport-security",
+                    "max-age=31536000; includeSubDomains"),)
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # The names already set, read once (werkzeug's `setdefault` raises and catches a KeyError
+    # for each missing name, on every response).
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = _DEFAULT_HEADERS
     if response.mimetype == "text/html":
-        headers.setdefault("Content-Security-Policy", CSP)
+        wanted += _HTML_HEADERS
+    if request.is_secure:
+        wanted += _SECURE_HEADERS
+    for name, lower, value in wanted:
+        if lower not in present:
+            headers.add(name, value)
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         # Pages, JSON, CSV and PDF alike may carry personal data: no browser or proxy keeps it.
         headers["Cache-Control"] = "no-store"
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
