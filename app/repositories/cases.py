@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import OPEN_CASE_STATUSES
@@ -112,12 +112,17 @@ def find_open_case_for_phone(session: Session, phone_e164: str | None) -> Case |
     return session.scalar(open_case_for_phone(phone_e164))
 
 
+#: One bound value each, not an "expanding" list: a statement built once and run on every text
+#: then needs no re-rendering of its IN clause at each execution.
+_OPEN_STATUS_VALUES = tuple(literal(status) for status in sorted(map(str, OPEN_CASE_STATUSES)))
+
+
 def open_case_for_phone(phone: Any) -> Select[tuple[Case]]:
     """The query behind `find_open_case_for_phone`; `phone` may be a bound parameter, so the
     SMS turn can ask it as a subquery of its one read (app.services.conversations.sms_context)."""
     return (
         select(Case)
-        .where(Case.phone == phone, Case.status.in_(sorted(str(s) for s in OPEN_CASE_STATUSES)))
+        .where(Case.phone == phone, Case.status.in_(_OPEN_STATUS_VALUES))
         .order_by(Case.id.desc())
         .limit(1)
     )
