@@ -80,16 +80,19 @@ def _parse(raw: str | None, default_region: str) -> ParsedPhone:
             phonenumbers.ValidationResult.IS_POSSIBLE:
         return ParsedPhone(PhoneKind.INVALID, reason="not a possible phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    number_type = phonenumbers.number_type(number)
+    # Each of libphonenumber's number_type, is_valid_number and region_code_for_number looks
+    # the region up again (for +44: GB, then Guernsey, Man, Jersey, pattern by pattern), so it
+    # is looked up once here and a UK mobile is known by its digits before any type is asked.
     region = phonenumbers.region_code_for_number(number)
-    mobile = number_type in {
+    valid = region is not None and phonenumbers.is_valid_number_for_region(number, region)
+    mobile = _looks_like_gb_mobile(e164) or phonenumbers.number_type(number) in {
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    } or _looks_like_gb_mobile(e164)
+    }
     return ParsedPhone(
         PhoneKind.NUMBER,
         e164=e164,
-        valid=phonenumbers.is_valid_number(number),
+        valid=valid,
         mobile=mobile,
         region=region or ("GB" if e164.startswith("+44") else None),
     )
