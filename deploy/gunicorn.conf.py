@@ -20,8 +20,20 @@ max_requests = 2000  # recycle workers now and then (bounded memory growth)
 max_requests_jitter = 200
 limit_request_line = 8190
 limit_request_fields = 100
-# Never load the app in the master: each worker opens its own engine and Redis pool after fork.
-preload_app = False
+# The app is loaded once, in the master, and every worker is forked from it: a worker recycled
+# (max_requests) or replaced is serving again at once instead of importing the app afresh
+# (seconds, while the other workers carry its share), and the workers share the loaded code.
+# Loading the app opens no database or Redis connection (tests/platform/test_deploy.py checks
+# it); `post_fork` still empties the pools, so no two processes can ever share a connection.
+preload_app = True
+
+
+def post_fork(server, worker):
+    """Each worker starts with empty connection pools of its own."""
+    app = server.app.wsgi()
+    runtime = getattr(app, "extensions", {}).get("here2help")
+    if runtime is not None:
+        runtime.engine.dispose(close=False)  # forget (never close) anything the master pooled
 # Heartbeat files in memory, not on a slow or full disk (gunicorn FAQ, "Blocking os.fchmod").
 _SHM = "/dev/shm"  # noqa: S108 - gunicorn's own recommendation; files are its private temp files
 if Path(_SHM).is_dir():

@@ -33,7 +33,8 @@ def test_gunicorn_config_keeps_webhooks_inside_twilios_limit(monkeypatch) -> Non
         monkeypatch.delenv(name, raising=False)
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert config["timeout"] < 15 and config["graceful_timeout"] < 15
-    assert config["workers"] >= 1 and config["preload_app"] is False
+    assert config["workers"] >= 1 and config["preload_app"] is True
+    assert callable(config["post_fork"])
     assert "%(q)s" not in config["access_log_format"]  # query strings can hold phone numbers
     assert config["forwarded_allow_ips"] == "127.0.0.1"
 
@@ -75,3 +76,32 @@ def test_scaling_guide_exists_and_names_the_essentials() -> None:
     for phrase in ("noeviction", "scheduler", "statement_timeout",
                    "fallback", "PUBLIC_BASE_URL", "SECRET_KEY"):
         assert phrase in text
+
+
+def test_loading_the_app_opens_no_connection(settings, monkeypatch) -> None:
+    """gunicorn loads the app in its master and forks the workers from it (preload_app): a
+    database or Redis connection opened while loading would be shared by every worker."""
+    import redis.connection
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    from app import create_app
+
+    opened: list[str] = []
+    real_connect = redis.connection.AbstractConnection.connect
+
+    def redis_connect(self) -> None:
+        opened.append("redis")
+        real_connect(self)
+
+    def database_connect(*_args) -> None:
+        opened.append("database")
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect", redis_connect)
+    event.listen(Pool, "connect", database_connect)
+    try:
+        app = create_app(settings)
+        assert "here2help" in app.extensions
+    finally:
+        event.remove(Pool, "connect", database_connect)
+    assert opened == []
