@@ -17,14 +17,15 @@ NO arriving by webhook, a failed SMS) continue under the policy the case started
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, String, cast, func, null, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.enums import (
@@ -41,8 +42,9 @@ from app.domain.matching import rank_volunteers as rank_pure
 from app.domain.uk_time import uk_today
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
-from app.repositories.absences import absent_until
+from app.repositories.absences import absent_until_column
 from app.repositories.offers import OPEN_OFFER_STATUSES
+from app.repositories.unique_rows import insert_unless_taken
 from app.services.cases.consent import NO_CONSENT
 from app.services.cases.safeguarding import close_offer
 from app.services.cases.timeline import add_case_event
@@ -163,20 +165,72 @@ def candidate_query(case: Case, radius_km: float = MAX_DISTANCE_KM) -> Select:
 def load_candidates(session: Session, case: Case,
                     now: datetime | None = None) -> list[Candidate]:
     """The volunteers that could take this case, with their open assignments, whether they
-    were already asked about it and (given `now`) the dated absence they are on today."""
+    were already asked about it and (given `now`) the dated absence they are on today.
+
+    One statement: `candidate_query`'s pre-filter with those three facts as subqueries per
+    row (each an index lookup: ix_cases_assigned_volunteer_status, offers by case,
+    ix_volunteer_absences_volunteer_ends), rather than two more statements carrying a list of
+    a few hundred ids. The JSON columns come as text: most volunteers' hours are `{}`, and
+    the same few lists of needs recur, so neither is parsed once per row.
+    """
     if case.latitude is None or case.longitude is None:
         return []
     query = candidate_query(case, search_radius_km(session))
-    rows = [r for r in session.execute(query) if case.need in (r.needs or [])]
-    ids = [r.id for r in rows]
-    counts = dict(session.execute(
-        select(Case.assigned_volunteer_id, func.count()).where(
-            Case.status == CaseStatus.ASSIGNED, Case.assigned_volunteer_id.in_(ids))
-        .group_by(Case.assigned_volunteer_id)).all()) if ids else {}
-    offered = set(session.scalars(select(Offer.volunteer_id).where(Offer.case_id == case.id)))
-    absent = absent_until(session, ids, uk_today(now)) if now is not None else {}
-    return [_candidate(r, counts.get(r.id, 0), r.id in offered, absent.get(r.id))
-            for r in rows]
+    open_assignments = (select(func.count()).select_from(Case)
+                        .where(Case.assigned_volunteer_id == Volunteer.id,
+                               Case.status == CaseStatus.ASSIGNED)
+                        .scalar_subquery())
+    offered = Volunteer.id.in_(select(Offer.volunteer_id).where(Offer.case_id == case.id))
+    absent = (absent_until_column(Volunteer.id, uk_today(now)) if now is not None
+              else null())
+    query = query.with_only_columns(
+        *_ROW_COLUMNS, open_assignments.label("open_assignments"),
+        offered.label("already_offered"), absent.label("absent_until"))
+    need = case.need
+    candidates = []
+    # Unpacked by position: a Row's attribute access costs ~1.5 µs per name, which over a
+    # few hundred rows of twenty columns was a larger share than the SELECT itself.
+    for (volunteer_id, name, kind, needs_text, latitude, longitude, max_distance_km,
+         max_open_assignments, capacity, approval_status, active, opted_out, dbs_status,
+         dbs_expires_on, availability, last_offered_at, away_until, open_count,
+         already_offered, absent_until) in session.execute(query).tuples():
+        needs = _needs_of(needs_text)
+        if need not in needs:
+            continue
+        candidates.append(Candidate(
+            volunteer_id=volunteer_id, name=name, needs=needs, latitude=latitude,
+            longitude=longitude, max_distance_km=max_distance_km,
+            open_assignments=open_count or 0,
+            cap=capacity if kind == VolunteerKind.ORGANISATION and capacity
+            else max_open_assignments,
+            approved=approval_status == ApprovalStatus.APPROVED, active=active,
+            opted_out=opted_out, dbs_status=dbs_status, dbs_expires_on=dbs_expires_on,
+            availability=_availability_of(availability), last_offered_at=last_offered_at,
+            already_offered=bool(already_offered), away_until=away_until,
+            absent_until=absent_until))
+    return candidates
+
+
+#: _CANDIDATE_COLUMNS with the JSON columns as their text (see `load_candidates`, which
+#: unpacks them in this order).
+_ROW_COLUMNS = tuple(
+    cast(column, String).label(column.key) if column.key in {"needs", "availability"}
+    else column for column in _CANDIDATE_COLUMNS)
+
+
+@lru_cache(maxsize=4096)
+def _needs_of(text: str | None) -> frozenset[str]:
+    """A volunteer's needs from the column's JSON text (few distinct lists: cached)."""
+    value = json.loads(text) if text else None
+    return frozenset(value) if isinstance(value, list) else frozenset()
+
+
+def _availability_of(text: str | None) -> dict[str, Any]:
+    """A volunteer's weekly hours from the column's JSON text; `{}` (most) is not parsed."""
+    if not text or text == "{}" or text == "null":
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
 
 
 def _candidate(v: Any, open_assignments: int, already_offered: bool,
@@ -219,14 +273,18 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
     held = staff_only_reason(case)
     if held is not None:
         return escalate(session, case, now, held)
-    if open_offers(session, case.id):
+    made = session.execute(select(Offer.status, Offer.attempt)
+                           .where(Offer.case_id == case.id)).all()
+    if any(status in OPEN_OFFER_STATUSES for status, _attempt in made):
         return MatchStep("nothing", detail="an offer is still open")
+    attempts_made = max((attempt for _status, attempt in made), default=0)
     ranking = None
     if case.repeat_of_case_id is not None and not case.offer_attempts:
         ranking = rank_case(session, case, now, policy)
         first = helper_first(session, case, ranking, now)
         if first is not None:
-            return make_offer(session, case, first, ranking, now, policy)
+            return make_offer(session, case, first, ranking, now, policy,
+                              attempts_made=attempts_made)
     if (case.need in policy.signpost_needs or case.need == Need.FUNDING) \
             and not case.offer_attempts:
         step = _signpost(session, case, now, "a directory service answers this need best",
@@ -246,44 +304,70 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
             return escalate(session, case, now, _no_one_words(case, ranking))
         return exhausted(session, case, now, f"{case.offer_attempts} volunteers asked, none "
                          f"took it, and nobody else fits ({_no_one_words(case, ranking)})")
-    return make_offer(session, case, ranking.ranked[0], ranking, now, policy)
+    return make_offer(session, case, ranking.ranked[0], ranking, now, policy,
+                      attempts_made=attempts_made)
 
 
 def make_offer(session: Session, case: Case, chosen: Ranked, ranking: Ranking | None,
-               now: datetime, policy: MatchingPolicy) -> MatchStep:
-    """Create Offer(attempt n+1) and its SMS (key `offer:<id>`); mark the case offered."""
-    volunteer = session.get(Volunteer, chosen.candidate.volunteer_id)
-    attempt = (session.scalar(select(func.max(Offer.attempt))
-                              .where(Offer.case_id == case.id)) or 0) + 1
+               now: datetime, policy: MatchingPolicy, *,
+               attempts_made: int | None = None) -> MatchStep:
+    """Create Offer(attempt n+1) and its SMS (key `offer:<id>`); mark the case offered.
+
+    `attempts_made`: the highest attempt among the case's offers, when the caller has just
+    read them under the case lock (else it is read here). Either way the unique (case,
+    attempt) key decides: an offer a concurrent job made first means this one is not made.
+    """
+    volunteer_id = chosen.candidate.volunteer_id
+    if attempts_made is None:
+        attempts_made = session.scalar(select(func.max(Offer.attempt))
+                                       .where(Offer.case_id == case.id)) or 0
+    attempt = attempts_made + 1
     explanation = {
         "rank": chosen.rank, "eligible": len(ranking.ranked) if ranking else None,
         "distance_km": round(chosen.distance_km, 2), "reasons": list(chosen.reasons),
         "excluded": ranking.summary() if ranking else {}, "policy": policy.as_dict(),
     }
-    offer = Offer(case_id=case.id, volunteer_id=volunteer.id, attempt=attempt,
-                  status=OfferStatus.PENDING, rank=chosen.rank, explanation=explanation,
-                  created_at=now, expires_at=now + timedelta(seconds=policy.offer_timeout_seconds))
-    try:
-        with session.begin_nested():
-            session.add(offer)
-            session.flush()
-    except IntegrityError:
+    offer = insert_unless_taken(session, Offer, {
+        "case_id": case.id, "volunteer_id": volunteer_id, "attempt": attempt,
+        "status": OfferStatus.PENDING, "rank": chosen.rank, "explanation": explanation,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=policy.offer_timeout_seconds)},
+        [Offer.case_id, Offer.attempt])
+    if offer is None:
         log.info("case %s: attempt %d was offered concurrently", case.reference, attempt)
         return MatchStep("nothing", detail="offered concurrently")
+    phone, name = _mark_offered(session, volunteer_id, now)
     body = offer_texts.offer_text(case, max(1, policy.offer_timeout_seconds // 60))
-    message = queue_sms(session, to_phone=volunteer.phone, body=body, purpose="offer",
+    message = queue_sms(session, to_phone=phone, body=body, purpose="offer",
                         idempotency_key=f"offer:{offer.id}", now=now, case_id=case.id,
-                        volunteer_id=volunteer.id, offer_id=offer.id)
+                        volunteer_id=volunteer_id, offer_id=offer.id)
     case.status, case.offer_attempts, case.updated_at = CaseStatus.OFFERED, attempt, now
     case.first_offer_at = case.first_offer_at or now
-    volunteer.last_offered_at = now
-    add_case_event(session, case, "offered", f"Offered to {volunteer.name} (try {attempt}, "
+    # The offer's expiry (or its answer) moves the case on from here, not the matching job;
+    # cleared now, the flag is written in the same UPDATE as the rest.
+    case.needs_matching = False
+    add_case_event(session, case, "offered", f"Offered to {name} (try {attempt}, "
                    f"rank {chosen.rank}): " + "; ".join(chosen.reasons[:3]), now=now,
-                   data=explanation, volunteer_id=volunteer.id, offer_id=offer.id)
+                   data=explanation, volunteer_id=volunteer_id, offer_id=offer.id)
     ids = [message.id] if message is not None and message.status == "pending" else []
     if not ids:  # suppressed or no number: it can never arrive, so move on now
         return _offer_cannot_arrive(session, case, offer, now, policy)
     return MatchStep("offered", offer, ids)
+
+
+def _mark_offered(session: Session, volunteer_id: int, now: datetime) -> tuple[str, str]:
+    """Stamp the volunteer's last_offered_at; their (phone, name). A volunteer the session
+    holds already (staff chose them) is changed in place; otherwise one UPDATE ... RETURNING
+    stands for reading the row and writing it back."""
+    held = session.identity_map.get(session.identity_key(Volunteer, volunteer_id))
+    if isinstance(held, Volunteer):
+        held.last_offered_at = now
+        return held.phone, held.name
+    row = session.execute(
+        update(Volunteer).where(Volunteer.id == volunteer_id)
+        .values(last_offered_at=now).returning(Volunteer.phone, Volunteer.name),
+        execution_options={"synchronize_session": False}).one()
+    return row.phone, row.name
 
 
 def _offer_cannot_arrive(session: Session, case: Case, offer: Offer, now: datetime,
