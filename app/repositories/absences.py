@@ -25,7 +25,8 @@ def absent_until(session: Session, volunteer_ids: Iterable[int], today: date) ->
     return {row[0]: row[1] for row in rows}
 
 
-def absent_until_column(volunteer_id: ColumnElement[int], today: date) -> ScalarSelect[date]:
+def absent_until_column(volunteer_id: ColumnElement[int],
+                        today: date | ColumnElement[date]) -> ScalarSelect[date]:
     """`absent_until` for one volunteer as a correlated scalar subquery (NULL: not absent), for
     a SELECT over many volunteers that wants the answer in its own rows rather than a second
     statement with a list of ids (ix_volunteer_absences_volunteer_ends serves each lookup)."""

@@ -20,12 +20,26 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, null, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.enums import (
@@ -143,23 +157,39 @@ def candidate_query(case: Case, radius_km: float = MAX_DISTANCE_KM) -> Select:
     The pure ranking (app.domain.matching) then applies every rule exactly (haversine distance,
     DBS, hours, caps), so a pre-filter may let too many through, never too few.
     """
+    return select(*_CANDIDATE_COLUMNS).where(*_prefilter(_box(case, radius_km),
+                                                         bool(case.need)))
+
+
+def _box(case: Case, radius_km: float) -> dict[str, Any]:
+    """The values `_prefilter` compares with, for this case and search radius."""
     lat, lon = case.latitude or 0.0, case.longitude or 0.0
     dlat = radius_km / _KM_PER_DEGREE
     km_per_lon = _KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
     dlon = radius_km / km_per_lon
-    north = (Volunteer.latitude - lat) * _KM_PER_DEGREE
-    east = (Volunteer.longitude - lon) * km_per_lon
+    return {"lat": lat, "lon": lon, "km_per_lon": km_per_lon,
+            "lat_min": lat - dlat, "lat_max": lat + dlat,
+            "lon_min": lon - dlon, "lon_max": lon + dlon,
+            "need_pattern": f'%"{case.need}"%' if case.need else None}
+
+
+def _prefilter(box: Mapping[str, Any], with_need: bool) -> list[ColumnElement[bool]]:
+    """The WHERE of `candidate_query`, over `_box`'s values or bound parameters of its names
+    (the one definition serves the baseline SELECT and the cached statement of
+    `load_candidates`)."""
+    north = (Volunteer.latitude - box["lat"]) * _KM_PER_DEGREE
+    east = (Volunteer.longitude - box["lon"]) * box["km_per_lon"]
     reach = Volunteer.max_distance_km * 1.02 + 0.5  # the flat estimate errs < 1% at 50 km
-    query = select(*_CANDIDATE_COLUMNS).where(
+    where = [
         Volunteer.approval_status == ApprovalStatus.APPROVED, Volunteer.active.is_(True),
         Volunteer.opted_out.is_(False),
-        Volunteer.latitude.between(lat - dlat, lat + dlat),
-        Volunteer.longitude.between(lon - dlon, lon + dlon),
+        Volunteer.latitude.between(box["lat_min"], box["lat_max"]),
+        Volunteer.longitude.between(box["lon_min"], box["lon_max"]),
         north * north + east * east <= reach * reach,
-    )
-    if case.need:
-        query = query.where(cast(Volunteer.needs, String).like(f'%"{case.need}"%'))
-    return query
+    ]
+    if with_need:
+        where.append(cast(Volunteer.needs, String).like(box["need_pattern"]))
+    return where
 
 
 def load_candidates(session: Session, case: Case,
@@ -170,30 +200,26 @@ def load_candidates(session: Session, case: Case,
     One statement: `candidate_query`'s pre-filter with those three facts as subqueries per
     row (each an index lookup: ix_cases_assigned_volunteer_status, offers by case,
     ix_volunteer_absences_volunteer_ends), rather than two more statements carrying a list of
-    a few hundred ids. The JSON columns come as text: most volunteers' hours are `{}`, and
-    the same few lists of needs recur, so neither is parsed once per row.
+    a few hundred ids. The statement is built once and takes the case's values as parameters.
+    The JSON columns come as text: most volunteers' hours are `{}`, and the same few lists of
+    needs recur, so neither is parsed once per row.
     """
     if case.latitude is None or case.longitude is None:
         return []
-    query = candidate_query(case, search_radius_km(session))
-    open_assignments = (select(func.count()).select_from(Case)
-                        .where(Case.assigned_volunteer_id == Volunteer.id,
-                               Case.status == CaseStatus.ASSIGNED)
-                        .scalar_subquery())
-    offered = Volunteer.id.in_(select(Offer.volunteer_id).where(Offer.case_id == case.id))
-    absent = (absent_until_column(Volunteer.id, uk_today(now)) if now is not None
-              else null())
-    query = query.with_only_columns(
-        *_ROW_COLUMNS, open_assignments.label("open_assignments"),
-        offered.label("already_offered"), absent.label("absent_until"))
+    params = _box(case, search_radius_km(session))
+    params["case_id"] = case.id
+    if now is not None:
+        params["today"] = uk_today(now)
+    statement = _candidates_statement(bool(case.need), now is not None)
     need = case.need
     candidates = []
     # Unpacked by position: a Row's attribute access costs ~1.5 µs per name, which over a
-    # few hundred rows of twenty columns was a larger share than the SELECT itself.
+    # few hundred rows of twenty columns was a larger share than the SELECT itself. The
+    # pre-filter admits only approved, active volunteers who have not opted out.
     for (volunteer_id, name, kind, needs_text, latitude, longitude, max_distance_km,
-         max_open_assignments, capacity, approval_status, active, opted_out, dbs_status,
-         dbs_expires_on, availability, last_offered_at, away_until, open_count,
-         already_offered, absent_until) in session.execute(query).tuples():
+         max_open_assignments, capacity, dbs_status, dbs_expires_on, availability,
+         last_offered_at, away_until, open_count, already_offered,
+         absent_until) in session.execute(statement, params).tuples():
         needs = _needs_of(needs_text)
         if need not in needs:
             continue
@@ -203,19 +229,36 @@ def load_candidates(session: Session, case: Case,
             open_assignments=open_count or 0,
             cap=capacity if kind == VolunteerKind.ORGANISATION and capacity
             else max_open_assignments,
-            approved=approval_status == ApprovalStatus.APPROVED, active=active,
-            opted_out=opted_out, dbs_status=dbs_status, dbs_expires_on=dbs_expires_on,
-            availability=_availability_of(availability), last_offered_at=last_offered_at,
-            already_offered=bool(already_offered), away_until=away_until,
-            absent_until=absent_until))
+            approved=True, active=True, opted_out=False, dbs_status=dbs_status,
+            dbs_expires_on=dbs_expires_on, availability=_availability_of(availability),
+            last_offered_at=last_offered_at, already_offered=bool(already_offered),
+            away_until=away_until, absent_until=absent_until))
     return candidates
 
 
-#: _CANDIDATE_COLUMNS with the JSON columns as their text (see `load_candidates`, which
-#: unpacks them in this order).
-_ROW_COLUMNS = tuple(
-    cast(column, String).label(column.key) if column.key in {"needs", "availability"}
-    else column for column in _CANDIDATE_COLUMNS)
+@cache
+def _candidates_statement(with_need: bool, with_absence: bool) -> Select:
+    """`load_candidates`' SELECT, with the parameters `_box` names plus `case_id` (and `today`
+    when `with_absence`). The JSON columns are read as their text."""
+    box: dict[str, Any] = {name: bindparam(name, type_=Float()) for name in (
+        "lat", "lon", "km_per_lon", "lat_min", "lat_max", "lon_min", "lon_max")}
+    box["need_pattern"] = bindparam("need_pattern", type_=String())
+    open_assignments = (select(func.count()).select_from(Case)
+                        .where(Case.assigned_volunteer_id == Volunteer.id,
+                               Case.status == CaseStatus.ASSIGNED)
+                        .scalar_subquery())
+    offered = Volunteer.id.in_(select(Offer.volunteer_id).where(
+        Offer.case_id == bindparam("case_id", type_=Integer())))
+    absent = (absent_until_column(Volunteer.id, bindparam("today", type_=Date()))
+              if with_absence else null())
+    return select(
+        Volunteer.id, Volunteer.name, Volunteer.kind, cast(Volunteer.needs, String),
+        Volunteer.latitude, Volunteer.longitude, Volunteer.max_distance_km,
+        Volunteer.max_open_assignments, Volunteer.capacity, Volunteer.dbs_status,
+        Volunteer.dbs_expires_on, cast(Volunteer.availability, String),
+        Volunteer.last_offered_at, Volunteer.away_until, open_assignments,
+        offered, absent,
+    ).where(*_prefilter(box, with_need))
 
 
 @lru_cache(maxsize=4096)
