@@ -18,8 +18,6 @@ class Case(TimestampMixin, Base):
         Index("ix_cases_status_urgency", "status", "urgency"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_phone_status", "phone", "status"),
-        # Matching counts each candidate's open assignments (status 'assigned') by this.
-        Index("ix_cases_assigned_volunteer_status", "assigned_volunteer_id", "status"),
         # A schedule makes one case per due date, however many workers run it at once.
         UniqueConstraint("repeat_schedule_id", "repeat_due_on",
                          name="uq_cases_repeat_schedule_due"),

@@ -27,8 +27,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import MessageStatus as S
@@ -241,19 +242,35 @@ def _record_sent_at_once(session: Session, message_id: int, sent: SentMessage, i
     """The usual acceptance in one UPDATE: the row still awaits the provider's answer and holds
     no other SID, so `_record_sent` would set exactly these columns. False (nothing written):
     the general path decides, under the row lock."""
-    values: dict[str, object] = {"twilio_sid": sent.sid, "status": initial,
-                                 "status_updated_at": now, "error_code": None,
-                                 "error_message": None}
+    params: dict[str, object] = {"message_id": message_id, "sid": sent.sid, "status": initial,
+                                 "now": now}
     if sent.segments:
-        values["segments"] = sent.segments
+        params["segments"] = sent.segments
     if price is not None:
-        values["price"], values["price_unit"] = price, sent.price_unit
-    result = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(_RECORDABLE),
-               or_(Message.twilio_sid.is_(None), Message.twilio_sid == sent.sid))
-        .values(values))
-    return result.rowcount == 1
+        params["price"], params["price_unit"] = price, sent.price_unit
+    statement = _record_statement(bool(sent.segments), price is not None)
+    if session.execute(statement, params).rowcount != 1:
+        return False
+    held = session.identity_map.get(session.identity_key(Message, message_id))
+    if held is not None:  # read before (reconcile): let it load the row as written
+        session.expire(held)
+    return True
+
+
+@cache
+def _record_statement(with_segments: bool, with_price: bool) -> Update:
+    """`_record_sent_at_once`'s UPDATE, built once per shape (its values are parameters)."""
+    values: dict[str, object] = {
+        "twilio_sid": bindparam("sid"), "status": bindparam("status"),
+        "status_updated_at": bindparam("now"), "error_code": None, "error_message": None}
+    if with_segments:
+        values["segments"] = bindparam("segments")
+    if with_price:
+        values["price"], values["price_unit"] = bindparam("price"), bindparam("price_unit")
+    return (update(Message)
+            .where(Message.id == bindparam("message_id"), Message.status.in_(_RECORDABLE),
+                   or_(Message.twilio_sid.is_(None), Message.twilio_sid == bindparam("sid")))
+            .values(values).execution_options(synchronize_session=False))
 
 
 def _price(sent: SentMessage) -> Decimal | None:
@@ -306,18 +323,24 @@ def _locked(session: Session, message_id: int) -> Message | None:
 def _locked_with_checks(session: Session, message_id: int,
                         now: datetime) -> tuple[Message, bool, int] | None:
     """`_locked`, with what the claim checks read in the same statement: whether the number
-    opted out (as `is_opted_out`) and the segments sent today (`_segments_sent_today_query`)."""
+    opted out (as `is_opted_out`) and the segments sent today (`_segments_sent_since`)."""
     _take_sqlite_write_lock(session, message_id)
-    row = session.execute(
-        select(Message, opted_out_clause(Message.to_phone), _segments_sent_today_query(now)
-               .scalar_subquery())
-        .where(Message.id == message_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    row = session.execute(_claim_statement(), {
+        "message_id": message_id,
+        "day_start": datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)}).one_or_none()
     if row is None:
         return None
     return row[0], bool(row[1]), int(row[2] or 0)
+
+
+@cache
+def _claim_statement() -> Select[tuple[Message, bool, int]]:
+    """`_locked_with_checks`' SELECT, built once (`message_id` and `day_start` are parameters)."""
+    return (select(Message, opted_out_clause(Message.to_phone),
+                   _segments_sent_since(bindparam("day_start")).scalar_subquery())
+            .where(Message.id == bindparam("message_id"))
+            .with_for_update()
+            .execution_options(populate_existing=True))
 
 
 def _take_sqlite_write_lock(session: Session, message_id: int) -> None:
@@ -341,8 +364,8 @@ def within_daily_budget(purpose: str, segments: int, sent_segments: int, daily_c
     return sent_segments + segments <= limit
 
 
-def _segments_sent_today_query(now: datetime) -> Select[tuple[int]]:
-    """Segments handed to the provider since 00:00 UTC (what the daily budget counts)."""
-    start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+def _segments_sent_since(day_start: object) -> Select[tuple[int]]:
+    """Segments handed to the provider since `day_start`, 00:00 UTC today (what the daily budget
+    counts); `day_start` may be a bound parameter."""
     return (select(func.coalesce(func.sum(Message.segments), 0))
-            .where(Message.direction == "outbound", Message.sent_at >= start))
+            .where(Message.direction == "outbound", Message.sent_at >= day_start))
