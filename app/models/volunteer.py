@@ -16,8 +16,10 @@ class Volunteer(TimestampMixin, Base):
     __tablename__ = "volunteers"
     __table_args__ = (
         Index("ix_volunteers_active_approval", "active", "approval_status"),
-        # Matching's bounding-box pre-filter (app.services.matching.matcher.load_candidates).
-        Index("ix_volunteers_latitude_longitude", "latitude", "longitude"),
+        # Matching's bounding-box pre-filter (app.services.matching.matcher.load_candidates);
+        # the travel distance lets each distance band be found in its own box.
+        Index("ix_volunteers_latitude_longitude_distance", "latitude", "longitude",
+              "max_distance_km"),
         # max(max_distance_km) sizes that box from the index alone.
         Index("ix_volunteers_max_distance_km", "max_distance_km"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from app.models.volunteer import VolunteerAbsence
@@ -23,3 +23,14 @@ def absent_until(session: Session, volunteer_ids: Iterable[int], today: date) ->
                VolunteerAbsence.ends_on >= today)
         .group_by(VolunteerAbsence.volunteer_id))
     return {row[0]: row[1] for row in rows}
+
+
+def absent_until_column(volunteer_id: ColumnElement[int],
+                        today: date | ColumnElement[date]) -> ScalarSelect[date]:
+    """`absent_until` for one volunteer as a correlated scalar subquery (NULL: not absent), for
+    a SELECT over many volunteers that wants the answer in its own rows rather than a second
+    statement with a list of ids (ix_volunteer_absences_volunteer_ends serves each lookup)."""
+    return (select(func.max(VolunteerAbsence.ends_on))
+            .where(VolunteerAbsence.volunteer_id == volunteer_id,
+                   VolunteerAbsence.starts_on <= today, VolunteerAbsence.ends_on >= today)
+            .scalar_subquery())

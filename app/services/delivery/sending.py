@@ -27,15 +27,21 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import MessageStatus as S
+from app.domain.phone import parse_phone
 from app.models.message import Message
 from app.ports import SendError, SentMessage, SmsSender
 from app.services.delivery import status as delivery_status
-from app.services.messaging.outbox import suppression_reason
+from app.services.messaging.outbox import (
+    number_suppression_reason,
+    opted_out_clause,
+    suppression_reason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +156,11 @@ def _unclaimed(session: Session, candidates: list[SentMessage]) -> SentMessage |
 
 
 def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> _Claim | Delivery:
-    message = _locked(session, message_id)
-    if message is None or message.direction != "outbound":
+    found = _locked_with_checks(session, message_id, now)
+    if found is None:
+        return Delivery("skipped")
+    message, opted_out, sent_today = found
+    if message.direction != "outbound":
         return Delivery("skipped")
     if message.status == S.SENDING and message.sent_at and now - message.sent_at > STALE_CLAIM:
         # The worker that claimed it died before recording: maybe sent, never resend.
@@ -162,9 +171,9 @@ def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> 
         return Delivery("unknown", reconcile_in=1)
     if message.status != S.PENDING:
         return Delivery("skipped")
-    reason = suppression_reason(session, message.to_phone)
+    reason = _suppression(session, message.to_phone, opted_out)
     if reason is None and not within_daily_budget(message.purpose, message.segments or 1,
-                                                  _segments_sent_today(session, now), daily_cap):
+                                                  sent_today, daily_cap):
         # Held, not dropped: the row stays pending and the sweeper tries again every few
         # minutes, so it goes out as soon as the next UTC day's budget opens.
         message.send_enqueued_at = message.status_updated_at = now
@@ -186,8 +195,22 @@ def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> 
     )
 
 
+def _suppression(session: Session, to_phone: str | None, opted_out: bool) -> str | None:
+    """`suppression_reason` for a stored number, with the opt-out the claim read alongside the
+    row (a number stored in another form than its E.164 one is asked about as it parses)."""
+    parsed = parse_phone(to_phone)
+    if parsed.e164 != to_phone:
+        return suppression_reason(session, to_phone)
+    return number_suppression_reason(to_phone) or ("opted out" if opted_out else None)
+
+
 def _record_sent(session: Session, message_id: int, sent: SentMessage, now: datetime) -> list[int]:
     """Store the provider's SID and initial status; returns outbox ids from a failure hook."""
+    initial = sent.status if sent.status in delivery_status.RANK else S.QUEUED
+    price = _price(sent)
+    if initial not in delivery_status.FAILED and _record_sent_at_once(
+            session, message_id, sent, initial, price, now):
+        return []
     message = _locked(session, message_id)
     if message is None:
         return []
@@ -196,8 +219,7 @@ def _record_sent(session: Session, message_id: int, sent: SentMessage, now: date
         return []
     message.twilio_sid = sent.sid
     ids: list[int] = []
-    if message.status in {S.SENDING, S.UNKNOWN, S.PENDING}:
-        initial = sent.status if sent.status in delivery_status.RANK else S.QUEUED
+    if message.status in _RECORDABLE:
         message.error_code = message.error_message = None
         if initial in delivery_status.FAILED:  # accepted, then refused at once: run the hook
             message.status = S.SENDING
@@ -206,12 +228,58 @@ def _record_sent(session: Session, message_id: int, sent: SentMessage, now: date
             message.status, message.status_updated_at = initial, now
     if sent.segments:
         message.segments = sent.segments
-    if sent.price:
-        try:
-            message.price, message.price_unit = Decimal(sent.price), sent.price_unit
-        except InvalidOperation:
-            pass
+    if price is not None:
+        message.price, message.price_unit = price, sent.price_unit
     return ids
+
+
+#: The statuses a provider's acceptance overrides (later ones, from a status callback, stay).
+_RECORDABLE = (S.SENDING, S.UNKNOWN, S.PENDING)
+
+
+def _record_sent_at_once(session: Session, message_id: int, sent: SentMessage, initial: str,
+                         price: Decimal | None, now: datetime) -> bool:
+    """The usual acceptance in one UPDATE: the row still awaits the provider's answer and holds
+    no other SID, so `_record_sent` would set exactly these columns. False (nothing written):
+    the general path decides, under the row lock."""
+    params: dict[str, object] = {"message_id": message_id, "sid": sent.sid, "status": initial,
+                                 "now": now}
+    if sent.segments:
+        params["segments"] = sent.segments
+    if price is not None:
+        params["price"], params["price_unit"] = price, sent.price_unit
+    statement = _record_statement(bool(sent.segments), price is not None)
+    if session.execute(statement, params).rowcount != 1:
+        return False
+    held = session.identity_map.get(session.identity_key(Message, message_id))
+    if held is not None:  # read before (reconcile): let it load the row as written
+        session.expire(held)
+    return True
+
+
+@cache
+def _record_statement(with_segments: bool, with_price: bool) -> Update:
+    """`_record_sent_at_once`'s UPDATE, built once per shape (its values are parameters)."""
+    values: dict[str, object] = {
+        "twilio_sid": bindparam("sid"), "status": bindparam("status"),
+        "status_updated_at": bindparam("now"), "error_code": None, "error_message": None}
+    if with_segments:
+        values["segments"] = bindparam("segments")
+    if with_price:
+        values["price"], values["price_unit"] = bindparam("price"), bindparam("price_unit")
+    return (update(Message)
+            .where(Message.id == bindparam("message_id"), Message.status.in_(_RECORDABLE),
+                   or_(Message.twilio_sid.is_(None), Message.twilio_sid == bindparam("sid")))
+            .values(values).execution_options(synchronize_session=False))
+
+
+def _price(sent: SentMessage) -> Decimal | None:
+    if not sent.price:
+        return None
+    try:
+        return Decimal(sent.price)
+    except InvalidOperation:
+        return None
 
 
 def _record_error(
@@ -243,16 +311,43 @@ def _locked(session: Session, message_id: int) -> Message | None:
     row locks and ignores FOR UPDATE, so a no-op UPDATE first takes its single write lock (like
     BEGIN IMMEDIATE): otherwise two claims could both read `pending`, and in WAL mode a read
     followed by a write fails outright (SQLITE_BUSY_SNAPSHOT) when another writer got in."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            update(Message).where(Message.id == message_id).values(attempts=Message.attempts)
-        )
+    _take_sqlite_write_lock(session, message_id)
     return session.scalar(
         select(Message)
         .where(Message.id == message_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def _locked_with_checks(session: Session, message_id: int,
+                        now: datetime) -> tuple[Message, bool, int] | None:
+    """`_locked`, with what the claim checks read in the same statement: whether the number
+    opted out (as `is_opted_out`) and the segments sent today (`_segments_sent_since`)."""
+    _take_sqlite_write_lock(session, message_id)
+    row = session.execute(_claim_statement(), {
+        "message_id": message_id,
+        "day_start": datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)}).one_or_none()
+    if row is None:
+        return None
+    return row[0], bool(row[1]), int(row[2] or 0)
+
+
+@cache
+def _claim_statement() -> Select[tuple[Message, bool, int]]:
+    """`_locked_with_checks`' SELECT, built once (`message_id` and `day_start` are parameters)."""
+    return (select(Message, opted_out_clause(Message.to_phone),
+                   _segments_sent_since(bindparam("day_start")).scalar_subquery())
+            .where(Message.id == bindparam("message_id"))
+            .with_for_update()
+            .execution_options(populate_existing=True))
+
+
+def _take_sqlite_write_lock(session: Session, message_id: int) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Message).where(Message.id == message_id).values(attempts=Message.attempts)
+        )
 
 
 def within_daily_budget(purpose: str, segments: int, sent_segments: int, daily_cap: int) -> bool:
@@ -269,13 +364,8 @@ def within_daily_budget(purpose: str, segments: int, sent_segments: int, daily_c
     return sent_segments + segments <= limit
 
 
-def _segments_sent_today(session: Session, now: datetime) -> int:
-    """Segments handed to the provider since 00:00 UTC (what the daily budget counts)."""
-    start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-    return (
-        session.scalar(
-            select(func.coalesce(func.sum(Message.segments), 0))
-            .where(Message.direction == "outbound", Message.sent_at >= start)
-        )
-        or 0
-    )
+def _segments_sent_since(day_start: object) -> Select[tuple[int]]:
+    """Segments handed to the provider since `day_start`, 00:00 UTC today (what the daily budget
+    counts); `day_start` may be a bound parameter."""
+    return (select(func.coalesce(func.sum(Message.segments), 0))
+            .where(Message.direction == "outbound", Message.sent_at >= day_start))

@@ -17,14 +17,32 @@ NO arriving by webhook, a failed SMS) continue under the policy the case started
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    Update,
+    and_,
+    bindparam,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.enums import (
@@ -41,8 +59,9 @@ from app.domain.matching import rank_volunteers as rank_pure
 from app.domain.uk_time import uk_today
 from app.models.case import Case
 from app.models.volunteer import Offer, Volunteer
-from app.repositories.absences import absent_until
+from app.repositories.absences import absent_until_column
 from app.repositories.offers import OPEN_OFFER_STATUSES
+from app.repositories.unique_rows import insert_unless_taken
 from app.services.cases.consent import NO_CONSENT
 from app.services.cases.safeguarding import close_offer
 from app.services.cases.timeline import add_case_event
@@ -126,8 +145,16 @@ _CANDIDATE_COLUMNS = (
 
 def search_radius_km(session: Session) -> float:
     """The furthest any volunteer travels (an index lookup), capped at MAX_DISTANCE_KM."""
-    furthest = session.scalar(select(func.max(Volunteer.max_distance_km)))
-    return min(float(furthest or 0.0) * 1.02 + 0.5, MAX_DISTANCE_KM)
+    return _reach_km(_furthest_km(session))
+
+
+def _furthest_km(session: Session) -> float:
+    return float(session.scalar(select(func.max(Volunteer.max_distance_km))) or 0.0)
+
+
+def _reach_km(distance_km: float) -> float:
+    """How far from a case to look for volunteers who travel up to `distance_km`."""
+    return min(distance_km * 1.02 + 0.5, MAX_DISTANCE_KM)
 
 
 def candidate_query(case: Case, radius_km: float = MAX_DISTANCE_KM) -> Select:
@@ -141,42 +168,169 @@ def candidate_query(case: Case, radius_km: float = MAX_DISTANCE_KM) -> Select:
     The pure ranking (app.domain.matching) then applies every rule exactly (haversine distance,
     DBS, hours, caps), so a pre-filter may let too many through, never too few.
     """
+    return select(*_CANDIDATE_COLUMNS).where(*_prefilter(_box(case, radius_km),
+                                                         bool(case.need)))
+
+
+def _box(case: Case, radius_km: float, band: str = "") -> dict[str, Any]:
+    """The values `_prefilter` compares with, for this case and search radius (`band` names a
+    box of `_bands`)."""
     lat, lon = case.latitude or 0.0, case.longitude or 0.0
     dlat = radius_km / _KM_PER_DEGREE
     km_per_lon = _KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
     dlon = radius_km / km_per_lon
-    north = (Volunteer.latitude - lat) * _KM_PER_DEGREE
-    east = (Volunteer.longitude - lon) * km_per_lon
+    box = {f"lat_min{band}": lat - dlat, f"lat_max{band}": lat + dlat,
+           f"lon_min{band}": lon - dlon, f"lon_max{band}": lon + dlon}
+    if not band:
+        box.update(lat=lat, lon=lon, km_per_lon=km_per_lon,
+                   need_pattern=f'%"{case.need}"%' if case.need else None)
+    return box
+
+
+#: Travel-distance bands as shares of the furthest any volunteer travels: those who travel at
+#: most a quarter of it, at most half, and the rest (see `_bands`).
+_BANDS = (("_near", 0.25), ("_mid", 0.5), ("_far", None))
+
+
+def _bands(case: Case, furthest_km: float) -> dict[str, Any]:
+    """`_box` values for the case plus one box per band of `_BANDS`, each as wide as the band's
+    furthest traveller goes, and the bands' edges (`edge_near`, `edge_mid`).
+
+    Volunteers who travel 3 km need not be fetched from a 20 km box: the index on (latitude,
+    longitude, max_distance_km) finds each band in its own box, so the rows read from the table
+    are about a third as many (the heap reads are most of the SELECT's time). The rows are
+    the same: the distance test drops anyone outside their band's box anyway.
+    """
+    values = _box(case, _reach_km(furthest_km))
+    for band, share in _BANDS:
+        values.update(_box(case, _reach_km(furthest_km * (share or 1.0)), band))
+        if share is not None:
+            values[f"edge{band}"] = furthest_km * share
+    return values
+
+
+def _prefilter(box: Mapping[str, Any], with_need: bool,
+               banded: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE of `candidate_query`, over `_box`'s values or bound parameters of its names
+    (the one definition serves the baseline SELECT and the cached statement of
+    `load_candidates`). `banded`: the box is the union of `_bands`' boxes."""
+    north = (Volunteer.latitude - box["lat"]) * _KM_PER_DEGREE
+    east = (Volunteer.longitude - box["lon"]) * box["km_per_lon"]
     reach = Volunteer.max_distance_km * 1.02 + 0.5  # the flat estimate errs < 1% at 50 km
-    query = select(*_CANDIDATE_COLUMNS).where(
+    where = [
         Volunteer.approval_status == ApprovalStatus.APPROVED, Volunteer.active.is_(True),
         Volunteer.opted_out.is_(False),
-        Volunteer.latitude.between(lat - dlat, lat + dlat),
-        Volunteer.longitude.between(lon - dlon, lon + dlon),
+        or_(*(_in_box(box, band) & _in_band(box, band) for band, _share in _BANDS))
+        if banded else _in_box(box, ""),
         north * north + east * east <= reach * reach,
-    )
-    if case.need:
-        query = query.where(cast(Volunteer.needs, String).like(f'%"{case.need}"%'))
-    return query
+    ]
+    if with_need:
+        where.append(cast(Volunteer.needs, String).like(box["need_pattern"]))
+    return where
+
+
+def _in_box(box: Mapping[str, Any], band: str) -> ColumnElement[bool]:
+    return and_(Volunteer.latitude.between(box[f"lat_min{band}"], box[f"lat_max{band}"]),
+                Volunteer.longitude.between(box[f"lon_min{band}"], box[f"lon_max{band}"]))
+
+
+def _in_band(box: Mapping[str, Any], band: str) -> ColumnElement[bool]:
+    travels = Volunteer.max_distance_km
+    if band == "_near":
+        return travels <= box["edge_near"]
+    if band == "_mid":
+        return and_(travels > box["edge_near"], travels <= box["edge_mid"])
+    return travels > box["edge_mid"]
 
 
 def load_candidates(session: Session, case: Case,
                     now: datetime | None = None) -> list[Candidate]:
     """The volunteers that could take this case, with their open assignments, whether they
-    were already asked about it and (given `now`) the dated absence they are on today."""
+    were already asked about it and (given `now`) the dated absence they are on today.
+
+    One statement: `candidate_query`'s pre-filter (its box split by travel distance, see
+    `_bands`) with those three facts joined in (the open assignments grouped once; the offers
+    of the case; the absence by ix_volunteer_absences_volunteer_ends for each row), rather
+    than two more statements carrying a list of a few hundred ids. The statement is built
+    once and takes the case's values as parameters. The JSON columns come as text: most
+    volunteers' hours are `{}`, and the same few lists of needs recur, so neither is parsed
+    once per row.
+    """
     if case.latitude is None or case.longitude is None:
         return []
-    query = candidate_query(case, search_radius_km(session))
-    rows = [r for r in session.execute(query) if case.need in (r.needs or [])]
-    ids = [r.id for r in rows]
-    counts = dict(session.execute(
-        select(Case.assigned_volunteer_id, func.count()).where(
-            Case.status == CaseStatus.ASSIGNED, Case.assigned_volunteer_id.in_(ids))
-        .group_by(Case.assigned_volunteer_id)).all()) if ids else {}
-    offered = set(session.scalars(select(Offer.volunteer_id).where(Offer.case_id == case.id)))
-    absent = absent_until(session, ids, uk_today(now)) if now is not None else {}
-    return [_candidate(r, counts.get(r.id, 0), r.id in offered, absent.get(r.id))
-            for r in rows]
+    params = _bands(case, _furthest_km(session))
+    params["case_id"] = case.id
+    if now is not None:
+        params["today"] = uk_today(now)
+    statement = _candidates_statement(bool(case.need), now is not None)
+    need = case.need
+    candidates = []
+    # Unpacked by position: a Row's attribute access costs ~1.5 µs per name, which over a
+    # few hundred rows of twenty columns was a larger share than the SELECT itself. The
+    # pre-filter admits only approved, active volunteers who have not opted out.
+    for (volunteer_id, name, kind, needs_text, latitude, longitude, max_distance_km,
+         max_open_assignments, capacity, dbs_status, dbs_expires_on, availability,
+         last_offered_at, away_until, open_count, already_offered,
+         absent_until) in session.execute(statement, params).tuples():
+        needs = _needs_of(needs_text)
+        if need not in needs:
+            continue
+        candidates.append(Candidate(
+            volunteer_id=volunteer_id, name=name, needs=needs, latitude=latitude,
+            longitude=longitude, max_distance_km=max_distance_km,
+            open_assignments=open_count or 0,
+            cap=capacity if kind == VolunteerKind.ORGANISATION and capacity
+            else max_open_assignments,
+            approved=True, active=True, opted_out=False, dbs_status=dbs_status,
+            dbs_expires_on=dbs_expires_on, availability=_availability_of(availability),
+            last_offered_at=last_offered_at, already_offered=bool(already_offered),
+            away_until=away_until, absent_until=absent_until))
+    return candidates
+
+
+@cache
+def _candidates_statement(with_need: bool, with_absence: bool) -> Select:
+    """`load_candidates`' SELECT, with the parameters `_box` names plus `case_id` (and `today`
+    when `with_absence`). The JSON columns are read as their text."""
+    box: dict[str, Any] = {name: bindparam(name, type_=Float())
+                           for name in _bands(Case(latitude=0.0, longitude=0.0), 0.0)}
+    box["need_pattern"] = bindparam("need_pattern", type_=String())
+    # Joined once, grouped: the cases now assigned are few (finished ones move on), and a
+    # subquery per row would be planned as a scan of a small cases table for every candidate.
+    open_assignments = (select(Case.assigned_volunteer_id.label("volunteer_id"),
+                               func.count().label("count"))
+                        .where(Case.status == CaseStatus.ASSIGNED,
+                               Case.assigned_volunteer_id.is_not(None))
+                        .group_by(Case.assigned_volunteer_id)
+                        .subquery("open_assignments"))
+    offered = Volunteer.id.in_(select(Offer.volunteer_id).where(
+        Offer.case_id == bindparam("case_id", type_=Integer())))
+    absent = (absent_until_column(Volunteer.id, bindparam("today", type_=Date()))
+              if with_absence else null())
+    return select(
+        Volunteer.id, Volunteer.name, Volunteer.kind, cast(Volunteer.needs, String),
+        Volunteer.latitude, Volunteer.longitude, Volunteer.max_distance_km,
+        Volunteer.max_open_assignments, Volunteer.capacity, Volunteer.dbs_status,
+        Volunteer.dbs_expires_on, cast(Volunteer.availability, String),
+        Volunteer.last_offered_at, Volunteer.away_until, open_assignments.c.count,
+        offered, absent,
+    ).outerjoin(open_assignments, open_assignments.c.volunteer_id == Volunteer.id).where(
+        *_prefilter(box, with_need, banded=True))
+
+
+@lru_cache(maxsize=4096)
+def _needs_of(text: str | None) -> frozenset[str]:
+    """A volunteer's needs from the column's JSON text (few distinct lists: cached)."""
+    value = json.loads(text) if text else None
+    return frozenset(value) if isinstance(value, list) else frozenset()
+
+
+def _availability_of(text: str | None) -> dict[str, Any]:
+    """A volunteer's weekly hours from the column's JSON text; `{}` (most) is not parsed."""
+    if not text or text == "{}" or text == "null":
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
 
 
 def _candidate(v: Any, open_assignments: int, already_offered: bool,
@@ -219,14 +373,18 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
     held = staff_only_reason(case)
     if held is not None:
         return escalate(session, case, now, held)
-    if open_offers(session, case.id):
+    made = session.execute(select(Offer.status, Offer.attempt)
+                           .where(Offer.case_id == case.id)).all()
+    if any(status in OPEN_OFFER_STATUSES for status, _attempt in made):
         return MatchStep("nothing", detail="an offer is still open")
+    attempts_made = max((attempt for _status, attempt in made), default=0)
     ranking = None
     if case.repeat_of_case_id is not None and not case.offer_attempts:
         ranking = rank_case(session, case, now, policy)
         first = helper_first(session, case, ranking, now)
         if first is not None:
-            return make_offer(session, case, first, ranking, now, policy)
+            return make_offer(session, case, first, ranking, now, policy,
+                              attempts_made=attempts_made)
     if (case.need in policy.signpost_needs or case.need == Need.FUNDING) \
             and not case.offer_attempts:
         step = _signpost(session, case, now, "a directory service answers this need best",
@@ -246,44 +404,76 @@ def offer_next(session: Session, case: Case, now: datetime, policy: MatchingPoli
             return escalate(session, case, now, _no_one_words(case, ranking))
         return exhausted(session, case, now, f"{case.offer_attempts} volunteers asked, none "
                          f"took it, and nobody else fits ({_no_one_words(case, ranking)})")
-    return make_offer(session, case, ranking.ranked[0], ranking, now, policy)
+    return make_offer(session, case, ranking.ranked[0], ranking, now, policy,
+                      attempts_made=attempts_made)
 
 
 def make_offer(session: Session, case: Case, chosen: Ranked, ranking: Ranking | None,
-               now: datetime, policy: MatchingPolicy) -> MatchStep:
-    """Create Offer(attempt n+1) and its SMS (key `offer:<id>`); mark the case offered."""
-    volunteer = session.get(Volunteer, chosen.candidate.volunteer_id)
-    attempt = (session.scalar(select(func.max(Offer.attempt))
-                              .where(Offer.case_id == case.id)) or 0) + 1
+               now: datetime, policy: MatchingPolicy, *,
+               attempts_made: int | None = None) -> MatchStep:
+    """Create Offer(attempt n+1) and its SMS (key `offer:<id>`); mark the case offered.
+
+    `attempts_made`: the highest attempt among the case's offers, when the caller has just
+    read them under the case lock (else it is read here). Either way the unique (case,
+    attempt) key decides: an offer a concurrent job made first means this one is not made.
+    """
+    volunteer_id = chosen.candidate.volunteer_id
+    if attempts_made is None:
+        attempts_made = session.scalar(select(func.max(Offer.attempt))
+                                       .where(Offer.case_id == case.id)) or 0
+    attempt = attempts_made + 1
     explanation = {
         "rank": chosen.rank, "eligible": len(ranking.ranked) if ranking else None,
         "distance_km": round(chosen.distance_km, 2), "reasons": list(chosen.reasons),
         "excluded": ranking.summary() if ranking else {}, "policy": policy.as_dict(),
     }
-    offer = Offer(case_id=case.id, volunteer_id=volunteer.id, attempt=attempt,
-                  status=OfferStatus.PENDING, rank=chosen.rank, explanation=explanation,
-                  created_at=now, expires_at=now + timedelta(seconds=policy.offer_timeout_seconds))
-    try:
-        with session.begin_nested():
-            session.add(offer)
-            session.flush()
-    except IntegrityError:
+    offer = insert_unless_taken(session, Offer, {
+        "case_id": case.id, "volunteer_id": volunteer_id, "attempt": attempt,
+        "status": OfferStatus.PENDING, "rank": chosen.rank, "explanation": explanation,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=policy.offer_timeout_seconds)},
+        [Offer.case_id, Offer.attempt])
+    if offer is None:
         log.info("case %s: attempt %d was offered concurrently", case.reference, attempt)
         return MatchStep("nothing", detail="offered concurrently")
+    phone, name = _mark_offered(session, volunteer_id, now)
     body = offer_texts.offer_text(case, max(1, policy.offer_timeout_seconds // 60))
-    message = queue_sms(session, to_phone=volunteer.phone, body=body, purpose="offer",
+    message = queue_sms(session, to_phone=phone, body=body, purpose="offer",
                         idempotency_key=f"offer:{offer.id}", now=now, case_id=case.id,
-                        volunteer_id=volunteer.id, offer_id=offer.id)
+                        volunteer_id=volunteer_id, offer_id=offer.id)
     case.status, case.offer_attempts, case.updated_at = CaseStatus.OFFERED, attempt, now
     case.first_offer_at = case.first_offer_at or now
-    volunteer.last_offered_at = now
-    add_case_event(session, case, "offered", f"Offered to {volunteer.name} (try {attempt}, "
+    # The offer's expiry (or its answer) moves the case on from here, not the matching job;
+    # cleared now, the flag is written in the same UPDATE as the rest.
+    case.needs_matching = False
+    add_case_event(session, case, "offered", f"Offered to {name} (try {attempt}, "
                    f"rank {chosen.rank}): " + "; ".join(chosen.reasons[:3]), now=now,
-                   data=explanation, volunteer_id=volunteer.id, offer_id=offer.id)
+                   data=explanation, volunteer_id=volunteer_id, offer_id=offer.id)
     ids = [message.id] if message is not None and message.status == "pending" else []
     if not ids:  # suppressed or no number: it can never arrive, so move on now
         return _offer_cannot_arrive(session, case, offer, now, policy)
     return MatchStep("offered", offer, ids)
+
+
+def _mark_offered(session: Session, volunteer_id: int, now: datetime) -> tuple[str, str]:
+    """Stamp the volunteer's last_offered_at; their (phone, name). A volunteer the session
+    holds already (staff chose them) is changed in place; otherwise one UPDATE ... RETURNING
+    stands for reading the row and writing it back."""
+    held = session.identity_map.get(session.identity_key(Volunteer, volunteer_id))
+    if isinstance(held, Volunteer):
+        held.last_offered_at = now
+        return held.phone, held.name
+    phone, name = session.execute(_mark_offered_statement(),
+                                  {"volunteer_id": volunteer_id, "now": now}).one()
+    return phone, name
+
+
+@cache
+def _mark_offered_statement() -> Update:
+    return (update(Volunteer).where(Volunteer.id == bindparam("volunteer_id"))
+            .values(last_offered_at=bindparam("now"))
+            .returning(Volunteer.phone, Volunteer.name)
+            .execution_options(synchronize_session=False))
 
 
 def _offer_cannot_arrive(session: Session, case: Case, offer: Offer, now: datetime,

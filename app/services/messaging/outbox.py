@@ -29,10 +29,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Select, String, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import MessageDirection, MessageStatus
@@ -43,6 +43,7 @@ from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
 from app.ports import JobQueue
+from app.repositories.unique_rows import insert_unless_taken
 
 if TYPE_CHECKING:
     pass
@@ -80,14 +81,18 @@ def queue_sms(
     """Write (once per idempotency_key) the outbound row; see the module docstring."""
     if not idempotency_key:
         raise ValueError("queue_sms needs an idempotency_key")
-    existing = _by_key(session, idempotency_key)
-    if existing is not None:
-        return existing
+    parsed = parse_phone(to_phone)
+    if not body or not body.strip() or len(body) > MAX_BODY_CHARS \
+            or parsed.kind is PhoneKind.WITHHELD:
+        # Only these paths look the key up first: a row already queued under it is returned
+        # as it always was, whatever this call's text or number.
+        existing = _by_key(session, idempotency_key)
+        if existing is not None:
+            return existing
     if not body or not body.strip():
         raise MessageRefused("an SMS body cannot be empty")
     if len(body) > MAX_BODY_CHARS:
         raise MessageRefused(f"an SMS body cannot exceed {MAX_BODY_CHARS} characters")
-    parsed = parse_phone(to_phone)
     if parsed.kind is PhoneKind.WITHHELD:
         log.info("not queuing %s SMS (%s): no number to send to", purpose, idempotency_key)
         return None
@@ -100,31 +105,34 @@ def queue_sms(
             len(body),
             segments,
         )
-    message = Message(
-        direction=MessageDirection.OUTBOUND,
-        purpose=purpose,
-        to_phone=parsed.e164 if parsed.is_number else None,
-        body=body,
-        idempotency_key=idempotency_key,
-        status=MessageStatus.PENDING,
-        segments=segments,
-        encoding=encoding,
-        case_id=case_id,
-        volunteer_id=volunteer_id,
-        resident_id=resident_id,
-        offer_id=offer_id,
-        created_at=now,
-        updated_at=now,
-    )
+    values: dict[str, Any] = {
+        "direction": MessageDirection.OUTBOUND,
+        "purpose": purpose,
+        "to_phone": parsed.e164 if parsed.is_number else None,
+        "body": body,
+        "idempotency_key": idempotency_key,
+        "status": MessageStatus.PENDING,
+        "segments": segments,
+        "encoding": encoding,
+        "case_id": case_id,
+        "volunteer_id": volunteer_id,
+        "resident_id": resident_id,
+        "offer_id": offer_id,
+        "created_at": now,
+        "updated_at": now,
+    }
     reason = suppression_reason(session, to_phone)
-    if reason is None and purpose in UNSOLICITED_PURPOSES and message.to_phone:
-        reason = unsolicited_limit_reason(session, message.to_phone, now)
+    if reason is None and purpose in UNSOLICITED_PURPOSES and values["to_phone"]:
+        reason = unsolicited_limit_reason(session, values["to_phone"], now)
     if reason:
-        message.status = MessageStatus.SUPPRESSED
-        message.error_message = f"suppressed: {reason}"
-        message.status_updated_at = now
+        values.update(status=MessageStatus.SUPPRESSED, error_message=f"suppressed: {reason}",
+                      status_updated_at=now)
+    message = insert_unless_taken(session, Message, values, [Message.idempotency_key])
+    if message is None:  # queued before (a retry), or by a concurrent writer that got in first
+        return _existing(session, idempotency_key)
+    if reason:
         log.info("%s SMS %s suppressed: %s", purpose, idempotency_key, reason)
-    return _insert_once(session, message)
+    return message
 
 
 def suppression_reason(session: Session, to_phone: str | None) -> str | None:
@@ -176,7 +184,13 @@ def is_opted_out(session: Session, e164: str) -> bool:
 
     One statement for both tables: every SMS reply and every send asks this.
     """
-    return bool(session.scalar(select(opted_out_clause(e164))))
+    return bool(session.scalar(_opted_out_statement(), {"e164": e164}))
+
+
+@cache
+def _opted_out_statement() -> Select[tuple[bool]]:
+    """`is_opted_out`'s SELECT, built once (the number is a parameter)."""
+    return select(opted_out_clause(bindparam("e164", type_=String())))
 
 
 def opted_out_clause(e164: Any) -> ColumnElement[bool]:
@@ -220,15 +234,9 @@ def _by_key(session: Session, key: str) -> Message | None:
     return session.scalar(select(Message).where(Message.idempotency_key == key))
 
 
-def _insert_once(session: Session, message: Message) -> Message:
-    """Insert inside a SAVEPOINT; if a concurrent insert won the unique key, return its row."""
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        existing = _by_key(session, message.idempotency_key or "")
-        if existing is None:
-            raise
-        return existing
-    return message
+def _existing(session: Session, key: str) -> Message:
+    """The row that holds `key`, which an insert just found taken."""
+    existing = _by_key(session, key)
+    if existing is None:  # cannot happen: the conflict was on this very key
+        raise RuntimeError(f"outbox key {key!r} conflicts but is absent")
+    return existing
