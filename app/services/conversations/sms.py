@@ -53,7 +53,7 @@ from app.services.conversations.sms_context import (
     NumberContext,
     read_number_context,
 )
-from app.services.messaging.outbox import number_suppression_reason, suppression_reason
+from app.services.messaging.outbox import suppression_reason
 from app.services.volunteers.eligibility import withdraw_ineligible_offers
 from app.services.volunteers.sms_replies import handle_volunteer_sms
 from app.settings import Settings
@@ -247,9 +247,8 @@ def _reply_suppression(session: Session, sender: str | None, context: NumberCont
     unless the turn itself may have changed it (STOP, START, or CANCEL taken as STOP)."""
     changes_opt_out = keyword is not None and keyword.keyword in (
         Keyword.STOP, Keyword.START, Keyword.CANCEL)
-    if context is None or changes_opt_out:
-        return suppression_reason(session, sender)
-    return number_suppression_reason(sender) or ("opted out" if context.opted_out else None)
+    known = None if context is None or changes_opt_out else context.opted_out
+    return suppression_reason(session, sender, opted_out=known)
 
 
 @dataclass

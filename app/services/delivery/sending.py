@@ -33,15 +33,10 @@ from sqlalchemy import Select, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import MessageStatus as S
-from app.domain.phone import parse_phone
 from app.models.message import Message
 from app.ports import SendError, SentMessage, SmsSender
 from app.services.delivery import status as delivery_status
-from app.services.messaging.outbox import (
-    number_suppression_reason,
-    opted_out_clause,
-    suppression_reason,
-)
+from app.services.messaging.outbox import opted_out_clause, suppression_reason
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +166,7 @@ def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> 
         return Delivery("unknown", reconcile_in=1)
     if message.status != S.PENDING:
         return Delivery("skipped")
-    reason = _suppression(session, message.to_phone, opted_out)
+    reason = suppression_reason(session, message.to_phone, opted_out=opted_out)
     if reason is None and not within_daily_budget(message.purpose, message.segments or 1,
                                                   sent_today, daily_cap):
         # Held, not dropped: the row stays pending and the sweeper tries again every few
@@ -193,15 +188,6 @@ def _claim(session: Session, message_id: int, now: datetime, daily_cap: int) -> 
         message.idempotency_key or str(message.id),
         message.attempts,
     )
-
-
-def _suppression(session: Session, to_phone: str | None, opted_out: bool) -> str | None:
-    """`suppression_reason` for a stored number, with the opt-out the claim read alongside the
-    row (a number stored in another form than its E.164 one is asked about as it parses)."""
-    parsed = parse_phone(to_phone)
-    if parsed.e164 != to_phone:
-        return suppression_reason(session, to_phone)
-    return number_suppression_reason(to_phone) or ("opted out" if opted_out else None)
 
 
 def _record_sent(session: Session, message_id: int, sent: SentMessage, now: datetime) -> list[int]:

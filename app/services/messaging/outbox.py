@@ -82,18 +82,16 @@ def queue_sms(
     if not idempotency_key:
         raise ValueError("queue_sms needs an idempotency_key")
     parsed = parse_phone(to_phone)
-    if not body or not body.strip() or len(body) > MAX_BODY_CHARS \
-            or parsed.kind is PhoneKind.WITHHELD:
-        # Only these paths look the key up first: a row already queued under it is returned
-        # as it always was, whatever this call's text or number.
+    refusal = _refusal(body)
+    if refusal is not None or parsed.kind is PhoneKind.WITHHELD:
+        # Only these paths look the key up first (the others insert and meet it as a
+        # conflict): a row already queued under it is returned as it always was, whatever
+        # this call's text or number.
         existing = _by_key(session, idempotency_key)
         if existing is not None:
             return existing
-    if not body or not body.strip():
-        raise MessageRefused("an SMS body cannot be empty")
-    if len(body) > MAX_BODY_CHARS:
-        raise MessageRefused(f"an SMS body cannot exceed {MAX_BODY_CHARS} characters")
-    if parsed.kind is PhoneKind.WITHHELD:
+        if refusal is not None:
+            raise MessageRefused(refusal)
         log.info("not queuing %s SMS (%s): no number to send to", purpose, idempotency_key)
         return None
     encoding, segments, _length = count_segments(body)
@@ -135,21 +133,29 @@ def queue_sms(
     return message
 
 
-def suppression_reason(session: Session, to_phone: str | None) -> str | None:
-    """Why an SMS to this number must never leave (toll fraud, opt-out), or None to send it."""
+def _refusal(body: str) -> str | None:
+    """Why `body` can never be sent as an SMS, or None."""
+    if not body or not body.strip():
+        return "an SMS body cannot be empty"
+    if len(body) > MAX_BODY_CHARS:
+        return f"an SMS body cannot exceed {MAX_BODY_CHARS} characters"
+    return None
+
+
+def suppression_reason(session: Session, to_phone: str | None, *,
+                       opted_out: bool | None = None) -> str | None:
+    """Why an SMS to this number must never leave (toll fraud, opt-out), or None to send it.
+
+    `opted_out`: whether `to_phone` opted out, when the caller read that already with the rest
+    of what it needed (the SMS turn, the send's claim): no query then. It is trusted only when
+    `to_phone` is the number's E.164 form, the form opt-outs are kept under."""
     parsed = parse_phone(to_phone)
     reason = _number_reason(parsed)
-    if reason is None and is_opted_out(session, parsed.e164):
-        return "opted out"
-    return reason
-
-
-def number_suppression_reason(to_phone: str | None) -> str | None:
-    """`suppression_reason` without the opt-out: what the number itself rules out (no query).
-
-    For a caller that already knows whether the number opted out (the SMS turn reads that with
-    everything else it needs in one statement)."""
-    return _number_reason(parse_phone(to_phone))
+    if reason is not None:
+        return reason
+    if opted_out is None or parsed.e164 != to_phone:
+        opted_out = is_opted_out(session, parsed.e164)
+    return "opted out" if opted_out else None
 
 
 def _number_reason(parsed: ParsedPhone) -> str | None:
