@@ -48,6 +48,7 @@ from bench.webhook_bench import (
     phone_of,
     scratch_database,
     serve,
+    slot_pattern,
     stop,
 )
 
@@ -77,7 +78,7 @@ def _post(port: int, phone: str, body: str, sid: str) -> tuple[int, bytes, float
 
 def _seed_volunteers(url: str, n: int = 60) -> None:
     rng = random.Random(7)
-    rows = [{"name": f"Burst Volunteer {i}", "phone": f"+4477009{i:05d}", "phone_valid": True,
+    rows = [{"name": f"Burst Volunteer {i}", "phone": f"+447400{i:06d}", "phone_valid": True,
              "kind": "person", "latitude": WORCESTER[0] + rng.uniform(-0.03, 0.03),
              "longitude": WORCESTER[1] + rng.uniform(-0.03, 0.03),
              "needs": ["food", "prescriptions", "befriending", "transport", "money",
@@ -163,7 +164,7 @@ def bench_database(kind: str, redis_url: str) -> dict:
     try:
         first = burst(port, slot, residents, seconds)
         time.sleep(1)
-        like = phone_of(slot, 0)[:-5] + "%"
+        like = slot_pattern(slot)
         rows = _count(engine, "SELECT count(*) FROM messages WHERE direction = 'inbound' "
                       "AND from_phone LIKE :p", p=like)
         distinct = _count(engine, "SELECT count(DISTINCT twilio_sid) FROM messages WHERE "
