@@ -1,12 +1,17 @@
-"""SQLite writers of one process queue in-process before BEGIN IMMEDIATE (app.db).
+"""SQLite writers queue before BEGIN IMMEDIATE (app.db): in-process, then between processes.
 
 The queue must never lose a write, must be handed on by every way a transaction ends (commit,
 rollback, a session closed without either), and a writer that cannot get its turn within the
-busy timeout fails as SQLite itself would ("database is locked").
+busy timeout fails as SQLite itself would ("database is locked"). Between processes the queue
+is a flock on `<database>-writers`: each process (a forked one too) holds its own.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,8 +23,13 @@ from app import db
 
 
 @pytest.fixture
-def writers(tmp_path: Path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "queue.sqlite3"
+
+
+@pytest.fixture
+def writers(database: Path):
+    engine = db.make_engine(f"sqlite:///{database}")
     factory = db.writer_factory(db.make_session_factory(engine))
     with factory() as session:
         session.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -85,4 +95,79 @@ def test_a_writer_that_never_gets_its_turn_fails_as_sqlite_would(writers, monkey
     holder.commit()
     holder.close()
     assert len(failed) == 1 and "database is locked" in str(failed[0])
+    assert _count(writers) == 1
+
+
+def _hold_queue_in_another_process(database: Path) -> subprocess.Popen:
+    """A process that takes the writers' queue (and nothing of SQLite's) until its stdin closes."""
+    script = ("import fcntl, os, sys\n"
+              f"fd = os.open({str(database) + '-writers'!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+              "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+              "print('held', flush=True)\n"
+              "sys.stdin.read()\n")
+    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_writer_waits_its_turn_behind_another_process(writers, database,
+                                                         monkeypatch) -> None:
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    holder = _hold_queue_in_another_process(database)
+    try:
+        with pytest.raises(OperationalError, match="database is locked"), writers() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+    finally:
+        holder.communicate("")
+    with writers() as session:  # the holder exited: the kernel freed its turn
+        session.execute(text("INSERT INTO t VALUES (2)"))
+        session.commit()
+    assert _count(writers) == 1
+
+
+def test_processes_writing_at_once_lose_nothing(writers, database) -> None:
+    script = ("import sys\n"
+              "from sqlalchemy import text\n"
+              "from app import db\n"
+              "engine = db.make_engine(sys.argv[1])\n"
+              "factory = db.writer_factory(db.make_session_factory(engine))\n"
+              "for _ in range(40):\n"
+              "    with factory() as session:\n"
+              "        session.execute(text('INSERT INTO t VALUES (1)'))\n"
+              "        session.commit()\n")
+    root = Path(__file__).resolve().parents[2]
+    processes = [subprocess.Popen([sys.executable, "-c", script, f"sqlite:///{database}"],
+                                  cwd=root, stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], errors
+    assert _count(writers) == 120
+
+
+def test_a_forked_process_queues_behind_its_parent(writers, database, monkeypatch) -> None:
+    with writers() as session:  # this process has opened its queue file
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.commit()
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    parent_queue = db._queue_file(str(database))
+    assert parent_queue is not None
+    fcntl.flock(parent_queue, fcntl.LOCK_EX)  # the parent's turn, on the queue's own file
+    try:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            code = 0
+            try:
+                with writers() as session:
+                    session.execute(text("INSERT INTO t VALUES (2)"))
+                    session.commit()
+            except OperationalError as exc:
+                code = 3 if "database is locked" in str(exc) else 4
+            except BaseException:
+                code = 5
+            os._exit(code)
+        _, status = os.waitpid(child, 0)
+    finally:
+        fcntl.flock(parent_queue, fcntl.LOCK_UN)
+    assert os.waitstatus_to_exitcode(status) == 3  # the child waited on its own, then gave up
     assert _count(writers) == 1
