@@ -28,6 +28,20 @@ limit_request_fields = 100
 preload_app = True
 
 
+def when_ready(server):
+    """In the master, after the app loaded and before the first fork: what every worker would
+    otherwise build on its first requests is built once and inherited (app/web/warm.py)."""
+    app = server.app.wsgi()
+    if "here2help" not in getattr(app, "extensions", {}):
+        return
+    from app.web.warm import warm_caches
+
+    try:
+        warm_caches(app)
+    except Exception:  # a broken flow file: the workers report it on the texts it concerns
+        server.log.exception("warming the workers' caches failed; they start cold")
+
+
 def post_fork(server, worker):
     """Each worker starts with empty connection pools of its own."""
     app = server.app.wsgi()

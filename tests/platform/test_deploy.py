@@ -34,7 +34,7 @@ def test_gunicorn_config_keeps_webhooks_inside_twilios_limit(monkeypatch) -> Non
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert config["timeout"] < 15 and config["graceful_timeout"] < 15
     assert config["workers"] >= 1 and config["preload_app"] is True
-    assert callable(config["post_fork"])
+    assert callable(config["post_fork"]) and callable(config["when_ready"])
     assert "%(q)s" not in config["access_log_format"]  # query strings can hold phone numbers
     assert config["forwarded_allow_ips"] == "127.0.0.1"
 
@@ -102,6 +102,54 @@ def test_loading_the_app_opens_no_connection(settings, monkeypatch) -> None:
     try:
         app = create_app(settings)
         assert "here2help" in app.extensions
+        _master_with(app)  # and warming the caches before the workers fork
     finally:
         event.remove(Pool, "connect", database_connect)
     assert opened == []
+
+
+class _LoadedApp:
+    def __init__(self, app) -> None:
+        self._app = app
+
+    def wsgi(self):
+        return self._app
+
+
+class _Master:
+    """What gunicorn's hooks use of the arbiter: the loaded app and its log."""
+
+    def __init__(self, app) -> None:
+        import logging
+
+        self.app = _LoadedApp(app)
+        self.log = logging.getLogger("test.gunicorn")
+
+
+def _master_with(app) -> None:
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    config["when_ready"](_Master(app))
+
+
+def test_the_master_builds_what_the_webhooks_cache_before_forking(settings) -> None:
+    from app import create_app
+    from app.domain import phone, safeguarding
+    from app.services.conversations import state
+
+    app = create_app(settings)
+    for cached in (state._load_cached, safeguarding._load, phone._parse_cached):
+        cached.cache_clear()
+    _master_with(app)
+    assert state._load_cached.cache_info().currsize == 1  # the flow, parsed
+    assert safeguarding._load.cache_info().currsize >= 1  # the lists, read
+    assert phone._parse_cached.cache_info().currsize == 1  # the number metadata, loaded
+
+
+def test_a_master_whose_flow_cannot_load_still_starts(settings, tmp_path, caplog) -> None:
+    from dataclasses import replace
+
+    from app import create_app
+
+    app = create_app(replace(settings, flows_dir=tmp_path / "no-flows-here"))
+    _master_with(app)
+    assert "start cold" in caplog.text
