@@ -114,9 +114,14 @@ def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
     in the same transaction.
     """
     parsed = parse_phone(from_raw, settings.default_region)
+    text = clean_text(body)
+    # Whether the text can be a plain menu answer depends on its words alone: decided before
+    # the turn lock, which on SQLite is the database's one write lock, so it is held briefly.
+    plain = parsed.is_number and match_keyword(text) is None \
+        and not find_safeguarding_phrases(text, settings.safeguarding_phrases_file)
     if parsed.is_number:
         hold_key_for_transaction(session, SMS_TURN_LOCK, parsed.e164)
-    plan = _plan(session, flow, settings, parsed, body, now)
+    plan = _plan(session, flow, settings, parsed, text, now) if plain else None
     claim(plan.messages if plan is not None else None)
     if plan is not None:
         return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
@@ -139,15 +144,12 @@ class _Plan:
     suppressed: str | None
 
 
-def _plan(session: Session, flow: Flow, settings: Settings, parsed: ParsedPhone, body: str,
+def _plan(session: Session, flow: Flow, settings: Settings, parsed: ParsedPhone, text: str,
           now: datetime) -> _Plan | None:
-    """The turn of `_flow_turn`, when the text is a plain menu answer; None for any other.
-    Only reads; the conversations it works on are plain objects outside the session
-    (`_carry_out` writes them)."""
-    text = clean_text(body)
-    if not parsed.is_number or match_keyword(text) is not None \
-            or find_safeguarding_phrases(text, settings.safeguarding_phrases_file):
-        return None
+    """The turn of `_flow_turn` for `text` (cleaned: no keyword, no safeguarding words, from a
+    phone number), when it is a plain menu answer; None for any other. Only reads; the
+    conversations it works on are plain objects outside the session (`_carry_out` writes
+    them)."""
     context = read_number_context(session, parsed.e164, now, loaded=False)
     if context.follow_up_case_id is not None or _for_volunteer_handler(context, text):
         return None
