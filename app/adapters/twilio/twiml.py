@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -39,7 +40,15 @@ def xml_safe(text: str, limit: int) -> str:
 def sms(messages: Sequence[str]) -> str:
     """`<Response>` with ONE `<Message>` holding every text, blank-line separated (no texts:
     an empty response). One reply per inbound means a text can never make us send more than one
-    (no amplification for toll fraud), and it arrives in order, where separate messages may not."""
+    (no amplification for toll fraud), and it arrives in order, where separate messages may not.
+
+    Most replies are one of the flow's few prompts, so the rendered document is remembered
+    (by its texts) rather than built by ElementTree on every text."""
+    return _sms(tuple(messages))
+
+
+@lru_cache(maxsize=256)
+def _sms(messages: tuple[str, ...]) -> str:
     response = MessagingResponse()
     texts = [t for t in (xml_safe(m, MAX_SMS_CHARS) for m in messages) if t.strip()]
     if texts:
