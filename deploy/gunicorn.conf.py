@@ -16,8 +16,11 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "12"))  # < Twilio's 15 s webhook limit
 graceful_timeout = 10  # on SIGTERM, requests in flight get this long to finish
 keepalive = 5  # a little longer than nothing, shorter than a proxy's idle timeout
-max_requests = 2000  # recycle workers now and then (bounded memory growth)
-max_requests_jitter = 200
+# Recycle workers now and then (bounded memory growth). A worker's memory stays flat over
+# tens of thousands of texts (its caches are bounded), so this is a safety net, not a cure:
+# each recycle drops the worker's database connections and keep-alive clients.
+max_requests = 10000
+max_requests_jitter = 1000
 limit_request_line = 8190
 limit_request_fields = 100
 # The app is loaded once, in the master, and every worker is forked from it: a worker recycled
