@@ -8,7 +8,9 @@ from app.web import health, prompts, session
 from app.web.access.gate import init_gate
 from app.web.api import init_api
 from app.web.console import init_console
+from app.web.console.extensions import limiter
 from app.web.webhooks import init_webhooks
+from app.web.webhooks.lean import spare_webhooks
 
 
 def register(app: Flask) -> None:
@@ -19,3 +21,4 @@ def register(app: Flask) -> None:
     init_api(app)
     init_console(app)
     init_gate(app)
+    spare_webhooks(app, limiter)  # after the limiter has registered its hooks
