@@ -134,7 +134,7 @@ def _sqlite_begin(conn: Any) -> None:
 #: One queue per database file: this process's writers take turns on it before BEGIN IMMEDIATE.
 _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
-#: This process's descriptor of each database's writer-queue file (see `_ProcessQueue`).
+#: This process's descriptor of each database's writer-queue file (`_take_process_turn`).
 _queue_files: dict[str, int | None] = {}
 
 
@@ -206,7 +206,8 @@ class _QueuedWriterConnection(sqlite3.Connection):
     _writer_lock: threading.Lock | None = None
     _database = ""
     _holds_turn = False
-    _process_turn: int | None = None
+    #: (process id, descriptor) of the queue file's lock this connection holds, if any.
+    _process_turn: tuple[int, int] | None = None
     _shortened_timeout = False
 
     def wait_for_writer_turn(self) -> None:
@@ -224,7 +225,7 @@ class _QueuedWriterConnection(sqlite3.Connection):
             if not _take_process_turn(fd, started + SQLITE_BUSY_TIMEOUT_MS / 1000):
                 self.end_writer_turn()
                 raise sqlite3.OperationalError("database is locked")
-            self._process_turn = fd
+            self._process_turn = (os.getpid(), fd)
         waited_ms = int((time.monotonic() - started) * 1000)
         if waited_ms:  # what is left of the budget is for SQLite's own wait
             self.execute(f"PRAGMA busy_timeout={max(1, SQLITE_BUSY_TIMEOUT_MS - waited_ms)}")
@@ -245,12 +246,12 @@ class _QueuedWriterConnection(sqlite3.Connection):
             self._writer_lock.release()
 
     def _end_process_turn(self) -> None:
-        fd, self._process_turn = self._process_turn, None
-        if fd is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            except OSError:
-                pass  # closed after a fork: the lock went with it
+        turn, self._process_turn = self._process_turn, None
+        # A connection inherited across a fork names a descriptor the child closed, whose number
+        # the child may since have given to its own queue file: only the process that took the
+        # turn ends it.
+        if turn is not None and turn[0] == os.getpid():
+            fcntl.flock(turn[1], fcntl.LOCK_UN)
 
     def commit(self) -> None:
         try:

@@ -171,3 +171,38 @@ def test_a_forked_process_queues_behind_its_parent(writers, database, monkeypatc
         fcntl.flock(parent_queue, fcntl.LOCK_UN)
     assert os.waitstatus_to_exitcode(status) == 3  # the child waited on its own, then gave up
     assert _count(writers) == 1
+
+
+def test_a_turn_inherited_across_a_fork_never_ends_the_childs_own(writers, database) -> None:
+    """The child closes the parent's queue descriptor and may reuse its number for its own:
+    ending the inherited connection's turn there must not unlock the child's."""
+    holder = writers()
+    holder.execute(text("INSERT INTO t VALUES (1)"))  # the parent holds the turn
+    inherited = holder.connection().connection.dbapi_connection
+    parent_done = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            os.read(parent_done[0], 1)  # the parent has committed
+            number = inherited._process_turn[1]  # closed at the fork: free to reuse
+            own = os.open(f"{database}-writers", os.O_RDWR)
+            os.dup2(own, number)  # the child's own queue file, under the reused number
+            os.close(own)
+            fcntl.flock(number, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the child's own turn
+            inherited._end_process_turn()
+            other = os.open(f"{database}-writers", os.O_RDWR)
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                code = 4  # the child's turn was ended by the inherited connection
+            except BlockingIOError:
+                code = 0
+        finally:
+            os._exit(code)
+    holder.commit()
+    holder.close()
+    os.write(parent_done[1], b"x")
+    _, status = os.waitpid(child, 0)
+    for fd in parent_done:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0

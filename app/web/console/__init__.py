@@ -136,14 +136,6 @@ def _session_config(app: Flask, settings) -> None:
     )
 
 
-@limiter.request_filter
-def _twilio_webhooks_are_not_limited() -> bool:
-    """Twilio's webhooks are signed (a forger is refused before any work) and must never be
-    refused for volume: a burst of residents' texts is the service working. The filter is the
-    limiter's earliest way out, so it spends nothing more on them."""
-    return request.blueprint == twilio_bp.name
-
-
 def _exempt_machine_endpoints(app: Flask) -> None:
     """CSRF-check every request except the signed webhooks and the bearer-token API.
 

@@ -16,7 +16,11 @@ from typing import Any
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
-WEBHOOK_PREFIX = "/twilio/"
+from app.web.webhooks.blueprint import bp
+
+#: Every webhook's path starts with it. The session is opened before the request is matched
+#: to a blueprint, so webhooks are known by their path.
+WEBHOOK_PREFIX = f"{bp.url_prefix}/"
 
 
 def is_webhook(path: str) -> bool:
@@ -34,7 +38,9 @@ class SessionOnlyForPeople(SecureCookieSessionInterface):
 
 def spare_webhooks(app: Flask, limiter: Any) -> None:
     """Give the app the session above, and let `limiter`'s request hooks (registered on the app
-    by flask-limiter's `init_app`) pass over webhooks without running."""
+    by flask-limiter's `init_app`) pass over webhooks without running: the limiter's own ways
+    out (a request filter, `exempt`) are only looked at after it has resolved the view and its
+    limits."""
     app.session_interface = SessionOnlyForPeople()
     # An after-request hook hands the response on; the others answer None to carry on.
     for hooks, hands_on in ((app.before_request_funcs, False), (app.after_request_funcs, True),
