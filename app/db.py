@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,26 +90,6 @@ def begin_write(session: Session) -> None:
     the option is ignored there. Call it at the start of each transaction (after a commit too).
     """
     session.connection(execution_options={WRITE_INTENT: True})
-
-
-def hold_key_for_transaction(session: Session, namespace: int, key: str) -> None:
-    """Serialise the transactions that work on `key` (a phone number, say) until this one ends.
-
-    Read-then-write work on one key (an SMS turn reads the number's conversation, then writes
-    its next step) must not interleave with another such transaction on the same key, or one of
-    the two writes is lost. On PostgreSQL a transaction-scoped advisory lock on (namespace,
-    hash of the key) does it, taken before the first read; unrelated keys that share a hash
-    only wait their turn. On SQLite the write transaction (`BEGIN IMMEDIATE`, see
-    `begin_write`) already holds the database's one write lock, so beginning it is enough.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_ADVISORY_XACT_LOCK, {"namespace": namespace, "key": key})
-    elif not is_writing(session):
-        start_writing(session)
-
-
-_ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))")
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -3,7 +3,7 @@
 from app.models import storable  # noqa: F401 (registers the storable-strings guard)
 from app.models.base import Base, utcnow
 from app.models.case import Case, CaseEvent, ConsentRecord, SafeguardingAlert
-from app.models.conversation import Conversation, ProcessedWebhook
+from app.models.conversation import Conversation, ProcessedWebhook, SmsTurn
 from app.models.directory import (
     DirectoryFeed,
     DirectoryLocation,
@@ -40,6 +40,7 @@ __all__ = [
     "MessageStatusEvent",
     "Offer",
     "ProcessedWebhook",
+    "SmsTurn",
     "RepeatSchedule",
     "Resident",
     "SafeguardingAlert",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import ConversationStatus
@@ -30,6 +30,20 @@ class Conversation(TimestampMixin, Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     resume_sms_sent_at: Mapped[datetime | None]
+
+
+class SmsTurn(Base):
+    """How many SMS turns a group of numbers has taken: the version an SMS turn on PostgreSQL
+    checks before it writes (app.services.conversations.turns).
+
+    Keyed by a bucket of numbers (a 20-bit hash of the number), not the number: no phone number
+    is kept here, so nothing in it is personal data and the table never outgrows a million
+    rows. Numbers that share a bucket only take turns with each other now and then."""
+
+    __tablename__ = "sms_turns"
+
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    turn: Mapped[int] = mapped_column(BigInteger)
 
 
 class ProcessedWebhook(Base):

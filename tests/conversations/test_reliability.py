@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app import create_app
 from app.adapters.rq_queue import job_queue_for
@@ -142,3 +142,40 @@ def test_the_same_voice_step_in_parallel_advances_the_call_once(committed_runtim
     assert b"/twilio/voice/step?s=1" in answers[0]
     with committed_runtime.session_factory() as session:
         assert session.scalars(select(Conversation)).one().state["step"] == 1
+
+
+def test_a_plain_answer_commits_statement_by_statement_and_a_waiting_turn_in_one_go(
+        committed_runtime):
+    """PostgreSQL: a plain menu answer's read and its one write are each a transaction of their
+    own (autocommit: no BEGIN or COMMIT round trips); a turn that waits for its number's turn
+    (here the walk's last text, which opens a case) runs in one transaction, and the pooled
+    connection is a transactional one again after either."""
+    engine = committed_runtime.engine
+    if engine.dialect.name != "postgresql":
+        return  # SQLite: every turn is one write transaction (tests/conversations/test_sms_*)
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, _params, _context, _many) -> None:
+        seen.append((statement.split(None, 1)[0], conn.connection.driver_connection.autocommit))
+
+    app = create_app(runtime=committed_runtime)
+    token = committed_runtime.settings.twilio_auth_token
+    client = app.test_client()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        walked = []
+        for body in WALK:
+            seen.clear()
+            _post_sms(client, token, {"MessageSid": new_sid(), "From": "07700900779",
+                                      "Body": body})
+            walked.append(list(seen))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert walked[0] == [("SELECT", True), ("WITH", True)]
+    assert all(turn == [("SELECT", True), ("WITH", True)] for turn in walked[1:-1]), walked
+    last = walked[-1]
+    assert last[0] == ("SELECT", True)  # the read that finds a case to open
+    assert last[1] == ("INSERT", False)  # the number's turn, then everything in one transaction
+    assert not any(autocommit for _statement, autocommit in last[1:]), last
+    with engine.connect() as connection:
+        assert not connection.connection.driver_connection.autocommit

@@ -11,10 +11,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.models.conversation import Conversation
+from app.models.conversation import Conversation, SmsTurn
 from app.models.message import Message
 from app.models.resident import Resident
 from app.services.conversations import sms as sms_service
+from app.services.conversations import turns
 
 PHONE = "07700900789"
 E164 = "+447700900789"
@@ -22,15 +23,23 @@ E164 = "+447700900789"
 
 @pytest.fixture
 def planned_turns(monkeypatch) -> list[str]:
-    """Records each text that took the planned path (`_carry_out`)."""
+    """Records each text that took the planned path (`_carry_out`, or on PostgreSQL
+    `_write_at_once` when it wrote)."""
     taken: list[str] = []
-    real_carry_out = sms_service._carry_out
+    real_carry_out, real_at_once = sms_service._carry_out, sms_service._write_at_once
 
     def carry_out(*args, **kwargs):
         taken.append("planned")
         return real_carry_out(*args, **kwargs)
 
+    def at_once(*args, **kwargs):
+        outcome = real_at_once(*args, **kwargs)
+        if outcome is not None:
+            taken.append("planned")
+        return outcome
+
     monkeypatch.setattr(sms_service, "_carry_out", carry_out)
+    monkeypatch.setattr(sms_service, "_write_at_once", at_once)
     return taken
 
 
@@ -72,3 +81,35 @@ def test_the_planned_path_leaves_what_the_full_path_leaves(send_sms, db_session,
     masked = [[REFERENCE.sub("H2H-?", text) for text in reply] for reply in planned]
     assert masked == [[REFERENCE.sub("H2H-?", text) for text in reply] for reply in full]
     assert _rows(db_session, "+447700900111") == _rows(db_session, "+447700900222")
+
+
+def test_a_turn_of_the_number_in_between_sends_the_text_round_again(send_sms, db_session,
+                                                                      planned_turns, engine,
+                                                                      monkeypatch):
+    """PostgreSQL: a plain answer reads without waiting for its number's turn; when another
+    turn of the number is counted between its read and its write, its one statement writes
+    nothing and the text is planned again, waiting: answered once, nothing lost or doubled."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite every turn waits for the write lock before it reads")
+    real_plan, interleaved = sms_service._plan, []
+
+    def plan_then_another_turn(session, *args, counted=False, **kwargs):
+        planned = real_plan(session, *args, counted=counted, **kwargs)
+        if counted:  # as if another text from the number had been answered meanwhile
+            turns.take_turn(session, E164)
+            interleaved.append(planned.context.turn)
+        return planned
+
+    monkeypatch.setattr(sms_service, "_plan", plan_then_another_turn)
+    assert send_sms(PHONE, "hi")[0].startswith("Welcome to Here2Help")
+    assert send_sms(PHONE, "1")[0].startswith("Privacy")
+    assert interleaved == [None, 2]  # no count yet, then the first text's and the intruder's
+    assert planned_turns == ["planned", "planned"]  # each written once, after waiting
+    inbound = db_session.scalars(select(Message).where(Message.from_phone == E164)).all()
+    assert [m.body for m in inbound] == ["hi", "1"]
+    conversation = db_session.scalars(select(Conversation)
+                                      .where(Conversation.phone == E164)).one()
+    said = [line["text"] for line in conversation.state["transcript"] if line["who"] != "line"]
+    assert said == ["hi", "1"]
+    assert db_session.scalar(select(SmsTurn.turn).where(
+        SmsTurn.bucket == turns.bucket_of(E164))) == 4

@@ -40,8 +40,8 @@ def remember_language(session: Session, flow: Flow, phone: str | None, state: Ma
     and has loaded no `Resident` in this session: the language is then written by one UPSERT
     (a parallel first contact that creates the record meanwhile is updated, not duplicated),
     with no read first, stamped `now`."""
-    chosen = (state.get("answers") or {}).get("language")
-    if not phone or chosen == known or chosen not in {lang.code for lang in flow.languages}:
+    chosen = language_to_keep(flow, state, known)
+    if not phone or chosen is None:
         return
     if on_record is not None and now is not None:
         _upsert_language(session, phone, chosen, phone_valid, now)
@@ -59,6 +59,15 @@ def remember_language(session: Session, flow: Flow, phone: str | None, state: Ma
         resident = session.scalar(select(Resident).where(Resident.phone == phone))
         if resident is not None:
             resident.language = chosen
+
+
+def language_to_keep(flow: Flow, state: Mapping[str, Any], known: str | None) -> str | None:
+    """The language chosen in the conversation (`state`), when the record must be told it: one
+    of the flow's, and not what the record is `known` to say already."""
+    chosen = (state.get("answers") or {}).get("language")
+    if chosen == known or chosen not in {lang.code for lang in flow.languages}:
+        return None
+    return chosen
 
 
 def _upsert_language(session: Session, phone: str, language: str, phone_valid: bool,

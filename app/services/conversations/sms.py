@@ -20,11 +20,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Integer, TextClause, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from app.db import hold_key_for_transaction
 from app.domain import flow_engine
 from app.domain.enums import Channel, ConversationStatus, MessageDirection
 from app.domain.flow_answers import is_operator
@@ -38,7 +39,7 @@ from app.domain.sms_segments import count_segments
 from app.domain.speech import clean_text
 from app.domain.volunteer_words import VolunteerWord, parse_volunteer_reply
 from app.models.case import Case
-from app.models.conversation import Conversation
+from app.models.conversation import Conversation, ProcessedWebhook
 from app.models.message import Message
 from app.models.resident import Resident
 from app.models.storable import storable_text
@@ -48,7 +49,8 @@ from app.services.cases import transcript
 from app.services.cases.ending import cancel_by_resident
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
-from app.services.conversations.language import remember_language
+from app.services.conversations import turns
+from app.services.conversations.language import language_to_keep, remember_language
 from app.services.conversations.sms_context import (
     NumberContext,
     read_number_context,
@@ -59,6 +61,8 @@ from app.services.volunteers.sms_replies import handle_volunteer_sms
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
+
+_MESSAGES = Message.__table__
 
 STATUS_WORDS = {
     "en": {"new": "received and waiting for a volunteer", "matching": "looking for a volunteer",
@@ -93,36 +97,50 @@ def handle_sms(session: Session, *, flow: Flow, settings: Settings, message_sid:
     return outcome
 
 
-#: The advisory-lock namespace of SMS turns on PostgreSQL (app.db.hold_key_for_transaction).
-SMS_TURN_LOCK = 0x5354
-
-
 def answer_sms(session: Session, *, flow: Flow, settings: Settings, message_sid: str,
                from_raw: str, to_raw: str, body: str, now: datetime,
-               claim: Callable[[list[str] | None], None]) -> conv.Outcome:
-    """`handle_sms` for the webhook: one transaction, a plain menu answer by plain statements.
+               claim: Callable[[list[str] | None], conv.Claim | None]) -> conv.Outcome:
+    """`handle_sms` for the webhook, with a plain menu answer in as few statements as it can.
 
-    The turns of one number take turns (app.db.hold_key_for_transaction: SQLite's write lock,
-    PostgreSQL's advisory lock on the number), so what the turn reads about the number cannot
-    change before its writes commit, and two texts sent together are answered one after the
-    other. A plain menu answer (no keyword, nothing for the volunteer or follow-up handlers, no
-    safeguarding words, no case to open: most texts) is then worked out from one SELECT, and
-    the turn starts writing with `claim(messages)`: the delivery's idempotency claim, first
-    among the writes as always, already carrying the reply (`messages` is None for any other
-    text, whose reply is stored after it). Its writes follow as plain statements (the inbound
-    row, the conversation, the resident's language). Any other text is handled by `handle_sms`
-    in the same transaction.
+    The turns of one number take turns (app.services.conversations.turns), so what the turn
+    reads about the number cannot change before its writes commit, and two texts sent together
+    are answered one after the other. A plain menu answer (no keyword, nothing for the
+    volunteer or follow-up handlers, no safeguarding words, no case to open: most texts) is
+    worked out from one SELECT; `claim(messages)` then gives the delivery's idempotency claim,
+    already carrying the reply (`messages` is None for any other text, whose reply is stored
+    after it), and the claim is written first among the writes, as always. On PostgreSQL a
+    plain answer reads without waiting for its number's turn and makes all its writes in one
+    statement that checks no other turn of the number came in between (when one did, nothing
+    is written and the text is planned again, waiting). On SQLite the turn begins by waiting
+    (the write lock), and the writes follow the claim as plain statements (the inbound row,
+    the conversation, the resident's language). Any other text is handled by `handle_sms` in
+    the same transaction, after waiting for its number's turn.
     """
     parsed = parse_phone(from_raw, settings.default_region)
     text = clean_text(body)
     # Whether the text can be a plain menu answer depends on its words alone: decided before
-    # the turn lock, which on SQLite is the database's one write lock, so it is held briefly.
+    # the turn is taken, which on SQLite is the database's one write lock, so it is held briefly.
     plain = parsed.is_number and match_keyword(text) is None \
         and not find_safeguarding_phrases(text, settings.safeguarding_phrases_file)
+    if plain and not turns.waits_for_turn(session):
+        turns.begin_without_waiting(session)
+        plan = _plan(session, flow, settings, parsed, text, now, counted=True)
+        if plan is None:
+            plain = False  # the full path, after waiting for the number's turn
+        else:
+            outcome = _write_at_once(session, flow, plan, claim(plan.messages), message_sid,
+                                     from_raw, to_raw, body, now)
+            if outcome is not None:
+                return outcome
+            # Another turn of the number came in between and nothing was written: plan again,
+            # waiting for the number's turn this time.
+        turns.end_without_waiting(session)
     if parsed.is_number:
-        hold_key_for_transaction(session, SMS_TURN_LOCK, parsed.e164)
+        turns.take_turn(session, parsed.e164)
     plan = _plan(session, flow, settings, parsed, text, now) if plain else None
-    claim(plan.messages if plan is not None else None)
+    claimed = claim(plan.messages if plan is not None else None)
+    if claimed is not None:
+        conv.write_claim(session, claimed)
     if plan is not None:
         return _carry_out(session, flow, plan, message_sid, from_raw, to_raw, body, now)
     return handle_sms(session, flow=flow, settings=settings, message_sid=message_sid,
@@ -145,12 +163,12 @@ class _Plan:
 
 
 def _plan(session: Session, flow: Flow, settings: Settings, parsed: ParsedPhone, text: str,
-          now: datetime) -> _Plan | None:
+          now: datetime, *, counted: bool = False) -> _Plan | None:
     """The turn of `_flow_turn` for `text` (cleaned: no keyword, no safeguarding words, from a
     phone number), when it is a plain menu answer; None for any other. Only reads; the
-    conversations it works on are plain objects outside the session (`_carry_out` writes
-    them)."""
-    context = read_number_context(session, parsed.e164, now, loaded=False)
+    conversations it works on are plain objects outside the session (`_carry_out` or
+    `_write_at_once`, with `counted`, writes them)."""
+    context = read_number_context(session, parsed.e164, now, loaded=False, counted=counted)
     if context.follow_up_case_id is not None or _for_volunteer_handler(context, text):
         return None
     conversation = conv.current_conversation(
@@ -187,6 +205,127 @@ def _carry_out(session: Session, flow: Flow, plan: _Plan, message_sid: str, from
     _keep_reply(session, outcome, message, now)
     _write_conversations(session, plan, now)
     return outcome
+
+
+def _write_at_once(session: Session, flow: Flow, plan: _Plan, claimed: conv.Claim | None,
+                   message_sid: str, from_raw: str, to_raw: str, body: str,
+                   now: datetime) -> conv.Outcome | None:
+    """PostgreSQL: what `_carry_out` writes (and the claim first), in ONE statement guarded by
+    the number's turn count read with the plan (app.services.conversations.turns). None when
+    another turn of the number came in between: then nothing was written."""
+    context, conversation = plan.context, plan.conversation
+    inbound = _inbound_row(message_sid, plan.phone, from_raw, to_raw, body, now,
+                           case_id=context.open_case_id or conversation.case_id)
+    transcript.note(conversation, now, transcript.RESIDENT, "sms", plan.text,
+                    message_id=context.reserved_message_id)
+    outcome = conv.Outcome(list(plan.messages), language=plan.turn.prompt.language,
+                           conversation=conversation)
+    transcript.note_said(conversation, now, outcome.messages)
+    language = language_to_keep(flow, plan.turn.state, context.resident_language)
+    expired = [other.id for other in context.conversations
+               if other is not conversation and other.status == ConversationStatus.EXPIRED]
+    params: dict[str, object] = {
+        **turns.guard_params(plan.phone, context.turn),
+        **{f"m_{name}": value for name, value in inbound.items()},
+        "m_id": context.reserved_message_id, "m_attempts": 0,
+        **_conversation_params(plan, now),
+    }
+    if claimed is not None:
+        params.update(claimed.params())
+    if language is not None:
+        params.update(r_phone=plan.phone, r_phone_valid=True, r_language=language,
+                      r_opted_out=False, r_now=now)
+    if expired:
+        params.update(x_ids=expired, x_status=str(ConversationStatus.EXPIRED))
+    statement = _turn_at_once(first=context.turn is None, claim=claimed is not None,
+                              new_conversation=plan.is_new, language=language is not None,
+                              expire=bool(expired))
+    if not session.connection().execute(statement, params).scalar_one():
+        return None
+    if plan.suppressed:
+        log.info("inbound SMS %s: no reply (%s)", message_sid, plan.suppressed)
+    return outcome
+
+
+def _conversation_params(plan: _Plan, now: datetime) -> dict[str, object]:
+    current = plan.conversation
+    values: dict[str, object] = {
+        "c_node": storable_text(current.node, 80), "c_state": current.state,
+        "c_status": current.status, "c_last": current.last_activity_at,
+        "c_updated": current.updated_at}
+    if plan.is_new:
+        values.update(c_channel=current.channel, c_phone=current.phone,
+                      c_flow_id=storable_text(current.flow_id, 80),
+                      c_flow_version=storable_text(current.flow_version or "", 80),
+                      c_created=current.created_at)
+    else:
+        values["c_id"] = current.id
+    return values
+
+
+@cache
+def _turn_at_once(*, first: bool, claim: bool, new_conversation: bool, language: bool,
+                  expire: bool) -> TextClause:
+    """The statement of `_write_at_once` (PostgreSQL): each write is a data-modifying CTE that
+    writes only when the guard (`turn`) counted the turn; the statement answers how many
+    turns it counted (1, or 0 when another came in between). Built once per shape, as text
+    with typed parameters (a statement object keeps its cache key)."""
+    ctes = [f"turn AS ({turns.guard_sql(first)})"]
+    if claim:
+        ctes.append("claim AS (INSERT INTO processed_webhooks (kind, key, response_body, "
+                    "created_at) SELECT :w_kind, :w_key, :w_body, :w_now FROM turn)")
+    ctes.append("inbound AS (INSERT INTO messages (id, direction, purpose, from_phone, "
+                "to_phone, body, twilio_sid, status, segments, encoding, case_id, created_at, "
+                "updated_at, attempts) SELECT :m_id, :m_direction, :m_purpose, :m_from_phone, "
+                ":m_to_phone, :m_body, :m_twilio_sid, :m_status, :m_segments, :m_encoding, "
+                ":m_case_id, :m_created_at, :m_updated_at, :m_attempts FROM turn)")
+    if language:
+        ctes.append("language AS (INSERT INTO residents (phone, phone_valid, language, "
+                    "opted_out, created_at, updated_at) SELECT :r_phone, :r_phone_valid, "
+                    ":r_language, :r_opted_out, :r_now, :r_now FROM turn "
+                    "ON CONFLICT (phone) DO UPDATE SET language = excluded.language, "
+                    "updated_at = excluded.updated_at)")
+    if expire:
+        ctes.append("expired AS (UPDATE conversations SET status = :x_status, "
+                    "updated_at = :c_updated WHERE id = ANY(:x_ids) "
+                    "AND EXISTS (SELECT 1 FROM turn))")
+    if new_conversation:
+        ctes.append("conversation AS (INSERT INTO conversations (channel, phone, flow_id, "
+                    "flow_version, node, state, status, last_activity_at, created_at, "
+                    "updated_at) SELECT :c_channel, :c_phone, :c_flow_id, :c_flow_version, "
+                    ":c_node, :c_state, :c_status, :c_last, :c_created, :c_updated FROM turn)")
+    else:
+        ctes.append("conversation AS (UPDATE conversations SET node = :c_node, "
+                    "state = :c_state, status = :c_status, last_activity_at = :c_last, "
+                    "updated_at = :c_updated WHERE id = :c_id AND EXISTS (SELECT 1 FROM turn))")
+    sql = "WITH " + ", ".join(ctes) + " SELECT count(*) FROM turn"  # noqa: S608 - fixed parts
+    return text(sql).bindparams(*(bind for bind in _AT_ONCE_BINDS if f":{bind.key}" in sql))
+
+
+def _typed(prefix: str, table, names: dict[str, str]) -> list:
+    return [bindparam(f"{prefix}_{key}", type_=table.c[column].type)
+            for key, column in names.items()]
+
+
+_INBOUND_COLUMNS = ("direction", "purpose", "from_phone", "to_phone", "body", "twilio_sid",
+                    "status", "segments", "encoding", "case_id", "created_at", "updated_at")
+_RESIDENTS = Resident.__table__
+_AT_ONCE_BINDS = [
+    *turns.GUARD_BINDS,
+    *_typed("w", ProcessedWebhook.__table__, {"kind": "kind", "key": "key",
+                                              "body": "response_body", "now": "created_at"}),
+    *_typed("m", _MESSAGES, {name: name for name in ("id", *_INBOUND_COLUMNS, "attempts")}),
+    *_typed("r", _RESIDENTS, {"phone": "phone", "phone_valid": "phone_valid",
+                              "language": "language", "opted_out": "opted_out",
+                              "now": "created_at"}),
+    *_typed("c", Conversation.__table__, {
+        "id": "id", "node": "node", "state": "state", "status": "status",
+        "last": "last_activity_at", "updated": "updated_at", "channel": "channel",
+        "phone": "phone", "flow_id": "flow_id", "flow_version": "flow_version",
+        "created": "created_at"}),
+    bindparam("x_status", type_=Conversation.__table__.c.status.type),
+    bindparam("x_ids", type_=ARRAY(Integer())),
+]
 
 
 def _write_conversations(session: Session, plan: _Plan, now: datetime) -> None:
@@ -273,7 +412,6 @@ class Inbound:
         self._stored = (self.case_id, self.volunteer_id)
 
 
-_MESSAGES = Message.__table__
 
 
 def _keep_reply(session: Session, outcome: conv.Outcome, message: Inbound,
@@ -334,24 +472,28 @@ def _resident(session: Session, phone: str) -> Resident | None:
 
 def _log_inbound(session: Session, sid: str, phone: str | None, from_raw: str, to_raw: str,
                  body: str, now: datetime, *, case_id: int | None = None) -> Inbound:
+    row = _inbound_row(sid, phone, from_raw, to_raw, body, now, case_id=case_id)
+    # A plain INSERT: the ORM's unit of work would cost more than the statement itself.
+    inserted = session.connection().execute(_INSERT_INBOUND, row).inserted_primary_key
+    return Inbound(id=inserted[0], case_id=case_id, _stored=(case_id, None))
+
+
+def _inbound_row(sid: str, phone: str | None, from_raw: str, to_raw: str, body: str,
+                 now: datetime, *, case_id: int | None) -> dict[str, object]:
+    """The inbound `Message` row's values, as both ways of writing it take them."""
     encoding, segments, _ = count_segments(body or "")
-    row = {
-        "direction": MessageDirection.INBOUND, "purpose": "inbound",
+    return {
+        "direction": str(MessageDirection.INBOUND), "purpose": "inbound",
         "from_phone": storable_text(phone or (from_raw or "")[:32], 32),
         "to_phone": storable_text((to_raw or "")[:20], 20) or None,
         "body": storable_text(body or ""), "twilio_sid": storable_text(sid[:64], 64) or None,
         "status": "received", "segments": max(segments, 1), "encoding": encoding,
         "case_id": case_id, "created_at": now, "updated_at": now,
     }
-    # A plain INSERT: the ORM's unit of work would cost more than the statement itself.
-    inserted = session.connection().execute(_INSERT_INBOUND, row).inserted_primary_key
-    return Inbound(id=inserted[0], case_id=case_id, _stored=(case_id, None))
 
 
 #: Built once: a statement object keeps its cache key, so each use skips regenerating it.
-_INSERT_INBOUND = insert(_MESSAGES).values({name: bindparam(name) for name in (
-    "direction", "purpose", "from_phone", "to_phone", "body", "twilio_sid", "status",
-    "segments", "encoding", "case_id", "created_at", "updated_at")})
+_INSERT_INBOUND = insert(_MESSAGES).values({name: bindparam(name) for name in _INBOUND_COLUMNS})
 
 
 def _volunteer_reply(session: Session, phone: str, text: str, message: Inbound,

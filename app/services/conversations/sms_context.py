@@ -20,17 +20,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Row, Select, String, and_, bindparam, exists, literal_column, select
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.enums import Channel, ConversationStatus
 from app.models.base import UTCDateTime
 from app.models.case import Case
 from app.models.conversation import Conversation
+from app.models.message import Message
 from app.models.resident import Resident
 from app.models.volunteer import Volunteer
 from app.repositories.cases import open_case_for_phone
 from app.services.aftercare.follow_up import ANSWER_WINDOW, outstanding_follow_up_query
+from app.services.conversations.turns import bucket_of, count_read
 from app.services.messaging.outbox import opted_out_clause
 
 
@@ -53,18 +65,29 @@ class NumberContext:
     open_case_id: int | None
     #: The number's active SMS conversations, newest first (loaded, so the turn can update one).
     conversations: list[Conversation]
+    #: Read for a turn that writes in one statement (`counted`, PostgreSQL): the number's turn
+    #: count (app.services.conversations.turns; None: none counted yet), and an id reserved
+    #: for its inbound row (its transcript line names the row written by the same statement).
+    turn: int | None = None
+    reserved_message_id: int | None = None
 
 
 def read_number_context(session: Session, phone: str, now: datetime, *,
-                        loaded: bool = True) -> NumberContext:
+                        loaded: bool = True, counted: bool = False) -> NumberContext:
     """`loaded`: the conversations come as objects of the session (to be changed and flushed
     like any other); otherwise as plain `Conversation`s outside it, read as rows (cheaper: for
-    a turn that writes them itself, see app.services.conversations.sms `_carry_out`)."""
+    a turn that writes them itself, see app.services.conversations.sms `_carry_out`).
+    `counted` (PostgreSQL, with `loaded` False): the turn count and a reserved message id too.
+    """
     if loaded:
         rows = session.execute(_statement(_OBJECTS), _params(phone, now)).all()
         conversations = [row[0] for row in rows if row[0] is not None]
     else:
-        rows = session.connection().execute(_statement(_ROWS), _params(phone, now)).all()
+        params = _params(phone, now)
+        if counted:
+            params["t_bucket"] = bucket_of(phone)
+        rows = session.connection().execute(_statement(_COUNTED if counted else _ROWS),
+                                            params).all()
         conversations = [_detached(row) for row in rows if row.c_id is not None]
     first = rows[0]
     return NumberContext(
@@ -72,11 +95,13 @@ def read_number_context(session: Session, phone: str, now: datetime, *,
         opted_out=bool(first.opted_out), volunteer_known=bool(first.volunteer_known),
         volunteer_signing_up=bool(first.signing_up), follow_up_case_id=first.follow_up_case_id,
         open_case_id=first.open_case_id, conversations=conversations,
+        turn=first.turn if counted else None,
+        reserved_message_id=first.reserved_message_id if counted else None,
     )
 
 
 _CONVERSATIONS = Conversation.__table__
-_OBJECTS, _ROWS = "objects", "rows"
+_OBJECTS, _ROWS, _COUNTED = "objects", "rows", "counted"
 
 
 def _detached(row: Row) -> Conversation:
@@ -91,16 +116,23 @@ def _params(phone: str, now: datetime) -> dict[str, object]:
 @cache
 def _statement(form: str) -> Select:
     """The active conversations come as `Conversation`s (_OBJECTS) or as all their columns
-    (_ROWS), each labelled `c_<name>`."""
+    (_ROWS, _COUNTED), each labelled `c_<name>`; _COUNTED (PostgreSQL) adds the number's turn
+    count and the next message id (a scalar subquery: drawn once, however many rows)."""
     phone = bindparam("phone", type_=String())
     since = bindparam("since", type_=UTCDateTime())
     one_row = select(literal_column("1").label("one")).subquery("one_row")
     table = _CONVERSATIONS.c
     conversation = (Conversation,) if form == _OBJECTS else tuple(
         column.label(f"c_{column.key}") for column in table)
+    counted = (
+        count_read().label("turn"),
+        select(func.nextval(func.pg_get_serial_sequence(Message.__tablename__, "id")))
+        .scalar_subquery().label("reserved_message_id"),
+    ) if form == _COUNTED else ()
     return (
         select(
             *conversation,
+            *counted,
             select(Resident.id).where(Resident.phone == phone).scalar_subquery()
             .label("resident_id"),
             select(Resident.language).where(Resident.phone == phone).scalar_subquery()

@@ -99,14 +99,33 @@ _ANSWER = update(_WEBHOOKS).where(_WEBHOOKS.c.kind == bindparam("w_kind"),
     .values(response_body=bindparam("w_body"))
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A delivery's claim as `claim_key` writes it (`params`: its statement's parameters, for a
+    turn that writes it inside a statement of its own)."""
+
+    kind: str
+    key: str
+    now: datetime
+    answer: str = ""
+
+    def params(self) -> dict[str, object]:
+        return {"w_kind": self.kind, "w_key": _key(self.key), "w_now": self.now,
+                "w_body": storable_text(self.answer)}
+
+
 def claim_key(session: Session, kind: str, key: str, now: datetime, answer: str = "") -> None:
     """Record the delivery now, first, so a parallel duplicate waits on it or fails: one plain
     INSERT (no row object to track: the claim is written, never read, by the request that
     makes it), with the `answer` when it is known already; otherwise (or when it turns out
     otherwise) `store_answer` keeps it before the commit.
     Raises IntegrityError for a delivery already claimed."""
-    session.connection().execute(_CLAIM, {"w_kind": kind, "w_key": _key(key), "w_now": now,
-                                          "w_body": storable_text(answer)})
+    write_claim(session, Claim(kind, key, now, answer))
+
+
+def write_claim(session: Session, claim: Claim) -> None:
+    """`claim_key` for a `Claim`."""
+    session.connection().execute(_CLAIM, claim.params())
 
 
 def store_answer(session: Session, kind: str, key: str, body: str) -> None:

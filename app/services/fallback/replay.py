@@ -48,6 +48,7 @@ from app.services.cases.intake import (
 from app.services.conversations import state as conv
 from app.services.conversations.calls import record_voicemail
 from app.services.conversations.sms import handle_sms
+from app.services.conversations.turns import take_turn
 from app.services.delivery import pricing
 from app.services.fallback.journal import (
     FAILED_DIR,
@@ -204,6 +205,9 @@ def _replay_sms(session: Session, entry: JournalEntry, settings: Settings,
     if session.scalar(select(Message.id).where(Message.twilio_sid == sid)) is not None:
         return Replayed(KIND_SMS, loaded=False)  # the primary webhook had stored it
     received = _received_at(entry, now)
+    sender = parse_phone(entry.get("From"), settings.default_region)
+    if sender.is_number:  # a live text from the number waits for this one, and vice versa
+        take_turn(session, sender.e164)
     outcome = handle_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
         from_raw=entry.get("From", "") or "", to_raw=entry.get("To", "") or "",
@@ -211,7 +215,7 @@ def _replay_sms(session: Session, entry: JournalEntry, settings: Settings,
     )
     result = Replayed(KIND_SMS, loaded=True, message_ids=list(outcome.message_ids),
                       cases_to_match=list(outcome.cases_to_match))
-    to_phone = parse_phone(entry.get("From"), settings.default_region).e164
+    to_phone = sender.e164
     inbound = session.scalar(select(Message).where(Message.twilio_sid == sid))
     text = "\n\n".join(t.strip() for t in outcome.messages if t.strip())
     if not text:

@@ -184,5 +184,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "directory_service_locations", "directory_feeds", "service_instance",
     # ids and dates only: the request itself is the case, covered above
     "repeat_schedules",
+    # a count per bucket of hundreds of possible mobile numbers (a hash): no number is kept
+    "sms_turns",
 })
 

@@ -1,7 +1,8 @@
 """POST /twilio/sms: an SMS arrives. Thin: parse, one service call, commit, then enqueue.
 
 The signature was checked by the blueprint. Idempotency: the MessageSid is claimed in the same
-transaction as everything the message changes, together with the TwiML answered, so a repeat
+transaction (on PostgreSQL, for a plain menu answer, the same statement) as everything the
+message changes, together with the TwiML answered, so a repeat
 (in sequence or in parallel) changes nothing and gets the same answer. Sends and matching are
 enqueued only after the commit; if Redis is down the answer still goes back and the rows stay
 flagged for the sweeper.
@@ -35,9 +36,9 @@ def inbound_sms() -> Response:
         return journal_and_advise()
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64]
     session = db_session()
-    # The claim (an INSERT) is the first write: only the number's turn lock and reads come
+    # The claim (an INSERT) is the first write: only taking the number's turn and reads come
     # before it (see answer_sms), so a repeat fails on the unique constraint (a parallel one
-    # waits for the first on the number's lock) and answers what the first stored.
+    # waits for the first's turn, or on its claim) and answers what the first stored.
     for _attempt in range(2):
         try:
             return _process(sid, form)
@@ -56,11 +57,12 @@ def _process(sid: str, form) -> Response:
     now = utcnow()
     claimed: tuple[list[str] | None, str] = (None, "")  # the reply claimed, as TwiML
 
-    def claim(messages: list[str] | None) -> None:
+    def claim(messages: list[str] | None) -> conv.Claim | None:
         nonlocal claimed
-        if sid:
-            claimed = (messages, twiml.sms(messages) if messages is not None else "")
-            conv.claim_key(session, KIND, sid, now, claimed[1])
+        if not sid:
+            return None
+        claimed = (messages, twiml.sms(messages) if messages is not None else "")
+        return conv.Claim(KIND, sid, now, claimed[1])
 
     outcome = answer_sms(
         session, flow=conv.default_flow(settings), settings=settings, message_sid=sid,
