@@ -14,7 +14,9 @@ the writes is lost and the replies answer out of order.
   count with the rest of the number's state, without waiting, and makes all its writes in one
   statement that first counts itself only if the count is still the one it read
   (`guard_sql`). When another turn of the number counted itself in between, nothing is
-  written and the turn is taken again, waiting. Most texts save a round trip and a statement.
+  written and the turn is taken again, waiting. Most texts are plain answers: two statements,
+  each committing by itself (`begin_without_waiting`), instead of a lock, a read, three
+  writes, BEGIN and COMMIT.
 
 The rows are kept per bucket of numbers (a 20-bit hash of the number, `bucket_of`), never per
 number: no phone number is stored here, and the table holds at most a million rows. Numbers
