@@ -14,6 +14,8 @@ signature, the idempotent claim, the conversation, the inbound row, the case at 
 walk, the answer stored before the commit, enqueues after it).
 
 After each round every 200 answered must have left its inbound row (counted in the database).
+Each round also reports the CPU a request cost (the app's gunicorn processes, the local
+PostgreSQL and Redis processes, from /proc): steadier than throughput on a shared machine.
 
     .venv/bin/python -m bench webhook_bench
     BENCH_DATABASES=postgresql,sqlite  BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test
@@ -212,6 +214,54 @@ def run_wrk(port: int, requests_file: Path, seconds: int, connections: int) -> d
             "socket_errors": figures["socket_errors"]}
 
 
+def _stat_fields(pid: str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None  # gone meanwhile
+
+
+def _comm(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def cpu_ticks(app_group: int) -> dict[str, int]:
+    """CPU time so far (user + system, in clock ticks) of the app's gunicorn process group and
+    of every local database and Redis process, read from /proc (Linux only: empty elsewhere).
+
+    Throughput on a shared machine swings from round to round; the CPU a request costs, all
+    processes that serve it counted, is the steadier figure. A remote database counts as 0."""
+    ticks = {"app": 0, "database": 0, "redis": 0}
+    if not Path("/proc/self/stat").exists():
+        return {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = _stat_fields(entry)
+        if fields is None:
+            continue
+        used = int(fields[11]) + int(fields[12])  # utime, stime
+        if int(fields[2]) == app_group:  # pgrp
+            ticks["app"] += used
+        elif _comm(entry) == "postgres":
+            ticks["database"] += used
+        elif _comm(entry) == "redis-server":
+            ticks["redis"] += used
+    return ticks
+
+
+def cpu_ms_per_request(before: dict[str, int], after: dict[str, int],
+                       requests: int) -> dict[str, float]:
+    """What `cpu_ticks` grew by, in milliseconds per request (empty when not measured)."""
+    if not before or not after or requests <= 0:
+        return {}
+    per_tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    return {part: (after[part] - before[part]) * per_tick_ms / requests for part in before}
+
+
 def inbound_rows(url: str, app: str, slot: int) -> int:
     engine = create_engine(url)
     like = slot_pattern(slot)
@@ -258,8 +308,12 @@ def bench_database(kind: str, redis_url: str) -> dict[str, float]:
             order = ("naive", "project") if index % 2 == 0 else ("project", "naive")
             for app in order:
                 write_requests(work / f"{slot}.txt", slot, residents)
+                before = cpu_ticks(procs[app].pid)
                 figures = run_wrk(ports[app], work / f"{slot}.txt", seconds, connections)
                 time.sleep(1)  # let requests still in flight when wrk stopped finish
+                cpu = cpu_ms_per_request(before, cpu_ticks(procs[app].pid),
+                                         figures["ok"] + figures["non2xx"])
+                figures["cpu"] = sum(cpu.values()) if cpu else float("nan")
                 figures["rows"] = inbound_rows(url, app, slot)
                 results[app].append(figures)
                 lost = max(0, figures["ok"] - figures["rows"])
@@ -268,6 +322,10 @@ def bench_database(kind: str, redis_url: str) -> dict[str, float]:
                       f"{figures['ok']}  inbound rows {figures['rows']}  non-2xx "
                       f"{figures['non2xx']}  socket errors {figures['socket_errors']}  "
                       f"200s without a row {lost}", flush=True)
+                if cpu:
+                    print(f"    CPU per request: {figures['cpu']:.2f} ms (gunicorn "
+                          f"{cpu['app']:.2f}, database {cpu['database']:.2f}, Redis "
+                          f"{cpu['redis']:.2f})", flush=True)
                 slot += 1
     finally:
         for proc in procs.values():
@@ -282,6 +340,11 @@ def bench_database(kind: str, redis_url: str) -> dict[str, float]:
           f"{median_of(project, 'p99'):6.1f} ms")
     print(f"  ratio project/naive: throughput {ratios['throughput']:.2f}x (target >= 0.8), "
           f"p99 {ratios['p99']:.2f}x (target <= 1.5)", flush=True)
+    if all(r["cpu"] == r["cpu"] for r in naive + project):  # measured (no NaN)
+        ratios["cpu"] = median_of(naive, "cpu") / median_of(project, "cpu")
+        print(f"  CPU per request (median): naive {median_of(naive, 'cpu'):.2f} ms, project "
+              f"{median_of(project, 'cpu'):.2f} ms: the naive handler's cost is "
+              f"{ratios['cpu']:.2f}x the project's", flush=True)
     return ratios
 
 
