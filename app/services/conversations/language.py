@@ -72,23 +72,41 @@ def language_to_keep(flow: Flow, state: Mapping[str, Any], known: str | None) ->
 
 def _upsert_language(session: Session, phone: str, language: str, phone_valid: bool,
                      now: datetime) -> None:
-    session.connection().execute(_UPSERT_LANGUAGE, {
-        "r_phone": phone, "r_phone_valid": phone_valid, "r_language": language,
-        "r_opted_out": False, "r_now": now})
+    session.connection().execute(_UPSERT_LANGUAGE,
+                                 language_params(phone, language, phone_valid, now))
 
 
-#: One statement for both databases (SQLite and PostgreSQL share the ON CONFLICT form). Written
-#: as text: SQLAlchemy's dialect-specific `on_conflict_do_update` is not cacheable on SQLite, so
-#: it was compiled afresh on every language choice.
-_UPSERT_LANGUAGE = text(
+#: The UPSERT of a resident's language, from `rows`: its one row of values (VALUES (...)), or,
+#: for a statement that writes it only on a condition, a SELECT of the same values.
+_UPSERT_LANGUAGE_FROM = (
     "INSERT INTO residents (phone, phone_valid, language, opted_out, created_at, updated_at) "
-    "VALUES (:r_phone, :r_phone_valid, :r_language, :r_opted_out, :r_now, :r_now) "
-    "ON CONFLICT (phone) DO UPDATE SET language = excluded.language, "
-    "updated_at = excluded.updated_at"
-).bindparams(
+    "{rows} ON CONFLICT (phone) DO UPDATE SET language = excluded.language, "
+    "updated_at = excluded.updated_at")
+_LANGUAGE_ROW = ":r_phone, :r_phone_valid, :r_language, :r_opted_out, :r_now, :r_now"
+#: Its parameters, typed as the columns they fill.
+LANGUAGE_BINDS = (
     bindparam("r_phone", type_=Resident.__table__.c.phone.type),
     bindparam("r_phone_valid", type_=Resident.__table__.c.phone_valid.type),
     bindparam("r_language", type_=Resident.__table__.c.language.type),
     bindparam("r_opted_out", type_=Resident.__table__.c.opted_out.type),
     bindparam("r_now", type_=Resident.__table__.c.created_at.type),
 )
+
+
+def language_params(phone: str, language: str, phone_valid: bool,
+                    now: datetime) -> dict[str, object]:
+    return {"r_phone": phone, "r_phone_valid": phone_valid, "r_language": language,
+            "r_opted_out": False, "r_now": now}
+
+
+def upsert_language_sql(source: str) -> str:
+    """The UPSERT writing its values only for each row of `source` (a CTE's name)."""
+    rows = f"SELECT {_LANGUAGE_ROW} FROM {source}"  # noqa: S608 - fixed parts, a CTE's name
+    return _UPSERT_LANGUAGE_FROM.format(rows=rows)
+
+
+#: One statement for both databases (SQLite and PostgreSQL share the ON CONFLICT form). Written
+#: as text: SQLAlchemy's dialect-specific `on_conflict_do_update` is not cacheable on SQLite, so
+#: it was compiled afresh on every language choice.
+_UPSERT_LANGUAGE = text(
+    _UPSERT_LANGUAGE_FROM.format(rows=f"VALUES ({_LANGUAGE_ROW})")).bindparams(*LANGUAGE_BINDS)

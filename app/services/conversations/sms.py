@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Integer, TextClause, bindparam, insert, select, text, update
+from sqlalchemy import BindParameter, Integer, TextClause, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from app.domain.sms_segments import count_segments
 from app.domain.speech import clean_text
 from app.domain.volunteer_words import VolunteerWord, parse_volunteer_reply
 from app.models.case import Case
-from app.models.conversation import Conversation, ProcessedWebhook
+from app.models.conversation import Conversation
 from app.models.message import Message
 from app.models.resident import Resident
 from app.models.storable import storable_text
@@ -50,7 +50,13 @@ from app.services.cases.ending import cancel_by_resident
 from app.services.cases.timeline import add_case_event
 from app.services.conversations import state as conv
 from app.services.conversations import turns
-from app.services.conversations.language import language_to_keep, remember_language
+from app.services.conversations.language import (
+    LANGUAGE_BINDS,
+    language_params,
+    language_to_keep,
+    remember_language,
+    upsert_language_sql,
+)
 from app.services.conversations.sms_context import (
     NumberContext,
     read_number_context,
@@ -226,15 +232,13 @@ def _write_at_once(session: Session, flow: Flow, plan: _Plan, claimed: conv.Clai
                if other is not conversation and other.status == ConversationStatus.EXPIRED]
     params: dict[str, object] = {
         **turns.guard_params(plan.phone, context.turn),
-        **{f"m_{name}": value for name, value in inbound.items()},
-        "m_id": context.reserved_message_id, "m_attempts": 0,
-        **_conversation_params(plan, now),
+        **inbound, "m_id": context.reserved_message_id, "m_attempts": 0,
+        **_conversation_params(plan),
     }
     if claimed is not None:
         params.update(claimed.params())
     if language is not None:
-        params.update(r_phone=plan.phone, r_phone_valid=True, r_language=language,
-                      r_opted_out=False, r_now=now)
+        params.update(language_params(plan.phone, language, True, now))
     if expired:
         params.update(x_ids=expired, x_status=str(ConversationStatus.EXPIRED))
     statement = _turn_at_once(first=context.turn is None, claim=claimed is not None,
@@ -247,7 +251,8 @@ def _write_at_once(session: Session, flow: Flow, plan: _Plan, claimed: conv.Clai
     return outcome
 
 
-def _conversation_params(plan: _Plan, now: datetime) -> dict[str, object]:
+def _conversation_params(plan: _Plan) -> dict[str, object]:
+    """The planned conversation's values, for its INSERT (new) or its UPDATE."""
     current = plan.conversation
     values: dict[str, object] = {
         "c_node": storable_text(current.node, 80), "c_state": current.state,
@@ -272,79 +277,52 @@ def _turn_at_once(*, first: bool, claim: bool, new_conversation: bool, language:
     with typed parameters (a statement object keeps its cache key)."""
     ctes = [f"turn AS ({turns.guard_sql(first)})"]
     if claim:
-        ctes.append("claim AS (INSERT INTO processed_webhooks (kind, key, response_body, "
-                    "created_at) SELECT :w_kind, :w_key, :w_body, :w_now FROM turn)")
-    ctes.append("inbound AS (INSERT INTO messages (id, direction, purpose, from_phone, "
-                "to_phone, body, twilio_sid, status, segments, encoding, case_id, created_at, "
-                "updated_at, attempts) SELECT :m_id, :m_direction, :m_purpose, :m_from_phone, "
-                ":m_to_phone, :m_body, :m_twilio_sid, :m_status, :m_segments, :m_encoding, "
-                ":m_case_id, :m_created_at, :m_updated_at, :m_attempts FROM turn)")
+        ctes.append(f"claim AS ({_insert_from('processed_webhooks', conv.CLAIM_VALUES)})")
+    ctes.append(f"inbound AS ({_insert_from('messages', _RESERVED_INBOUND_VALUES)})")
     if language:
-        ctes.append("language AS (INSERT INTO residents (phone, phone_valid, language, "
-                    "opted_out, created_at, updated_at) SELECT :r_phone, :r_phone_valid, "
-                    ":r_language, :r_opted_out, :r_now, :r_now FROM turn "
-                    "ON CONFLICT (phone) DO UPDATE SET language = excluded.language, "
-                    "updated_at = excluded.updated_at)")
+        ctes.append(f"language AS ({upsert_language_sql('turn')})")
     if expire:
         ctes.append("expired AS (UPDATE conversations SET status = :x_status, "
                     "updated_at = :c_updated WHERE id = ANY(:x_ids) "
                     "AND EXISTS (SELECT 1 FROM turn))")
     if new_conversation:
-        ctes.append("conversation AS (INSERT INTO conversations (channel, phone, flow_id, "
-                    "flow_version, node, state, status, last_activity_at, created_at, "
-                    "updated_at) SELECT :c_channel, :c_phone, :c_flow_id, :c_flow_version, "
-                    ":c_node, :c_state, :c_status, :c_last, :c_created, :c_updated FROM turn)")
+        ctes.append(f"conversation AS "
+                    f"({_insert_from('conversations', _NEW_CONVERSATION_VALUES)})")
     else:
-        ctes.append("conversation AS (UPDATE conversations SET node = :c_node, "
-                    "state = :c_state, status = :c_status, last_activity_at = :c_last, "
-                    "updated_at = :c_updated WHERE id = :c_id AND EXISTS (SELECT 1 FROM turn))")
+        assignments = ", ".join(f"{column} = :{bind.key}"
+                                for column, bind in _TURN_VALUES.items())
+        ctes.append(f"conversation AS (UPDATE conversations SET {assignments} "  # noqa: S608
+                    "WHERE id = :c_id AND EXISTS (SELECT 1 FROM turn))")
     sql = "WITH " + ", ".join(ctes) + " SELECT count(*) FROM turn"  # noqa: S608 - fixed parts
     return text(sql).bindparams(*(bind for bind in _AT_ONCE_BINDS if f":{bind.key}" in sql))
 
 
-def _typed(prefix: str, table, names: dict[str, str]) -> list:
-    return [bindparam(f"{prefix}_{key}", type_=table.c[column].type)
-            for key, column in names.items()]
+def _insert_from(table: str, values: dict[str, BindParameter]) -> str:
+    """INSERT of `values` (column: parameter) for each row of the guard `turn`: none when
+    another turn came in between."""
+    columns = ", ".join(values)
+    parameters = ", ".join(f":{bind.key}" for bind in values.values())
+    return f"INSERT INTO {table} ({columns}) SELECT {parameters} FROM turn"  # noqa: S608
 
 
 _INBOUND_COLUMNS = ("direction", "purpose", "from_phone", "to_phone", "body", "twilio_sid",
                     "status", "segments", "encoding", "case_id", "created_at", "updated_at")
-_RESIDENTS = Resident.__table__
-_AT_ONCE_BINDS = [
-    *turns.GUARD_BINDS,
-    *_typed("w", ProcessedWebhook.__table__, {"kind": "kind", "key": "key",
-                                              "body": "response_body", "now": "created_at"}),
-    *_typed("m", _MESSAGES, {name: name for name in ("id", *_INBOUND_COLUMNS, "attempts")}),
-    *_typed("r", _RESIDENTS, {"phone": "phone", "phone_valid": "phone_valid",
-                              "language": "language", "opted_out": "opted_out",
-                              "now": "created_at"}),
-    *_typed("c", Conversation.__table__, {
-        "id": "id", "node": "node", "state": "state", "status": "status",
-        "last": "last_activity_at", "updated": "updated_at", "channel": "channel",
-        "phone": "phone", "flow_id": "flow_id", "flow_version": "flow_version",
-        "created": "created_at"}),
-    bindparam("x_status", type_=Conversation.__table__.c.status.type),
-    bindparam("x_ids", type_=ARRAY(Integer())),
-]
+_INBOUND_VALUES = {name: bindparam(name, type_=_MESSAGES.c[name].type)
+                   for name in _INBOUND_COLUMNS}
+#: The same, with the id reserved by the turn's read and the default an INSERT ... SELECT
+#: does not fill in by itself.
+_RESERVED_INBOUND_VALUES = {"id": bindparam("m_id", type_=_MESSAGES.c.id.type),
+                            **_INBOUND_VALUES,
+                            "attempts": bindparam("m_attempts", type_=_MESSAGES.c.attempts.type)}
 
 
 def _write_conversations(session: Session, plan: _Plan, now: datetime) -> None:
     """The planned conversation (inserted or updated) and any it expired."""
     connection = session.connection()
-    current = plan.conversation
-    values = {"c_node": storable_text(current.node, 80), "c_state": current.state,
-              "c_status": current.status, "c_last": current.last_activity_at,
-              "c_updated": current.updated_at}
-    if plan.is_new:
-        connection.execute(_INSERT_CONVERSATION, {
-            **values, "c_channel": current.channel, "c_phone": current.phone,
-            "c_flow_id": storable_text(current.flow_id, 80),
-            "c_flow_version": storable_text(current.flow_version or "", 80),
-            "c_created": current.created_at})
-    else:
-        connection.execute(_UPDATE_CONVERSATION, {**values, "c_id": current.id})
+    connection.execute(_INSERT_CONVERSATION if plan.is_new else _UPDATE_CONVERSATION,
+                       _conversation_params(plan))
     for other in plan.context.conversations:
-        if other is not current and other.status == ConversationStatus.EXPIRED:
+        if other is not plan.conversation and other.status == ConversationStatus.EXPIRED:
             connection.execute(_EXPIRE_CONVERSATION, {"c_id": other.id, "c_updated": now})
 
 
@@ -357,18 +335,30 @@ _TURN_VALUES = {
     "last_activity_at": bindparam("c_last", type_=_C.last_activity_at.type),
     "updated_at": bindparam("c_updated", type_=_C.updated_at.type),
 }
+_NEW_CONVERSATION_VALUES = {
+    **_TURN_VALUES, "channel": bindparam("c_channel", type_=_C.channel.type),
+    "phone": bindparam("c_phone", type_=_C.phone.type),
+    "flow_id": bindparam("c_flow_id", type_=_C.flow_id.type),
+    "flow_version": bindparam("c_flow_version", type_=_C.flow_version.type),
+    "created_at": bindparam("c_created", type_=_C.created_at.type)}
 #: Built once: a statement object keeps its cache key, so each use skips regenerating it.
-_INSERT_CONVERSATION = insert(_CONVERSATIONS).values(
-    **_TURN_VALUES, channel=bindparam("c_channel", type_=_C.channel.type),
-    phone=bindparam("c_phone", type_=_C.phone.type),
-    flow_id=bindparam("c_flow_id", type_=_C.flow_id.type),
-    flow_version=bindparam("c_flow_version", type_=_C.flow_version.type),
-    created_at=bindparam("c_created", type_=_C.created_at.type))
+_INSERT_CONVERSATION = insert(_CONVERSATIONS).values(**_NEW_CONVERSATION_VALUES)
 _UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_C.id == bindparam("c_id")).values(
     **_TURN_VALUES)
 _EXPIRE_CONVERSATION = update(_CONVERSATIONS).where(_C.id == bindparam("c_id")).values(
     status=str(ConversationStatus.EXPIRED),
     updated_at=bindparam("c_updated", type_=_C.updated_at.type))
+#: The parameters of `_turn_at_once`, typed as the columns they fill.
+_AT_ONCE_BINDS = [
+    *turns.GUARD_BINDS,
+    *conv.CLAIM_VALUES.values(),
+    *_RESERVED_INBOUND_VALUES.values(),
+    *LANGUAGE_BINDS,
+    *_NEW_CONVERSATION_VALUES.values(),
+    bindparam("c_id", type_=_C.id.type),
+    bindparam("x_status", type_=_C.status.type),
+    bindparam("x_ids", type_=ARRAY(Integer())),
+]
 
 
 def _drop_reply_if_suppressed(session: Session, outcome: conv.Outcome, message_sid: str,
@@ -493,7 +483,7 @@ def _inbound_row(sid: str, phone: str | None, from_raw: str, to_raw: str, body: 
 
 
 #: Built once: a statement object keeps its cache key, so each use skips regenerating it.
-_INSERT_INBOUND = insert(_MESSAGES).values({name: bindparam(name) for name in _INBOUND_COLUMNS})
+_INSERT_INBOUND = insert(_MESSAGES).values(_INBOUND_VALUES)
 
 
 def _volunteer_reply(session: Session, phone: str, text: str, message: Inbound,

@@ -91,9 +91,14 @@ def _key(key: str) -> str:
 
 _WEBHOOKS = ProcessedWebhook.__table__
 #: Built once: a statement object keeps its cache key, so each use skips regenerating it.
-_CLAIM = insert(_WEBHOOKS).values(kind=bindparam("w_kind"), key=bindparam("w_key"),
-                                  response_body=bindparam("w_body"),
-                                  created_at=bindparam("w_now"))
+#: The claim's columns and the parameters that fill them (see `Claim.params`).
+CLAIM_VALUES = {
+    "kind": bindparam("w_kind", type_=_WEBHOOKS.c.kind.type),
+    "key": bindparam("w_key", type_=_WEBHOOKS.c.key.type),
+    "response_body": bindparam("w_body", type_=_WEBHOOKS.c.response_body.type),
+    "created_at": bindparam("w_now", type_=_WEBHOOKS.c.created_at.type),
+}
+_CLAIM = insert(_WEBHOOKS).values(CLAIM_VALUES)
 _ANSWER = update(_WEBHOOKS).where(_WEBHOOKS.c.kind == bindparam("w_kind"),
                                   _WEBHOOKS.c.key == bindparam("w_key")) \
     .values(response_body=bindparam("w_body"))

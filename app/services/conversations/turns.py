@@ -84,10 +84,11 @@ _TAKE_TURN = text(
 ).bindparams(bindparam("t_bucket", type_=Integer()))
 
 
-def count_read(bucket_param: str = "t_bucket"):
-    """The number's count as a scalar subquery, for the turn's one read (None: no row yet)."""
+def count_read():
+    """The number's count as a scalar subquery, for the turn's one read (None: no row yet);
+    its parameter is `t_bucket`, as `guard_params` gives it."""
     return select(_TURNS.c.turn).where(
-        _TURNS.c.bucket == bindparam(bucket_param, type_=Integer())).scalar_subquery()
+        _TURNS.c.bucket == bindparam("t_bucket", type_=Integer())).scalar_subquery()
 
 
 def guard_sql(first: bool) -> str:
